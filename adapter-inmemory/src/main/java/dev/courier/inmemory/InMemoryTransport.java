@@ -1,0 +1,213 @@
+package dev.courier.inmemory;
+
+import dev.courier.Capabilities;
+import dev.courier.Capability;
+import dev.courier.Message;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.NamingRules;
+import dev.courier.spi.ReceiveSpec;
+import dev.courier.spi.Receiver;
+import dev.courier.spi.TopicBrowser;
+import dev.courier.spi.Transport;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Courier's in-process adapter ({@code inmemory}): a real broker living in the JVM, for
+ * development, tests and the demo. Delivery is at least once per group: unacked deliveries return
+ * on nack, on receiver close and after the ack timeout. Messages are not persisted: they are lost
+ * with the JVM, so it does not declare {@link Capability#PERSISTENT}.
+ */
+public final class InMemoryTransport implements Transport, TopicBrowser {
+  public static final String NAME = "inmemory";
+
+  private final InMemoryBroker broker;
+  private final boolean ownsBroker;
+  private final Capabilities capabilities;
+  private final NamingRules naming = NamingRules.standard();
+  private final Set<InMemoryReceiver> receivers = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private InMemoryTransport(InMemoryBroker broker, boolean ownsBroker, int maxPayloadBytes) {
+    this.broker = broker;
+    this.ownsBroker = ownsBroker;
+    this.capabilities = Capabilities.builder()
+        .with(Capability.FAN_OUT, Capability.ORDERED_BY_KEY, Capability.DELAYED_REDELIVERY,
+            Capability.DELAYED_PUBLISH, Capability.PEEK)
+        .maxPayloadBytes(maxPayloadBytes)
+        .maxDelay(Duration.ofDays(7))
+        .build();
+  }
+
+  /** A transport with its own private broker and default limits. */
+  public static InMemoryTransport create() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return capabilities;
+  }
+
+  @Override
+  public NamingRules naming() {
+    return naming;
+  }
+
+  @Override
+  public CompletableFuture<Void> send(String topic, Message message) {
+    checkOpen();
+    broker.publish(topic, message);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public List<CompletableFuture<Void>> sendAll(String topic, List<Message> messages) {
+    checkOpen();
+    broker.publishAll(topic, messages);
+    List<CompletableFuture<Void>> done = new ArrayList<>(messages.size());
+    CompletableFuture<Void> completed = CompletableFuture.completedFuture(null);
+    for (int i = 0; i < messages.size(); i++) {
+      done.add(completed);
+    }
+    return done;
+  }
+
+  @Override
+  public CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
+    checkOpen();
+    broker.publishDelayed(topic, message, delay);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public Receiver receive(ReceiveSpec spec, DeliverySink sink) {
+    Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(sink, "sink");
+    checkOpen();
+    GroupQueue queue = broker.group(spec.topic(), spec.group());
+    InMemoryReceiver receiver = new InMemoryReceiver(queue, receivers::remove);
+    receivers.add(receiver);
+    receiver.start(spec, sink);
+    return receiver;
+  }
+
+  @Override
+  public void ensureTopic(String topic) {
+    checkOpen();
+    broker.ensureTopic(topic);
+  }
+
+  @Override
+  public void ensureGroup(String topic, String group) {
+    checkOpen();
+    broker.group(topic, group);
+  }
+
+  @Override
+  public long backlog(String topic, String group) {
+    return broker.backlog(topic, group);
+  }
+
+  /** Up to {@code max} messages waiting in the group, in delivery order, without consuming them. */
+  @Override
+  public List<Message> peek(String topic, String group, int max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("max must not be negative, was " + max);
+    }
+    return broker.peek(topic, group, max);
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      for (InMemoryReceiver r : new ArrayList<>(receivers)) {
+        r.close();
+      }
+      if (ownsBroker) {
+        broker.shutdown();
+      }
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("in-memory transport is closed");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "InMemoryTransport{" + capabilities + '}';
+  }
+
+  /** Builds an {@link InMemoryTransport}. */
+  public static final class Builder {
+    private String brokerName;
+    private int maxGroupBacklog = 1_000_000;
+    private Duration ackTimeout = Duration.ofMinutes(5);
+    private int maxPayloadBytes = 1024 * 1024;
+
+    private Builder() {}
+
+    /** Share the broker registered under this name (created on first use). */
+    public Builder brokerName(String name) {
+      Objects.requireNonNull(name, "brokerName");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("brokerName must not be blank");
+      }
+      this.brokerName = name;
+      return this;
+    }
+
+    /** Most unsettled messages one group may hold; publishing beyond it fails. */
+    public Builder maxGroupBacklog(int messages) {
+      if (messages < 1) {
+        throw new IllegalArgumentException("maxGroupBacklog must be at least 1, was " + messages);
+      }
+      this.maxGroupBacklog = messages;
+      return this;
+    }
+
+    /** A delivery unsettled for this long is redelivered, as if its consumer had crashed. */
+    public Builder ackTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "ackTimeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("ackTimeout must be positive, was " + timeout);
+      }
+      this.ackTimeout = timeout;
+      return this;
+    }
+
+    public Builder maxPayloadBytes(int bytes) {
+      if (bytes < 1 || bytes > 64 * 1024 * 1024) {
+        throw new IllegalArgumentException("maxPayloadBytes must be in [1, 64 MiB], was " + bytes);
+      }
+      this.maxPayloadBytes = bytes;
+      return this;
+    }
+
+    public InMemoryTransport build() {
+      if (brokerName != null) {
+        return new InMemoryTransport(InMemoryBroker.named(brokerName, maxGroupBacklog, ackTimeout),
+            false, maxPayloadBytes);
+      }
+      return new InMemoryTransport(new InMemoryBroker(maxGroupBacklog, ackTimeout), true, maxPayloadBytes);
+    }
+  }
+}

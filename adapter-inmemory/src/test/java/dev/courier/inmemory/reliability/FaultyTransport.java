@@ -1,0 +1,88 @@
+package dev.courier.inmemory.reliability;
+
+import dev.courier.Capabilities;
+import dev.courier.Message;
+import dev.courier.PublishException;
+import dev.courier.inmemory.InMemoryTransport;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.NamingRules;
+import dev.courier.spi.ReceiveSpec;
+import dev.courier.spi.Receiver;
+import dev.courier.spi.TopicBrowser;
+import dev.courier.spi.Transport;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A real in-memory transport with one injectable fault: sends to the topics in {@link #failSendsTo}
+ * fail as a broker refusal would. Everything else is delegated unchanged.
+ */
+final class FaultyTransport implements Transport, TopicBrowser {
+  final InMemoryTransport delegate;
+  final Set<String> failSendsTo = ConcurrentHashMap.newKeySet();
+
+  FaultyTransport(InMemoryTransport delegate) {
+    this.delegate = delegate;
+  }
+
+  @Override
+  public String name() {
+    return delegate.name();
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return delegate.capabilities();
+  }
+
+  @Override
+  public NamingRules naming() {
+    return delegate.naming();
+  }
+
+  @Override
+  public CompletableFuture<Void> send(String topic, Message message) {
+    if (failSendsTo.contains(topic)) {
+      return CompletableFuture.failedFuture(new PublishException("injected fault: broker refused " + topic));
+    }
+    return delegate.send(topic, message);
+  }
+
+  @Override
+  public CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
+    return delegate.sendDelayed(topic, message, delay);
+  }
+
+  @Override
+  public Receiver receive(ReceiveSpec spec, DeliverySink sink) {
+    return delegate.receive(spec, sink);
+  }
+
+  @Override
+  public void ensureTopic(String topic) {
+    delegate.ensureTopic(topic);
+  }
+
+  @Override
+  public void ensureGroup(String topic, String group) {
+    delegate.ensureGroup(topic, group);
+  }
+
+  @Override
+  public long backlog(String topic, String group) {
+    return delegate.backlog(topic, group);
+  }
+
+  @Override
+  public List<Message> peek(String topic, String group, int max) {
+    return delegate.peek(topic, group, max);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}

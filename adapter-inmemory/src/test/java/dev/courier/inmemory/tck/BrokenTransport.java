@@ -1,0 +1,300 @@
+package dev.courier.inmemory.tck;
+
+import dev.courier.Capabilities;
+import dev.courier.Capability;
+import dev.courier.Headers;
+import dev.courier.Message;
+import dev.courier.PublishException;
+import dev.courier.inmemory.InMemoryBroker;
+import dev.courier.inmemory.InMemoryTransport;
+import dev.courier.tck.BrokerControl;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.NamingRules;
+import dev.courier.spi.ReceiveSpec;
+import dev.courier.spi.Receiver;
+import dev.courier.spi.TopicBrowser;
+import dev.courier.spi.Transport;
+import dev.courier.spi.TransportDelivery;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+
+/**
+ * The real in-memory transport with one deliberate {@link Flaw}, for the TCK's self-test: each
+ * flaw breaks one guarantee the way a buggy adapter would, through the SPI only.
+ */
+final class BrokenTransport implements Transport, TopicBrowser {
+  /** What goes wrong. */
+  enum Flaw {
+    /** None: the wrapper itself must pass every rule. */
+    NONE,
+    /** Confirms every 25th message without storing it. */
+    LOSES_MESSAGES,
+    /** Sends every 5th keyed message 30 ms late, behind later messages of its key. */
+    REORDERS_KEYS,
+    /** Acks each delivery the moment it is handed to the core; the core's settlement goes nowhere. */
+    ACKS_BEFORE_HANDLING,
+    /** Hands over deliveries without the maxInFlight bound. */
+    IGNORES_MAX_IN_FLIGHT,
+    /** Sends messages without their headers. */
+    DROPS_HEADERS,
+    /** Cuts payloads to 256 bytes. */
+    TRUNCATES_PAYLOADS,
+    /** Delivers each message under a new id. */
+    REWRITES_IDS,
+    /** Redelivers nacked messages at once, whatever the delay. */
+    IGNORES_REDELIVERY_DELAY,
+    /** Reports every delivery as the first. */
+    FORGETS_DELIVERY_COUNT,
+    /** Maps every group of a topic to one group. */
+    MERGES_GROUPS,
+    /** Gives every receiver its own copy of the group, so consumers of a group do not compete. */
+    GROUP_PER_RECEIVER,
+    /** Maps every topic to one topic. */
+    MERGES_TOPICS,
+    /** Publishes delayed messages at once. */
+    IGNORES_PUBLISH_DELAY,
+    /** Accepts every name, control characters and any length included. */
+    ACCEPTS_ANY_NAME,
+    /** Declares no optional capability (the fixture agrees): gated rules must be skipped, not passed. */
+    DECLARES_NOTHING,
+    /** Correct transport, but the fixture claims PERSISTENT, which the adapter does not declare. */
+    OVERCLAIMED_BY_FIXTURE,
+    /** No flaw, plus a simulated outage the fault rules can use (and PERSISTENT, as the broker survives it). */
+    SIMULATED_OUTAGE,
+    /** Under a simulated outage, confirms publishes without storing them. */
+    CONFIRMS_WHILE_DOWN,
+    /** Receivers that lived through a simulated outage never deliver again. */
+    NEVER_RECOVERS,
+    /** Claims PERSISTENT, but a simulated restart loses every stored message. */
+    FORGETS_ON_RESTART;
+
+    boolean simulatesOutage() {
+      return compareTo(SIMULATED_OUTAGE) >= 0;
+    }
+  }
+
+  /**
+   * A simulated broker outage shared by the transports of one fixture: while down, sends fail and
+   * deliveries are held back (returned to the broker); after {@link #start()} everything resumes,
+   * unless the flaw says otherwise.
+   */
+  static final class Outage implements BrokerControl {
+    private final String brokerName;
+    private final Flaw flaw;
+    private volatile boolean down;
+    private final AtomicLong restarts = new AtomicLong();
+
+    Outage(String brokerName, Flaw flaw) {
+      this.brokerName = brokerName;
+      this.flaw = flaw;
+    }
+
+    @Override
+    public void stop() {
+      down = true;
+      if (flaw == Flaw.FORGETS_ON_RESTART) {
+        InMemoryBroker.discard(brokerName); // new transports get a fresh, empty broker
+      }
+    }
+
+    @Override
+    public void start() {
+      restarts.incrementAndGet();
+      down = false;
+    }
+  }
+
+  private static final String SHARED = "tck-shared";
+  private static final AtomicLong RECEIVERS = new AtomicLong(); // across Couriers sharing a broker
+
+  private final InMemoryTransport delegate;
+  private final Flaw flaw;
+  private final Outage outage;
+  private final AtomicLong sends = new AtomicLong();
+
+
+  BrokenTransport(InMemoryTransport delegate, Flaw flaw, Outage outage) {
+    this.delegate = delegate;
+    this.flaw = flaw;
+    this.outage = outage;
+  }
+
+  @Override
+  public String name() {
+    return "inmemory-broken-" + flaw.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    Capabilities real = delegate.capabilities();
+    if (flaw == Flaw.SIMULATED_OUTAGE || flaw == Flaw.FORGETS_ON_RESTART) {
+      return Capabilities.builder().with(real.features().toArray(Capability[]::new)).with(Capability.PERSISTENT)
+          .maxPayloadBytes(real.maxPayloadBytes()).maxHeaders(real.maxHeaders())
+          .maxHeaderBytes(real.maxHeaderBytes()).maxDelay(real.maxDelay()).build();
+    }
+    if (flaw != Flaw.DECLARES_NOTHING) {
+      return real;
+    }
+    return Capabilities.builder().maxPayloadBytes(real.maxPayloadBytes()).maxHeaders(real.maxHeaders())
+        .maxHeaderBytes(real.maxHeaderBytes()).maxDelay(real.maxDelay()).build();
+  }
+
+  @Override
+  public NamingRules naming() {
+    return flaw == Flaw.ACCEPTS_ANY_NAME
+        ? NamingRules.of(Integer.MAX_VALUE, Pattern.compile("(?s).*"), "anything", ".")
+        : delegate.naming();
+  }
+
+  @Override
+  public CompletableFuture<Void> send(String topic, Message message) {
+    if (outage != null && outage.down) {
+      return flaw == Flaw.CONFIRMS_WHILE_DOWN ? CompletableFuture.completedFuture(null)
+          : CompletableFuture.failedFuture(new PublishException("broker is down (simulated outage)"));
+    }
+    long n = sends.incrementAndGet();
+    switch (flaw) {
+      case LOSES_MESSAGES:
+        if (n % 25 == 0) {
+          return CompletableFuture.completedFuture(null);
+        }
+        break;
+      case REORDERS_KEYS:
+        if (message.key().isPresent() && n % 5 == 0) {
+          return CompletableFuture.supplyAsync(() -> null,
+                  CompletableFuture.delayedExecutor(30, TimeUnit.MILLISECONDS))
+              .thenCompose(x -> delegate.send(topic(topic), message));
+        }
+        break;
+      case DROPS_HEADERS:
+        return delegate.send(topic(topic), message.withHeaders(Headers.empty()));
+      case TRUNCATES_PAYLOADS:
+        if (message.payloadSize() > 256) {
+          return delegate.send(topic(topic),
+              message.toBuilder().payload(Arrays.copyOf(message.payload(), 256)).build());
+        }
+        break;
+      default:
+        break;
+    }
+    return delegate.send(topic(topic), message);
+  }
+
+  @Override
+  public CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
+    return flaw == Flaw.IGNORES_PUBLISH_DELAY ? send(topic, message) : delegate.sendDelayed(topic(topic), message, delay);
+  }
+
+  @Override
+  public Receiver receive(ReceiveSpec spec, DeliverySink sink) {
+    String group = flaw == Flaw.GROUP_PER_RECEIVER
+        ? spec.group() + "-r" + RECEIVERS.incrementAndGet() : group(spec.group());
+    ReceiveSpec actual = new ReceiveSpec(topic(spec.topic()), group,
+        flaw == Flaw.IGNORES_MAX_IN_FLIGHT ? 1_000_000 : spec.maxInFlight(), spec.orderedByKey());
+    long restartsAtStart = outage == null ? 0 : outage.restarts.get();
+    return delegate.receive(actual, d -> {
+      if (outage != null && (outage.down
+          || (flaw == Flaw.NEVER_RECOVERS && outage.restarts.get() > restartsAtStart))) {
+        d.nack(Duration.ofMillis(20)); // unreachable broker: the delivery stays on it
+        return;
+      }
+      sink.accept(wrap(d));
+    });
+  }
+
+  private TransportDelivery wrap(TransportDelivery d) {
+    return switch (flaw) {
+      case ACKS_BEFORE_HANDLING -> {
+        d.ack();
+        yield new Delivery(d, d.message(), d.deliveryCount(), true);
+      }
+      case REWRITES_IDS -> new Delivery(d, d.message().toBuilder().id(UUID.randomUUID().toString()).build(),
+          d.deliveryCount(), false);
+      case FORGETS_DELIVERY_COUNT -> new Delivery(d, d.message(), 1, false);
+      default -> new Delivery(d, d.message(), d.deliveryCount(), false);
+    };
+  }
+
+  @Override
+  public void ensureTopic(String topic) {
+    delegate.ensureTopic(topic(topic));
+  }
+
+  @Override
+  public void ensureGroup(String topic, String group) {
+    delegate.ensureGroup(topic(topic), group(group));
+  }
+
+  @Override
+  public long backlog(String topic, String group) {
+    return delegate.backlog(topic(topic), group(group));
+  }
+
+  @Override
+  public List<Message> peek(String topic, String group, int max) {
+    return delegate.peek(topic(topic), group(group), max);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+
+  private String topic(String topic) {
+    return flaw == Flaw.MERGES_TOPICS ? SHARED : topic;
+  }
+
+  private String group(String group) {
+    return flaw == Flaw.MERGES_GROUPS ? SHARED : group;
+  }
+
+  /** A delivery whose settlement goes to the real one, unless it was already acked on hand-over. */
+  private final class Delivery implements TransportDelivery {
+    private final TransportDelivery real;
+    private final Message message;
+    private final int count;
+    private final boolean settled;
+
+    Delivery(TransportDelivery real, Message message, int count, boolean settled) {
+      this.real = real;
+      this.message = message;
+      this.count = count;
+      this.settled = settled;
+    }
+
+    @Override
+    public Message message() {
+      return message;
+    }
+
+    @Override
+    public int deliveryCount() {
+      return count;
+    }
+
+    @Override
+    public void ack() {
+      if (!settled) {
+        real.ack();
+      }
+    }
+
+    @Override
+    public void nack(Duration redeliverAfter) {
+      if (!settled) {
+        real.nack(flaw == Flaw.IGNORES_REDELIVERY_DELAY ? Duration.ZERO : redeliverAfter);
+      }
+    }
+  }
+
+  static Capabilities overclaimed(Capabilities real) {
+    return Capabilities.builder().with(real.features().toArray(Capability[]::new)).with(Capability.PERSISTENT).build();
+  }
+}

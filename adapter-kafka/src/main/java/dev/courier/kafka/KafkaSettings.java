@@ -1,0 +1,438 @@
+package dev.courier.kafka;
+
+import dev.courier.config.AdapterConfig;
+import dev.courier.kafka.internal.KafkaReceiver;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The Kafka adapter's settings: where the brokers are, how Courier creates topics, security, and
+ * the consumer's timing. Immutable; built by {@link KafkaTransport#builder(String)}, whose setters
+ * reject bad values naming the parameter. Secrets never appear in {@link #toString()}.
+ *
+ * <p>Native client properties pass through: {@code clientProperty("linger.ms", "10")} applies to
+ * every client, {@code clientProperty("producer.linger.ms", "10")} (also {@code consumer.},
+ * {@code admin.}) to one kind only. They override Courier's defaults, except the few the adapter's
+ * guarantees rest on: {@code acks=all}, idempotence, manual commits, byte-array serializers.
+ */
+public final class KafkaSettings {
+  private static final String MASK = "****";
+
+  private final String bootstrapServers;
+  private final String clientId;
+  private final int partitions;
+  private final Optional<Short> replicationFactor;
+  private final boolean autoCreateTopics;
+  private final Duration requestTimeout;
+  private final Duration deliveryTimeout;
+  private final Duration maxBlock;
+  private final Duration commitInterval;
+  private final Duration revokeTimeout;
+  private final Duration joinTimeout;
+  private final Duration closeTimeout;
+  private final int maxDelayedHeld;
+  private final Optional<Integer> maxMessageBytes;
+  private final String securityProtocol;
+  private final String saslMechanism;
+  private final String saslUsername;
+  private final String saslPassword;
+  private final String sslTruststoreLocation;
+  private final String sslTruststorePassword;
+  private final String sslKeystoreLocation;
+  private final String sslKeystorePassword;
+  private final String sslKeyPassword;
+  private final Map<String, String> clientProperties;
+
+  private KafkaSettings(Builder b) {
+    this.bootstrapServers = b.bootstrapServers;
+    this.clientId = b.clientId;
+    this.partitions = b.partitions;
+    this.replicationFactor = Optional.ofNullable(b.replicationFactor);
+    this.autoCreateTopics = b.autoCreateTopics;
+    this.requestTimeout = b.requestTimeout;
+    this.deliveryTimeout = b.deliveryTimeout;
+    this.maxBlock = b.maxBlock;
+    this.commitInterval = b.commitInterval;
+    this.revokeTimeout = b.revokeTimeout;
+    this.joinTimeout = b.joinTimeout;
+    this.closeTimeout = b.closeTimeout;
+    this.maxDelayedHeld = b.maxDelayedHeld;
+    this.maxMessageBytes = Optional.ofNullable(b.maxMessageBytes);
+    this.securityProtocol = b.securityProtocol;
+    this.saslMechanism = b.saslMechanism;
+    this.saslUsername = b.saslUsername;
+    this.saslPassword = b.saslPassword;
+    this.sslTruststoreLocation = b.sslTruststoreLocation;
+    this.sslTruststorePassword = b.sslTruststorePassword;
+    this.sslKeystoreLocation = b.sslKeystoreLocation;
+    this.sslKeystorePassword = b.sslKeystorePassword;
+    this.sslKeyPassword = b.sslKeyPassword;
+    this.clientProperties = Map.copyOf(b.clientProperties);
+  }
+
+  static Builder builder(String bootstrapServers) {
+    return new Builder(bootstrapServers);
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /** Partitions of the topics Courier creates. */
+  public int partitions() {
+    return partitions;
+  }
+
+  /** Replication factor of the topics Courier creates; empty: the broker's default. */
+  public Optional<Short> replicationFactor() {
+    return replicationFactor;
+  }
+
+  public boolean autoCreateTopics() {
+    return autoCreateTopics;
+  }
+
+  public Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  public Duration closeTimeout() {
+    return closeTimeout;
+  }
+
+  /** The broker's record size limit when set explicitly; empty: read it from the broker. */
+  public Optional<Integer> maxMessageBytes() {
+    return maxMessageBytes;
+  }
+
+  KafkaReceiver.Settings receiverSettings() {
+    return new KafkaReceiver.Settings(commitInterval, revokeTimeout, joinTimeout, maxDelayedHeld, closeTimeout);
+  }
+
+  Properties adminProperties() {
+    Properties p = common("admin");
+    p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-admin");
+    p.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, ms(requestTimeout));
+    p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, ms(requestTimeout));
+    apply(p, "admin");
+    return p;
+  }
+
+  Properties producerProperties() {
+    Properties p = common("producer");
+    p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-producer");
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, ms(requestTimeout));
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, ms(deliveryTimeout));
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, ms(maxBlock));
+    apply(p, "producer");
+    // What "published" means in Courier: durably stored by every in-sync replica, never duplicated by retries.
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    return p;
+  }
+
+  Properties consumerProperties(String group, int maxPollRecords) {
+    Properties p = common("consumer");
+    p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-consumer-" + group);
+    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, ms(requestTimeout));
+    p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms(requestTimeout));
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // Range keeps partition n of the topic and of its delay topic on one member: a key's
+    // redeliveries come back to the consumer that owns the key.
+    p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+    p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
+    p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1000");
+    apply(p, "consumer");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPollRecords));
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    return p;
+  }
+
+  /** A consumer outside any group, for reading without committing (dead-letter peek). */
+  Properties browserProperties(int maxPollRecords) {
+    Properties p = common("consumer");
+    p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-browser");
+    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, ms(requestTimeout));
+    p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms(requestTimeout));
+    apply(p, "consumer");
+    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPollRecords));
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    return p;
+  }
+
+  private Properties common(String kind) {
+    Properties p = new Properties();
+    p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, securityProtocol);
+    if (saslMechanism != null) {
+      p.put(SaslConfigs.SASL_MECHANISM, saslMechanism);
+      if (saslUsername != null) {
+        String module = saslMechanism.startsWith("SCRAM")
+            ? "org.apache.kafka.common.security.scram.ScramLoginModule"
+            : "org.apache.kafka.common.security.plain.PlainLoginModule";
+        p.put(SaslConfigs.SASL_JAAS_CONFIG, module + " required username=\"" + jaasEscape(saslUsername)
+            + "\" password=\"" + jaasEscape(saslPassword == null ? "" : saslPassword) + "\";");
+      }
+    }
+    putIfSet(p, SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, sslTruststoreLocation);
+    putIfSet(p, SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, sslTruststorePassword);
+    putIfSet(p, SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, sslKeystoreLocation);
+    putIfSet(p, SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, sslKeystorePassword);
+    putIfSet(p, SslConfigs.SSL_KEY_PASSWORD_CONFIG, sslKeyPassword);
+    return p;
+  }
+
+  /** Passthrough properties: the unprefixed ones, then those for this kind of client. */
+  private void apply(Properties p, String kind) {
+    String prefix = kind + ".";
+    clientProperties.forEach((k, v) -> {
+      if (!k.startsWith("producer.") && !k.startsWith("consumer.") && !k.startsWith("admin.")) {
+        p.put(k, v);
+      }
+    });
+    clientProperties.forEach((k, v) -> {
+      if (k.startsWith(prefix)) {
+        p.put(k.substring(prefix.length()), v);
+      }
+    });
+  }
+
+  private static void putIfSet(Properties p, String key, String value) {
+    if (value != null) {
+      p.put(key, value);
+    }
+  }
+
+  private static String jaasEscape(String s) {
+    return s.replace("\\", "\\\\").replace("\"", "\\\"");
+  }
+
+  private static String ms(Duration d) {
+    return Long.toString(Math.min(Integer.MAX_VALUE, d.toMillis()));
+  }
+
+  /** Names and safe values only: passwords, the JAAS line and secret-looking client properties are masked. */
+  @Override
+  public String toString() {
+    Map<String, String> shown = new TreeMap<>();
+    clientProperties.forEach((k, v) -> shown.put(k, isSecret(k) ? MASK : v));
+    return "KafkaSettings{bootstrapServers=" + bootstrapServers + ", clientId=" + clientId
+        + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor.map(String::valueOf).orElse("broker default")
+        + ", securityProtocol=" + securityProtocol
+        + (saslMechanism == null ? "" : ", saslMechanism=" + saslMechanism + ", saslUsername=" + saslUsername
+            + ", saslPassword=" + (saslPassword == null ? "unset" : MASK))
+        + (sslTruststoreLocation == null ? "" : ", sslTruststore=" + sslTruststoreLocation)
+        + (sslKeystoreLocation == null ? "" : ", sslKeystore=" + sslKeystoreLocation)
+        + ", clientProperties=" + shown + '}';
+  }
+
+  /** The core's rule for secret-looking names (password, passphrase, jaas, ssl.keystore.key, ...). */
+  static boolean isSecret(String name) {
+    return AdapterConfig.isSecretName(name);
+  }
+
+  /** Builds {@link KafkaSettings} and the transport; each setter rejects bad values naming the parameter. */
+  public static final class Builder {
+    private final String bootstrapServers;
+    private String clientId = "courier";
+    private int partitions = 4;
+    private Short replicationFactor;
+    private boolean autoCreateTopics = true;
+    private Duration requestTimeout = Duration.ofSeconds(10);
+    private Duration deliveryTimeout = Duration.ofSeconds(30);
+    private Duration maxBlock = Duration.ofSeconds(10);
+    private Duration commitInterval = Duration.ofMillis(200);
+    private Duration revokeTimeout = Duration.ofSeconds(5);
+    private Duration joinTimeout = Duration.ofSeconds(15);
+    private Duration closeTimeout = Duration.ofSeconds(5);
+    private int maxDelayedHeld = 10_000;
+    private Integer maxMessageBytes;
+    private String securityProtocol = "PLAINTEXT";
+    private String saslMechanism;
+    private String saslUsername;
+    private String saslPassword;
+    private String sslTruststoreLocation;
+    private String sslTruststorePassword;
+    private String sslKeystoreLocation;
+    private String sslKeystorePassword;
+    private String sslKeyPassword;
+    private final Map<String, String> clientProperties = new TreeMap<>();
+
+    private Builder(String bootstrapServers) {
+      Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+      if (bootstrapServers.isBlank()) {
+        throw new IllegalArgumentException("bootstrapServers must not be blank (host:port[,host:port...])");
+      }
+      this.bootstrapServers = bootstrapServers.trim();
+    }
+
+    public Builder clientId(String clientId) {
+      Objects.requireNonNull(clientId, "clientId");
+      if (!clientId.matches("[A-Za-z0-9._\\-]+")) {
+        throw new IllegalArgumentException("clientId may contain only letters, digits, '.', '_' and '-': " + clientId);
+      }
+      this.clientId = clientId;
+      return this;
+    }
+
+    public Builder partitions(int partitions) {
+      if (partitions < 1 || partitions > 10_000) {
+        throw new IllegalArgumentException("partitions must be in [1, 10000], was " + partitions);
+      }
+      this.partitions = partitions;
+      return this;
+    }
+
+    public Builder replicationFactor(int replicationFactor) {
+      if (replicationFactor < 1 || replicationFactor > Short.MAX_VALUE) {
+        throw new IllegalArgumentException("replicationFactor must be at least 1, was " + replicationFactor);
+      }
+      this.replicationFactor = (short) replicationFactor;
+      return this;
+    }
+
+    public Builder autoCreateTopics(boolean autoCreateTopics) {
+      this.autoCreateTopics = autoCreateTopics;
+      return this;
+    }
+
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = positive(timeout, "requestTimeout");
+      return this;
+    }
+
+    public Builder deliveryTimeout(Duration timeout) {
+      this.deliveryTimeout = positive(timeout, "deliveryTimeout");
+      return this;
+    }
+
+    public Builder maxBlock(Duration timeout) {
+      this.maxBlock = positive(timeout, "maxBlock");
+      return this;
+    }
+
+    public Builder commitInterval(Duration interval) {
+      this.commitInterval = positive(interval, "commitInterval");
+      return this;
+    }
+
+    public Builder revokeTimeout(Duration timeout) {
+      this.revokeTimeout = positive(timeout, "revokeTimeout");
+      return this;
+    }
+
+    public Builder joinTimeout(Duration timeout) {
+      this.joinTimeout = positive(timeout, "joinTimeout");
+      return this;
+    }
+
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = positive(timeout, "closeTimeout");
+      return this;
+    }
+
+    public Builder maxDelayedHeld(int records) {
+      if (records < 1) {
+        throw new IllegalArgumentException("maxDelayedHeld must be at least 1, was " + records);
+      }
+      this.maxDelayedHeld = records;
+      return this;
+    }
+
+    public Builder maxMessageBytes(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxMessageBytes must be at least 1024, was " + bytes);
+      }
+      this.maxMessageBytes = bytes;
+      return this;
+    }
+
+    public Builder securityProtocol(String protocol) {
+      Objects.requireNonNull(protocol, "securityProtocol");
+      String p = protocol.trim().toUpperCase(Locale.ROOT);
+      if (!p.matches("PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL")) {
+        throw new IllegalArgumentException("securityProtocol must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, was " + protocol);
+      }
+      this.securityProtocol = p;
+      return this;
+    }
+
+    /** SASL with a user name and password: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. */
+    public Builder sasl(String mechanism, String username, String password) {
+      Objects.requireNonNull(mechanism, "mechanism");
+      Objects.requireNonNull(username, "username");
+      Objects.requireNonNull(password, "password");
+      String m = mechanism.trim().toUpperCase(Locale.ROOT);
+      if (!m.matches("PLAIN|SCRAM-SHA-256|SCRAM-SHA-512")) {
+        throw new IllegalArgumentException("mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, was " + mechanism
+            + " (set other mechanisms through client properties)");
+      }
+      this.saslMechanism = m;
+      this.saslUsername = username;
+      this.saslPassword = password;
+      return this;
+    }
+
+    public Builder truststore(String location, String password) {
+      this.sslTruststoreLocation = Objects.requireNonNull(location, "location");
+      this.sslTruststorePassword = password;
+      return this;
+    }
+
+    public Builder keystore(String location, String password, String keyPassword) {
+      this.sslKeystoreLocation = Objects.requireNonNull(location, "location");
+      this.sslKeystorePassword = password;
+      this.sslKeyPassword = keyPassword;
+      return this;
+    }
+
+    /** A native client property; prefix it with {@code producer.}, {@code consumer.} or {@code admin.} for one client only. */
+    public Builder clientProperty(String name, String value) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(value, () -> "value of client property " + name);
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("client property name must not be blank");
+      }
+      clientProperties.put(name, value);
+      return this;
+    }
+
+    public KafkaSettings settings() {
+      return new KafkaSettings(this);
+    }
+
+    /** Creates the transport; reads the broker's record size limit unless {@link #maxMessageBytes} was set. */
+    public KafkaTransport build() {
+      return new KafkaTransport(settings());
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, was " + d);
+      }
+      return d;
+    }
+  }
+}

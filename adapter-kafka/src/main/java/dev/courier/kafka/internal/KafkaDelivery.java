@@ -1,0 +1,151 @@
+package dev.courier.kafka.internal;
+
+import dev.courier.Message;
+import dev.courier.spi.TransportDelivery;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * One consumed record. Settling marks it for its {@link KafkaReceiver}: ack makes its offset
+ * committable; nack republishes it to the group's delay topic and makes the offset committable once
+ * the broker confirmed the copy; release leaves the offset uncommitted and has the poll thread read
+ * the record again, uncounted. Only the first settlement counts. A delivery whose partition is
+ * revoked before its handler started is withdrawn: {@link #tryStart()} tells the core to skip it.
+ */
+final class KafkaDelivery implements TransportDelivery {
+  private static final int HANDED = 0;
+  private static final int STARTED = 1;
+  private static final int SETTLED = 2;
+  private static final int WITHDRAWN = 3;
+
+  private final KafkaReceiver receiver;
+  final PartitionOffsets partition;
+  final ConsumerRecord<byte[], byte[]> record;
+  final long due;
+  private final int deliveryCount;
+  private final AtomicInteger state = new AtomicInteger(HANDED);
+  private volatile boolean done;
+  private volatile boolean released;
+  private volatile Message message;
+  /** For a nack: when the redelivery is due (epoch ms); kept for retries of the republish. */
+  volatile long redeliverAt;
+  /** Failed republish attempts so far. */
+  volatile int republishFailures;
+  /** Handed to the sink (poll thread only). */
+  boolean handed;
+
+  /** {@code fromDelayTopic}: only the delay topic's records carry a delivery count and due time Courier trusts. */
+  KafkaDelivery(KafkaReceiver receiver, PartitionOffsets partition, ConsumerRecord<byte[], byte[]> record,
+      boolean fromDelayTopic) {
+    this.receiver = receiver;
+    this.partition = partition;
+    this.record = record;
+    this.deliveryCount = fromDelayTopic ? RecordMapper.deliveryCount(record) : 1;
+    this.due = fromDelayTopic ? RecordMapper.due(record) : 0;
+  }
+
+  long offset() {
+    return record.offset();
+  }
+
+  boolean isDone() {
+    return done;
+  }
+
+  void markDone() {
+    done = true;
+  }
+
+  /** Given back by {@link #release()}: the record is to be read again. */
+  boolean isReleased() {
+    return released;
+  }
+
+  /**
+   * Takes the delivery back if no handler has started on it and it is not settled. Called by the
+   * poll thread when the partition is revoked or lost.
+   */
+  boolean withdraw() {
+    return state.compareAndSet(HANDED, WITHDRAWN);
+  }
+
+  /**
+   * Built on first use, normally by the handler thread, so decoding runs in parallel rather than on
+   * the poll thread. A race between two callers builds two equal messages, which is harmless.
+   */
+  @Override
+  public Message message() {
+    Message m = message;
+    if (m == null) {
+      m = RecordMapper.toMessage(record);
+      message = m;
+    }
+    return m;
+  }
+
+  @Override
+  public int deliveryCount() {
+    return deliveryCount;
+  }
+
+  @Override
+  public boolean isWithdrawn() {
+    return state.get() == WITHDRAWN;
+  }
+
+  /** The core calls this just before the handler runs: from then on the delivery cannot be withdrawn. */
+  @Override
+  public boolean tryStart() {
+    while (true) {
+      int s = state.get();
+      if (s != HANDED) {
+        return s != WITHDRAWN;
+      }
+      if (state.compareAndSet(HANDED, STARTED)) {
+        return true;
+      }
+    }
+  }
+
+  private boolean settle() {
+    while (true) {
+      int s = state.get();
+      if (s == SETTLED || s == WITHDRAWN) {
+        return false;
+      }
+      if (state.compareAndSet(s, SETTLED)) {
+        return true;
+      }
+    }
+  }
+
+  @Override
+  public void ack() {
+    if (settle()) {
+      done = true;
+      receiver.settled(this, true);
+    }
+  }
+
+  @Override
+  public void nack(Duration redeliverAfter) {
+    if (settle()) {
+      receiver.redeliver(this, redeliverAfter == null || redeliverAfter.isNegative() ? Duration.ZERO : redeliverAfter);
+    }
+  }
+
+  @Override
+  public void release() {
+    if (settle()) {
+      released = true;
+      receiver.release(this);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "KafkaDelivery{" + record.topic() + "-" + record.partition() + "@" + record.offset()
+        + ", #" + deliveryCount + '}';
+  }
+}

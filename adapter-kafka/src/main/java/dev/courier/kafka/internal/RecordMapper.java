@@ -1,0 +1,142 @@
+package dev.courier.kafka.internal;
+
+import dev.courier.Headers;
+import dev.courier.Message;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * Maps messages to Kafka records and back: key to record key (UTF-8), payload to value, timestamp
+ * to the record timestamp (milliseconds), every header to a record header (UTF-8 value), and the
+ * message id to the {@value #ID} header. The adapter's own headers (id, delivery count, due time)
+ * are taken out again on the way in, so they never reach the handler or a dead letter.
+ */
+public final class RecordMapper {
+  /** The message id. */
+  public static final String ID = "courier-id";
+  /** On a redelivery: how many times the group has had the message, this one included. */
+  public static final String DELIVERY_COUNT = "courier-delivery-count";
+  /** On a redelivery: when it is due, epoch milliseconds. */
+  public static final String DUE = "courier-due";
+
+  /**
+   * On a redelivery: the Kafka group it belongs to. Two (topic, group) pairs can map to one delay
+   * topic name; each group skips the other's records.
+   */
+  public static final String DELAY_GROUP = "courier-delay-group";
+
+  /** Record overhead besides key, value and headers, generously: batch header plus record framing. */
+  static final int RECORD_OVERHEAD = 128;
+
+  private RecordMapper() {}
+
+  public static ProducerRecord<byte[], byte[]> toRecord(String topic, Integer partition, Message m) {
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(ID, m.id().getBytes(StandardCharsets.UTF_8));
+    for (Map.Entry<String, String> e : m.headers().asMap().entrySet()) {
+      headers.add(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8));
+    }
+    byte[] key = m.key().map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
+    return new ProducerRecord<>(topic, partition, m.timestamp().toEpochMilli(), key, m.payload(), headers);
+  }
+
+  /** Bytes the record takes in a batch, at most: what the broker's message.max.bytes bounds. */
+  public static int estimatedSize(Message m) {
+    int size = RECORD_OVERHEAD + m.payloadSize() + 10 + ID.length() + m.id().length() * 3;
+    size += m.key().map(k -> k.getBytes(StandardCharsets.UTF_8).length).orElse(0);
+    size += m.headers().encodedSize() + 10 * m.headers().size();
+    return size;
+  }
+
+  /** The record of {@code source} redelivered through {@code delayTopic}: same key, value, headers and timestamp. */
+  public static ProducerRecord<byte[], byte[]> toRedelivery(ConsumerRecord<byte[], byte[]> source,
+      String delayTopic, Integer partition, int deliveryCount, long dueMillis, String groupId) {
+    RecordHeaders headers = new RecordHeaders();
+    for (Header h : source.headers()) {
+      if (!h.key().equals(DELIVERY_COUNT) && !h.key().equals(DUE) && !h.key().equals(DELAY_GROUP)) {
+        headers.add(h);
+      }
+    }
+    headers.add(DELAY_GROUP, groupId.getBytes(StandardCharsets.UTF_8));
+    headers.add(DELIVERY_COUNT, Integer.toString(deliveryCount).getBytes(StandardCharsets.UTF_8));
+    headers.add(DUE, Long.toString(dueMillis).getBytes(StandardCharsets.UTF_8));
+    return new ProducerRecord<>(delayTopic, partition, source.timestamp(), source.key(), source.value(), headers);
+  }
+
+  /**
+   * The message of a consumed record. Never throws: a record from a foreign producer without an id
+   * gets {@code kafka-<topic>-<partition>-<offset>} (stable across redeliveries), and headers
+   * Courier cannot represent (control characters in the name) are left out.
+   */
+  public static Message toMessage(ConsumerRecord<byte[], byte[]> r) {
+    String id = null;
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (Header h : r.headers()) {
+      String name = h.key();
+      if (name.equals(ID)) {
+        id = h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+      } else if (!name.equals(DELIVERY_COUNT) && !name.equals(DUE) && !name.equals(DELAY_GROUP) && !name.isEmpty() && printable(name)) {
+        headers.put(name, h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
+      }
+    }
+    Message.Builder b = Message.builder()
+        .payload(r.value() == null ? new byte[0] : r.value())
+        .headers(Headers.of(headers))
+        .timestamp(Instant.ofEpochMilli(Math.max(0, r.timestamp())));
+    try {
+      b.id(id != null ? id : "kafka-" + r.topic() + "-" + r.partition() + "-" + r.offset());
+    } catch (IllegalArgumentException e) {
+      b.id("kafka-" + r.topic() + "-" + r.partition() + "-" + r.offset());
+    }
+    if (r.key() != null && r.key().length > 0) {
+      b.key(new String(r.key(), StandardCharsets.UTF_8));
+    }
+    return b.build();
+  }
+
+  /** The delivery count a record carries; 1 for a first delivery. */
+  public static int deliveryCount(ConsumerRecord<byte[], byte[]> r) {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, longHeader(r, DELIVERY_COUNT, 1)));
+  }
+
+  /** When a redelivery is due (epoch ms); 0 for a record without a due time. */
+  public static long due(ConsumerRecord<byte[], byte[]> r) {
+    return longHeader(r, DUE, 0);
+  }
+
+  /**
+   * Whether a delay-topic record belongs to {@code groupId}: it names that group, or no group (a
+   * redelivery written before the header existed).
+   */
+  public static boolean isForGroup(ConsumerRecord<byte[], byte[]> r, String groupId) {
+    Header h = r.headers().lastHeader(DELAY_GROUP);
+    return h == null || h.value() == null || groupId.equals(new String(h.value(), StandardCharsets.UTF_8));
+  }
+
+  private static long longHeader(ConsumerRecord<byte[], byte[]> r, String name, long fallback) {
+    Header h = r.headers().lastHeader(name);
+    if (h == null || h.value() == null) {
+      return fallback;
+    }
+    try {
+      return Long.parseLong(new String(h.value(), StandardCharsets.UTF_8));
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  private static boolean printable(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isISOControl(s.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

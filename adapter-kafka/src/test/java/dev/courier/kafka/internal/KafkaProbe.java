@@ -1,0 +1,92 @@
+package dev.courier.kafka.internal;
+
+import dev.courier.kafka.KafkaTestSupport;
+import dev.courier.kafka.KafkaTransport;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/** Looks at the broker from outside the adapter: committed offsets, and waiting with deadlines. */
+final class KafkaProbe implements AutoCloseable {
+  private final Admin admin;
+
+  KafkaProbe() {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", KafkaTestSupport.broker().bootstrapServers());
+    admin = Admin.create(p);
+  }
+
+  /** The Courier group's committed offset on a partition of {@code topic}; -1 if none. */
+  long committed(String group, String topic, int partition) {
+    return committedIn(KafkaTransport.groupId(topic, group), topic, partition);
+  }
+
+  /** The Kafka group's committed offset on a partition of {@code topic}; -1 if none. */
+  long committedIn(String kafkaGroup, String topic, int partition) {
+    try {
+      Map<TopicPartition, OffsetAndMetadata> all = admin.listConsumerGroupOffsets(kafkaGroup)
+          .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+      OffsetAndMetadata o = all.get(new TopicPartition(topic, partition));
+      return o == null ? -1 : o.offset();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The end offset of a partition of {@code topic}. */
+  long endOffset(String topic, int partition) {
+    try {
+      TopicPartition tp = new TopicPartition(topic, partition);
+      return admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest())).all()
+          .get(10, TimeUnit.SECONDS).get(tp).offset();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Sets one configuration entry of a topic. */
+  void setTopicConfig(String topic, String name, String value) {
+    try {
+      var resource = new org.apache.kafka.common.config.ConfigResource(
+          org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+      var op = new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(name, value),
+          org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET);
+      admin.incrementalAlterConfigs(Map.of(resource, java.util.List.of(op))).all().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static boolean await(Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+    }
+    return condition.getAsBoolean();
+  }
+
+  /** True if {@code condition} holds at every check during {@code period}. */
+  static boolean holdsFor(Duration period, BooleanSupplier condition) {
+    long end = System.nanoTime() + period.toNanos();
+    while (System.nanoTime() < end) {
+      if (!condition.getAsBoolean()) {
+        return false;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+    }
+    return condition.getAsBoolean();
+  }
+
+  @Override
+  public void close() {
+    admin.close(Duration.ofSeconds(2));
+  }
+}

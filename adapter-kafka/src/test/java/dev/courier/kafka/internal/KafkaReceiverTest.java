@@ -1,0 +1,360 @@
+package dev.courier.kafka.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.courier.Message;
+import dev.courier.kafka.KafkaTestSupport;
+import dev.courier.kafka.KafkaTransport;
+import dev.courier.spi.ReceiveSpec;
+import dev.courier.spi.Receiver;
+import dev.courier.spi.TransportDelivery;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Kafka receiver: offsets, backpressure and redelivery against a real broker")
+class KafkaReceiverTest {
+  private static KafkaTransport transport;
+  private static KafkaProbe probe;
+
+  @BeforeAll
+  static void connect() {
+    transport = KafkaTestSupport.transport().partitions(1).build();
+    probe = new KafkaProbe();
+  }
+
+  @AfterAll
+  static void disconnect() {
+    transport.close();
+    probe.close();
+  }
+
+  private static String unique(String purpose) {
+    return "kt-" + purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static void publish(String topic, int n) {
+    List<CompletableFuture<Void>> sent = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      sent.add(transport.send(topic, Message.builder().header("seq", Integer.toString(i)).payload(new byte[] {(byte) i}).build()));
+    }
+    CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
+  }
+
+  private static List<TransportDelivery> take(LinkedBlockingQueue<TransportDelivery> q, int n) throws InterruptedException {
+    List<TransportDelivery> got = new ArrayList<>();
+    while (got.size() < n) {
+      TransportDelivery d = q.poll(20, TimeUnit.SECONDS);
+      if (d == null) {
+        throw new AssertionError("only " + got.size() + " of " + n + " deliveries arrived");
+      }
+      got.add(d);
+    }
+    return got;
+  }
+
+  @Test
+  @DisplayName("completions out of order never move the commit past an unsettled record; the last one releases them all")
+  void commitsOnlyContiguousCompletions() throws Exception {
+    String topic = unique("offsets");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    publish(topic, 10);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 100, false), q::add)) {
+      List<TransportDelivery> got = take(q, 10);
+      for (int i = got.size() - 1; i >= 3; i--) {
+        got.get(i).ack(); // 9..3 complete, newest first
+      }
+      got.get(1).ack();
+      assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(1200), () -> probe.committed(group, topic, 0) <= 0),
+          "the group committed " + probe.committed(group, topic, 0) + " while offset 0 was unsettled");
+      got.get(0).ack();
+      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 2),
+          "after offsets 0 and 1 completed the commit should stop at the unsettled offset 2, was "
+              + probe.committed(group, topic, 0));
+      got.get(2).ack();
+      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 10),
+          "after every record completed the commit should be 10, was " + probe.committed(group, topic, 0));
+    }
+  }
+
+  @Test
+  @DisplayName("at maxInFlight unsettled deliveries the partitions are paused, and resume as deliveries settle")
+  void pausesAtMaxInFlight() throws Exception {
+    String topic = unique("pause");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    publish(topic, 40);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    AtomicInteger unsettled = new AtomicInteger();
+    AtomicInteger maxUnsettled = new AtomicInteger();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 5, false), d -> {
+      maxUnsettled.accumulateAndGet(unsettled.incrementAndGet(), Math::max);
+      q.add(d);
+    })) {
+      KafkaReceiver receiver = (KafkaReceiver) r;
+      List<TransportDelivery> first = take(q, 5);
+      assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(800), () -> q.isEmpty()),
+          "a sixth delivery arrived while five were unsettled");
+      assertTrue(receiver.pausedForBackpressure(), "the receiver did not pause its partitions at maxInFlight");
+      unsettled.addAndGet(-2);
+      first.get(0).ack();
+      first.get(1).ack();
+      // Three stay unsettled: the rest flows two at a time.
+      int received = 5;
+      while (received < 40) {
+        TransportDelivery d = q.poll(10, TimeUnit.SECONDS);
+        assertTrue(d != null, "deliveries stopped after " + received + " of 40 although capacity was free");
+        received++;
+        unsettled.decrementAndGet();
+        d.ack();
+      }
+      for (int i = 2; i < 5; i++) {
+        unsettled.decrementAndGet();
+        first.get(i).ack();
+      }
+      assertTrue(maxUnsettled.get() <= 5, maxUnsettled.get() + " deliveries were unsettled at once; maxInFlight is 5");
+      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> !receiver.pausedForBackpressure()),
+          "the receiver stayed paused after everything settled");
+    }
+  }
+
+  @Test
+  @DisplayName("a nack republishes to the group's delay topic: due no sooner than asked, with the delivery count in a header that survives a new consumer")
+  void nackRedeliversThroughDelayTopicWithCount() throws Exception {
+    String topic = unique("nack");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    transport.send(topic, Message.builder().id("m-1").payload(new byte[] {1}).build()).join();
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    long nacked;
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      TransportDelivery first = take(q, 1).get(0);
+      assertEquals(1, first.deliveryCount());
+      nacked = System.nanoTime();
+      first.nack(Duration.ofMillis(1500));
+      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 1),
+          "the original's offset was not committed once its redelivery was stored");
+    }
+    // A new consumer of the group (as after a restart) gets the redelivery, counted.
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      TransportDelivery again = take(q, 1).get(0);
+      long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nacked);
+      assertEquals("m-1", again.message().id());
+      assertEquals(2, again.deliveryCount(), "the delivery count did not survive the consumer restart");
+      assertTrue(waited >= 1400, "redelivered after " + waited + " ms; the nack asked for 1500 ms");
+      assertTrue(again.message().headers().names().stream().noneMatch(n -> n.startsWith("courier-")),
+          "the adapter's own headers leaked into the message: " + again.message().headers().names());
+      again.ack();
+    }
+  }
+  @Test
+  @DisplayName("a group already consuming one topic, subscribed to a second topic, starts there at the end, not at its history")
+  void groupOnSecondTopicStartsAtTheEnd() throws Exception {
+    String first = unique("first");
+    String second = unique("second");
+    String group = unique("g");
+    transport.ensureGroup(first, group);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver active = transport.receive(new ReceiveSpec(first, group, 10, false), d -> {})) {
+      transport.ensureTopic(second);
+      publish(second, 3); // before the group exists on the second topic: history it must not get
+      try (Receiver r = transport.receive(new ReceiveSpec(second, group, 10, false), q::add)) {
+        transport.send(second, Message.builder().id("after").payload(new byte[] {9}).build()).join();
+        TransportDelivery d = take(q, 1).get(0);
+        assertEquals("after", d.message().id(), "the group got the second topic's history first (seq "
+            + d.message().headers().get("seq").orElse("?") + "): its Kafka group is shared with the first topic");
+        assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(500), q::isEmpty), "more than the one message arrived");
+        d.ack();
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("on revocation, deliveries handed over whose handlers have not started are withdrawn; a started one is not, and everything is read again by the new owners")
+  void revocationWithdrawsUnstartedDeliveries() throws Exception {
+    try (KafkaTransport two = KafkaTestSupport.transport().partitions(2).revokeTimeout(Duration.ofSeconds(1)).build()) {
+      String topic = unique("revoke");
+      String group = unique("g");
+      two.ensureGroup(topic, group);
+      List<CompletableFuture<Void>> sent = new ArrayList<>();
+      for (int i = 0; i < 10; i++) { // no key: spread over both partitions
+        sent.add(two.send(topic, Message.builder().id("r-" + i).payload(new byte[] {(byte) i}).build()));
+      }
+      CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
+      LinkedBlockingQueue<TransportDelivery> again = new LinkedBlockingQueue<>();
+      LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+      AtomicInteger handed = new AtomicInteger();
+      try (Receiver r1 = two.receive(new ReceiveSpec(topic, group, 100, false),
+          d -> (handed.incrementAndGet() <= 10 ? q : again).add(d))) {
+        List<TransportDelivery> first = take(q, 10);
+        TransportDelivery running = first.get(0);
+        assertTrue(running.tryStart(), "a delivery not yet revoked was withdrawn");
+        // A second member joins: the eager rebalance revokes every partition of the first.
+        try (Receiver r2 = two.receive(new ReceiveSpec(topic, group, 100, false), again::add)) {
+          for (TransportDelivery d : first.subList(1, 10)) {
+            assertTrue(d.isWithdrawn(), d + " was not withdrawn although its partition was revoked before its handler started");
+          }
+          assertFalse(running.isWithdrawn(), "a delivery whose handler had started was withdrawn");
+          running.ack();
+          List<String> reread = new ArrayList<>();
+          for (TransportDelivery d : take(again, 10)) { // the started one too: acked after its partition was revoked
+            reread.add(d.message().id());
+            d.ack();
+          }
+          for (TransportDelivery d : first.subList(1, 10)) {
+            assertTrue(reread.contains(d.message().id()), d.message().id() + " was withdrawn but not read again: " + reread);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a released delivery is read again from its partition, uncounted, without a copy in the delay topic")
+  void releaseRereadsUncounted() throws Exception {
+    String topic = unique("release");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    transport.send(topic, Message.builder().id("m-r").payload(new byte[] {1}).build()).join();
+    publish(topic, 2);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      List<TransportDelivery> got = take(q, 3);
+      got.get(1).ack();
+      got.get(2).ack();
+      got.get(0).release();
+      TransportDelivery again = take(q, 1).get(0);
+      assertEquals("m-r", again.message().id(), "the released message was not the one read again");
+      assertEquals(1, again.deliveryCount(), "a release must not count as a delivery");
+      assertEquals(0, probe.endOffset(KafkaTransport.delayTopic(topic, group), 0), "the release went through the delay topic");
+      assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(500), q::isEmpty), "records already settled were handed over again");
+      again.ack();
+      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 3),
+          "after the re-read was acked the commit should be 3, was " + probe.committed(group, topic, 0));
+    }
+  }
+
+  @Test
+  @DisplayName("backlog and peek include the group's redeliveries waiting in its delay topic")
+  void backlogAndPeekIncludeTheDelayTopic() throws Exception {
+    String topic = unique("backlog");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    transport.send(topic, Message.builder().id("m-d").payload(new byte[] {1}).build()).join();
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      take(q, 1).get(0).nack(Duration.ofMinutes(5));
+      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 1),
+          "the original's offset was not committed once its redelivery was stored");
+    }
+    assertEquals(1, transport.backlog(topic, group), "the waiting redelivery is part of the group's backlog");
+    assertEquals(List.of("m-d"), transport.peek(topic, group, 10).stream().map(Message::id).toList(),
+        "peek shows the waiting redelivery");
+  }
+
+  @Test
+  @DisplayName("a partition stops being fetched while its records pile up behind one unsettled record, and flows again once it settles")
+  void stuckRecordBoundsTracking() throws Exception {
+    String topic = unique("stuck");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    publish(topic, 80);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 2, false), q::add)) {
+      TransportDelivery stuck = take(q, 1).get(0);
+      int received = 1;
+      TransportDelivery d;
+      while ((d = q.poll(1500, TimeUnit.MILLISECONDS)) != null) {
+        received++;
+        d.ack();
+      }
+      assertTrue(received <= 10 * 2 + 4, received + " records were handed over behind one unsettled record; "
+          + "the partition should pause at about 10 x maxInFlight (2)");
+      stuck.ack();
+      while (received < 80) {
+        d = q.poll(10, TimeUnit.SECONDS);
+        assertTrue(d != null, "deliveries stopped after " + received + " of 80 although the stuck record settled");
+        received++;
+        d.ack();
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("courier-due and courier-delivery-count headers on a source-topic record are not trusted: it comes at once, as a first delivery")
+  void sourceTopicRedeliveryHeadersIgnored() throws Exception {
+    String topic = unique("forged");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    transport.send(topic, Message.builder().id("m-f").payload(new byte[] {1})
+        .header(RecordMapper.DUE, Long.toString(System.currentTimeMillis() + 3_600_000))
+        .header(RecordMapper.DELIVERY_COUNT, "7").build()).join();
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      TransportDelivery d = q.poll(10, TimeUnit.SECONDS);
+      assertTrue(d != null, "a record with a due-time header on the source topic was held back");
+      assertEquals(1, d.deliveryCount(), "the delivery count came from a header on the source topic");
+      d.ack();
+    }
+  }
+
+  @Test
+  @DisplayName("a delay topic shared by two groups' names: each group skips the other's redeliveries")
+  void foreignDelayRecordsSkipped() throws Exception {
+    String topic = unique("shared");
+    String group = unique("g");
+    String delay = KafkaTransport.delayTopic(topic, group);
+    transport.ensureGroup(topic, group);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      transport.send(delay, Message.builder().id("theirs").payload(new byte[] {1})
+          .header(RecordMapper.DELAY_GROUP, "other@" + topic + ".x").build()).join();
+      transport.send(delay, Message.builder().id("ours").payload(new byte[] {2})
+          .header(RecordMapper.DELAY_GROUP, KafkaTransport.groupId(topic, group)).build()).join();
+      TransportDelivery d = take(q, 1).get(0);
+      assertEquals("ours", d.message().id(), "another group's redelivery was handed to this group");
+      d.ack();
+      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> probe.committedIn(KafkaTransport.groupId(topic, group), delay, 0) == 2),
+          "the skipped record should be committed past");
+    }
+  }
+  @Test
+  @DisplayName("a redelivery whose republish failed is retried with the nack's delay kept, and arrives once the delay topic accepts it")
+  void failedRepublishKeepsItsDelay() throws Exception {
+    String topic = unique("retry");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    transport.send(topic, Message.builder().id("m-big").payload(new byte[4096]).build()).join();
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      String delay = KafkaTransport.delayTopic(topic, group);
+      probe.setTopicConfig(delay, "max.message.bytes", "1024"); // the copy is refused: RecordTooLargeException
+      TransportDelivery first = take(q, 1).get(0);
+      long nacked = System.nanoTime();
+      first.nack(Duration.ofSeconds(3));
+      assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(700), () -> probe.endOffset(delay, 0) == 0),
+          "the delay topic took a record larger than its limit");
+      probe.setTopicConfig(delay, "max.message.bytes", "1048588");
+      TransportDelivery again = q.poll(15, TimeUnit.SECONDS);
+      long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nacked);
+      assertTrue(again != null, "the redelivery never arrived after the delay topic accepted it");
+      assertEquals("m-big", again.message().id());
+      assertEquals(2, again.deliveryCount());
+      assertTrue(waited >= 2900, "redelivered " + waited + " ms after a nack asking for 3000 ms: the retry lost the delay");
+      again.ack();
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package dev.courier.rabbitmq.internal;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.LongString;
+import dev.courier.Headers;
+import dev.courier.Message;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Maps a Courier {@link Message} to AMQP properties and back: id → message-id, key → header
+ * {@value #KEY}, timestamp → timestamp (seconds) plus {@value #TIMESTAMP} (milliseconds), headers →
+ * AMQP headers (UTF-8), persistent delivery mode. Headers the broker or the adapter adds
+ * ({@code x-delivery-count}, {@code x-death}, {@code x-courier-*}) are not application headers.
+ */
+public final class AmqpMessages {
+  /** The message's key. */
+  public static final String KEY = "x-courier-key";
+  /** The message's timestamp in epoch milliseconds. */
+  public static final String TIMESTAMP = "x-courier-timestamp";
+  /** Deliveries before the message was republished into a delay queue (the broker's count restarts). */
+  public static final String PRIOR_DELIVERIES = "x-courier-deliveries";
+  /** Publish sequence number, to match a returned (unroutable) message to its publish. */
+  public static final String SEQ = "x-courier-seq";
+  /** The quorum queue's count of earlier returns of this message. */
+  public static final String DELIVERY_COUNT = "x-delivery-count";
+
+  private AmqpMessages() {}
+
+  /** Properties for a new publish; {@code seq} identifies it on this channel for returns. */
+  public static AMQP.BasicProperties properties(Message m, long seq) {
+    Headers h = m.headers();
+    Map<String, Object> headers = new HashMap<>(h.size() + 4);
+    for (Map.Entry<String, String> e : h.asMap().entrySet()) {
+      headers.put(e.getKey(), e.getValue());
+    }
+    m.key().ifPresent(k -> headers.put(KEY, k));
+    long millis = m.timestamp().toEpochMilli();
+    headers.put(TIMESTAMP, millis);
+    headers.put(SEQ, seq);
+    return new AMQP.BasicProperties.Builder()
+        .messageId(m.id())
+        .deliveryMode(2)
+        .timestamp(new Date(millis))
+        .headers(headers)
+        .build();
+  }
+
+  /**
+   * Properties of a delivered message to republish into a delay queue: the same message with its
+   * delivery count so far, a new sequence number and a per-message expiration.
+   */
+  public static AMQP.BasicProperties forDelay(AMQP.BasicProperties original, int deliveriesSoFar, long seq,
+      Long expirationMillis) {
+    Map<String, Object> headers = new HashMap<>();
+    if (original.getHeaders() != null) {
+      headers.putAll(original.getHeaders());
+    }
+    headers.remove(DELIVERY_COUNT);
+    headers.remove("x-death");
+    headers.remove("x-first-death-exchange");
+    headers.remove("x-first-death-queue");
+    headers.remove("x-first-death-reason");
+    headers.remove("x-last-death-exchange");
+    headers.remove("x-last-death-queue");
+    headers.remove("x-last-death-reason");
+    headers.put(PRIOR_DELIVERIES, deliveriesSoFar);
+    headers.put(SEQ, seq);
+    return original.builder()
+        .userId(null) // the broker refuses a user-id other than the publishing connection's
+        .deliveryMode(2)
+        .headers(headers)
+        .expiration(expirationMillis == null ? null : Long.toString(expirationMillis))
+        .build();
+  }
+
+  /** The Courier message of a delivery. Foreign messages without an id get one from the body's delivery. */
+  public static Message message(AMQP.BasicProperties props, byte[] body) {
+    Message.Builder b = Message.builder().payload(body);
+    if (props.getMessageId() != null && !props.getMessageId().isBlank()) {
+      try {
+        b.id(props.getMessageId());
+      } catch (IllegalArgumentException e) {
+        // a foreign id Courier refuses (control characters): the message gets a new one
+      }
+    }
+    Map<String, Object> headers = props.getHeaders();
+    Long millis = null;
+    if (headers != null && !headers.isEmpty()) {
+      Map<String, String> app = new LinkedHashMap<>();
+      for (Map.Entry<String, Object> e : headers.entrySet()) {
+        String name = e.getKey();
+        Object value = e.getValue();
+        if (name.startsWith("x-")) {
+          if (name.equals(KEY) && value != null) {
+            try {
+              b.key(text(value));
+              continue;
+            } catch (IllegalArgumentException refused) {
+              // a foreign key Courier refuses: kept as a plain header
+            }
+          }
+          if (name.equals(TIMESTAMP) && value instanceof Number n) {
+            millis = n.longValue();
+            continue;
+          }
+          if (isBrokerOrAdapterHeader(name)) {
+            continue;
+          }
+        }
+        if (value != null) {
+          app.put(name, text(value));
+        }
+      }
+      if (!app.isEmpty()) {
+        b.headers(Headers.of(app));
+      }
+    }
+    if (millis != null) {
+      b.timestamp(Instant.ofEpochMilli(millis));
+    } else if (props.getTimestamp() != null) {
+      b.timestamp(props.getTimestamp().toInstant());
+    }
+    return b.build();
+  }
+
+  /** How many times this message was delivered to its group, this delivery included. */
+  public static int deliveryCount(AMQP.BasicProperties props, boolean redelivered) {
+    Map<String, Object> headers = props.getHeaders();
+    int prior = 0;
+    int returns = -1;
+    if (headers != null) {
+      if (headers.get(PRIOR_DELIVERIES) instanceof Number n) {
+        prior = n.intValue();
+      }
+      if (headers.get(DELIVERY_COUNT) instanceof Number n) {
+        returns = n.intValue();
+      }
+    }
+    if (returns < 0) {
+      returns = redelivered ? 1 : 0; // classic queues only flag a redelivery
+    }
+    return Math.max(1, prior + returns + 1);
+  }
+
+  private static boolean isBrokerOrAdapterHeader(String name) {
+    return name.startsWith("x-courier-") || name.equals(DELIVERY_COUNT) || name.equals("x-death")
+        || name.startsWith("x-first-death-") || name.startsWith("x-last-death-")
+        || name.equals("x-received-from");
+  }
+
+  private static String text(Object value) {
+    if (value instanceof LongString ls) {
+      return new String(ls.getBytes(), StandardCharsets.UTF_8);
+    }
+    if (value instanceof byte[] bytes) {
+      return new String(bytes, StandardCharsets.UTF_8);
+    }
+    return value.toString();
+  }
+}

@@ -1,0 +1,260 @@
+package dev.courier.rabbitmq.internal;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConfirmListener;
+import com.rabbitmq.client.Return;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.courier.PublishException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * One publishing channel in confirm mode and the publishes it has not had confirmed yet, keyed by
+ * sequence number. Publishing holds this object's lock (one thread on the channel at a time);
+ * confirms, returns and shutdowns arrive on the connection's thread. A publish's future completes
+ * on the broker's ack; it fails on a nack, on a return (unroutable with {@code mandatory}), when the
+ * channel closes before the ack, or when {@link #expire} finds it older than the publish timeout.
+ * Futures are completed on the {@code completer} executor, never on the connection's reader thread
+ * or the timeout sweeper: a callback that publishes again and waits would otherwise stop the very
+ * thread that reads its confirm. While the broker blocks the connection (memory or disk alarm) a
+ * publish fails at once instead of waiting on a socket the broker no longer reads.
+ */
+final class ConfirmChannel {
+  private final Connection connection;
+  private final String description;
+  private final Executor completer;
+  private final Supplier<String> blockedReason;
+  private final ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
+  private Channel channel; // guarded by this
+
+  /** One publish awaiting its confirm. */
+  static final class Pending {
+    final CompletableFuture<Void> future;
+    final String exchange;
+    final long sentNanos;
+    volatile String returned;
+
+    Pending(CompletableFuture<Void> future, String exchange, long sentNanos) {
+      this.future = future;
+      this.exchange = exchange;
+      this.sentNanos = sentNanos;
+    }
+  }
+
+  ConfirmChannel(Connection connection, String description, Executor completer, Supplier<String> blockedReason) {
+    this.connection = connection;
+    this.description = description;
+    this.completer = completer;
+    this.blockedReason = blockedReason;
+  }
+
+  /** Publishes one message with {@code mandatory}; the future is completed by the broker's answer. */
+  synchronized CompletableFuture<Void> publish(String exchange, String routingKey, PropertiesFactory props,
+      byte[] body) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    publishInto(f, exchange, routingKey, props, body);
+    return f;
+  }
+
+  /** Like {@link #publish}, completing {@code f}; the caller holds this channel's lock for a batch. */
+  synchronized void publishInto(CompletableFuture<Void> f, String exchange, String routingKey,
+      PropertiesFactory props, byte[] body) {
+    String blocked = blockedReason.get();
+    if (blocked != null) {
+      f.completeExceptionally(new PublishException("RabbitMQ blocked publishing: " + blocked
+          + "; the broker accepts messages again when its alarm clears"));
+      return;
+    }
+    Channel ch;
+    try {
+      ch = channel();
+    } catch (IOException | RuntimeException e) {
+      f.completeExceptionally(new PublishException("cannot publish to '" + exchange
+          + "': no connection to RabbitMQ (" + describe(e) + ")", e));
+      return;
+    }
+    long seq = ch.getNextPublishSeqNo();
+    Pending p = new Pending(f, exchange, System.nanoTime());
+    pending.put(seq, p);
+    try {
+      ch.basicPublish(exchange, routingKey, true, props.create(seq), body);
+    } catch (IOException | RuntimeException e) {
+      pending.remove(seq);
+      f.completeExceptionally(new PublishException("publish to '" + exchange + "' failed: " + describe(e), e));
+    }
+  }
+
+  /** A channel in confirm mode, opened again if a channel error closed the previous one. */
+  private Channel channel() throws IOException {
+    if (channel != null && channel.isOpen()) {
+      return channel;
+    }
+    if (channel != null && !connection.isOpen()) {
+      throw new IOException("the connection is closed or recovering");
+    }
+    failAll("the publishing channel was closed");
+    Channel ch = connection.createChannel();
+    if (ch == null) {
+      throw new IOException("the broker has no channel left on this connection");
+    }
+    try {
+      ch.confirmSelect();
+    } catch (IOException | RuntimeException e) {
+      try {
+        ch.abort();
+      } catch (IOException | RuntimeException ignored) {
+        // the channel is of no use either way
+      }
+      throw e;
+    }
+    ch.addConfirmListener(new ConfirmListener() {
+      @Override
+      public void handleAck(long seq, boolean multiple) {
+        settle(seq, multiple, true);
+      }
+
+      @Override
+      public void handleNack(long seq, boolean multiple) {
+        settle(seq, multiple, false);
+      }
+    });
+    ch.addReturnListener(this::returned);
+    ch.addShutdownListener(this::shutdown);
+    channel = ch;
+    return ch;
+  }
+
+  private void settle(long seq, boolean multiple, boolean ack) {
+    List<Pending> done = new ArrayList<>();
+    if (multiple) {
+      Iterator<Map.Entry<Long, Pending>> it = pending.headMap(seq, true).entrySet().iterator();
+      while (it.hasNext()) {
+        done.add(it.next().getValue());
+        it.remove();
+      }
+    } else {
+      Pending p = pending.remove(seq);
+      if (p != null) {
+        done.add(p);
+      }
+    }
+    if (!done.isEmpty()) {
+      completer.execute(() -> {
+        for (Pending p : done) {
+          complete(p, ack);
+        }
+      });
+    }
+  }
+
+  private static void complete(Pending p, boolean ack) {
+    if (p.returned != null) {
+      p.future.completeExceptionally(new PublishException(p.returned));
+    } else if (ack) {
+      p.future.complete(null);
+    } else {
+      p.future.completeExceptionally(new PublishException("RabbitMQ refused the message published to '"
+          + p.exchange + "' (negative confirm): the queue may be full or unavailable; publish it again later"));
+    }
+  }
+
+  private void returned(Return r) {
+    Map<String, Object> headers = r.getProperties().getHeaders();
+    Object seq = headers == null ? null : headers.get(AmqpMessages.SEQ);
+    if (seq instanceof Number n) {
+      Pending p = pending.get(n.longValue());
+      if (p != null) {
+        p.returned = "RabbitMQ returned the message published to '" + r.getExchange()
+            + "' as unroutable (" + r.getReplyText() + "): no group queue is bound to it; "
+            + "provision the group first with admin().ensureGroup(topic, group)";
+      }
+    }
+  }
+
+  private void shutdown(ShutdownSignalException cause) {
+    failAll("the channel closed before RabbitMQ confirmed (" + describe(cause) + ")");
+  }
+
+  private void failAll(String why) {
+    List<Pending> failed = new ArrayList<>();
+    Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator();
+    while (it.hasNext()) {
+      failed.add(it.next().getValue());
+      it.remove();
+    }
+    failLater(failed, p -> new PublishException("publish to '" + p.exchange + "' failed: " + why
+        + "; it may or may not have been stored, publish it again"));
+  }
+
+  /** Fails publishes sent before {@code cutoffNanos}; sequence order is send order, so it stops early. */
+  void expire(long cutoffNanos, long timeoutMillis) {
+    List<Pending> expired = new ArrayList<>();
+    Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Long, Pending> e = it.next();
+      Pending p = e.getValue();
+      if (p.sentNanos - cutoffNanos > 0) {
+        break;
+      }
+      if (pending.remove(e.getKey(), p)) {
+        expired.add(p);
+      }
+    }
+    failLater(expired, p -> new PublishException("RabbitMQ did not confirm the message published to '"
+        + p.exchange + "' within " + timeoutMillis + " ms (publish-timeout); it may or may not have been stored"));
+  }
+
+  private void failLater(List<Pending> failed, Function<Pending, PublishException> why) {
+    if (!failed.isEmpty()) {
+      completer.execute(() -> {
+        for (Pending p : failed) {
+          p.future.completeExceptionally(why.apply(p));
+        }
+      });
+    }
+  }
+
+  synchronized void close() {
+    failAll("the transport was closed");
+    if (channel != null && channel.isOpen()) {
+      try {
+        channel.close();
+      } catch (IOException | RuntimeException | java.util.concurrent.TimeoutException e) {
+        // closing anyway
+      }
+    }
+  }
+
+  static String describe(Throwable e) {
+    String m = e.getMessage();
+    if (e instanceof ShutdownSignalException s && s.getReason() instanceof AMQP.Channel.Close c) {
+      return c.getReplyText();
+    }
+    if (e instanceof ShutdownSignalException s && s.getReason() instanceof AMQP.Connection.Close c) {
+      return c.getReplyText();
+    }
+    return m == null ? e.getClass().getSimpleName() : m;
+  }
+
+  @Override
+  public String toString() {
+    return "ConfirmChannel{" + description + ", pending=" + pending.size() + '}';
+  }
+
+  /** Builds a publish's properties once its sequence number is known. */
+  @FunctionalInterface
+  interface PropertiesFactory {
+    AMQP.BasicProperties create(long seq);
+  }
+}

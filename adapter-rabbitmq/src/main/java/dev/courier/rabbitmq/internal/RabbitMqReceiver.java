@@ -1,0 +1,383 @@
+package dev.courier.rabbitmq.internal;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.courier.CourierException;
+import dev.courier.Message;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.ReceiveSpec;
+import dev.courier.spi.Receiver;
+import dev.courier.spi.TransportDelivery;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One consumer of a group's queue on its own channel, with {@code basic.qos(maxInFlight)} so the
+ * broker never has more than maxInFlight deliveries unacked on it. Deliveries go to the sink from
+ * the client's consumer thread. Settling ({@code basic.ack}/{@code basic.nack}) is serialized on
+ * this receiver and goes to the channel the delivery came on.
+ *
+ * <p>Every delivery belongs to an epoch that ends when its channel shuts down or is replaced; a
+ * delivery of an ended epoch is withdrawn ({@link TransportDelivery#isWithdrawn()}) and settling it
+ * does nothing, because the broker has already returned it to the queue. A lost connection is
+ * recovered by the client, channel and consumer included. A channel the broker closes on its own
+ * (consumer timeout, a channel error) or a consumer it cancels (queue deleted) is not: this receiver
+ * then re-declares the group's queue, opens a new channel and consumes again, with backoff, logging
+ * at ERROR while it cannot. Closing the channel returns every unacked delivery to the queue.
+ */
+public final class RabbitMqReceiver implements Receiver {
+  private static final Logger log = LoggerFactory.getLogger(RabbitMqReceiver.class);
+  private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+  private final Connection connection;
+  private final ReceiveSpec spec;
+  private final String queue;
+  private final DeliverySink sink;
+  private final Delayer delayer;
+  private final Runnable redeclare;
+  private final ScheduledExecutorService scheduler;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicLong epoch = new AtomicLong();
+  private volatile Channel channel;
+  private volatile boolean fetching = true;
+  private volatile String consumerTag;
+  private boolean resubscribing; // guarded by this
+
+  /**
+   * Republishes a delivered message, keeping {@code priorDeliveries} as its delivery count so far:
+   * into a delay tier for a positive {@code delay}, straight back to {@code queue} for zero. The
+   * future completes when the copy is confirmed.
+   */
+  public interface Delayer {
+    CompletableFuture<Void> redeliverLater(String queue, AMQP.BasicProperties props, byte[] body,
+        int priorDeliveries, Duration delay);
+  }
+
+  /**
+   * {@code redeclare} declares the group's queue again (after the broker lost or deleted it);
+   * {@code scheduler} runs the re-subscription attempts.
+   */
+  public RabbitMqReceiver(Connection connection, ReceiveSpec spec, String queue, DeliverySink sink, Delayer delayer,
+      Runnable redeclare, ScheduledExecutorService scheduler) {
+    this.connection = connection;
+    this.spec = spec;
+    this.queue = queue;
+    this.sink = sink;
+    this.delayer = delayer;
+    this.redeclare = redeclare;
+    this.scheduler = scheduler;
+    try {
+      this.channel = openChannel();
+    } catch (IOException | RuntimeException e) {
+      throw new CourierException("cannot open a consumer channel for group '" + spec.group() + "' of topic '"
+          + spec.topic() + "': " + ConfirmChannel.describe(e), e);
+    }
+  }
+
+  private Channel openChannel() throws IOException {
+    Channel ch = connection.createChannel();
+    if (ch == null) {
+      throw new IOException("the broker has no channel left on this connection");
+    }
+    try {
+      ch.basicQos(spec.maxInFlight(), false);
+      return ch;
+    } catch (IOException | RuntimeException e) {
+      abortQuietly(ch);
+      throw e;
+    }
+  }
+
+  public void start() {
+    try {
+      consume(channel);
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw new CourierException("cannot consume group '" + spec.group() + "' of topic '" + spec.topic()
+          + "': " + ConfirmChannel.describe(e.getCause() != null ? e.getCause() : e), e);
+    }
+  }
+
+  private void consume(Channel ch) throws IOException {
+    consumerTag = ch.basicConsume(queue, false, new DefaultConsumer(ch) {
+      @Override
+      public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+        deliver(ch, envelope, props, body);
+      }
+
+      @Override
+      public void handleCancel(String tag) {
+        resubscribe(ch, "RabbitMQ cancelled the consumer (was the queue deleted?)");
+      }
+
+      @Override
+      public void handleShutdownSignal(String tag, ShutdownSignalException sig) {
+        if (ch == channel) {
+          epoch.incrementAndGet(); // a replaced channel's deliveries ended their epoch when it was replaced
+        }
+        if (closed.get() || sig.isInitiatedByApplication()) {
+          return;
+        }
+        if (sig.isHardError()) {
+          log.info("consumer of queue '{}' lost its connection ({}); it resumes when the connection recovers",
+              queue, ConfirmChannel.describe(sig));
+        } else {
+          resubscribe(ch, "RabbitMQ closed the consumer's channel: " + ConfirmChannel.describe(sig));
+        }
+      }
+    });
+  }
+
+  /** Starts re-subscribing once per lost channel, unless closed or already at it. */
+  private void resubscribe(Channel lost, String why) {
+    synchronized (this) {
+      if (closed.get() || !fetching || lost != channel || resubscribing) {
+        return;
+      }
+      resubscribing = true;
+    }
+    log.warn("the consumer of queue '{}' stopped: {}; subscribing again", queue, why);
+    schedule(0, 1);
+  }
+
+  private void schedule(long delayMillis, int attempt) {
+    try {
+      scheduler.schedule(() -> tryResubscribe(attempt), delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      log.debug("not subscribing to '{}' again: the transport is closed", queue);
+    }
+  }
+
+  private void tryResubscribe(int attempt) {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      redeclare.run();
+      Channel fresh = openChannel();
+      Channel old;
+      synchronized (this) {
+        if (closed.get() || !fetching) {
+          abortQuietly(fresh);
+          resubscribing = false;
+          return;
+        }
+        old = channel;
+        channel = fresh;
+        epoch.incrementAndGet();
+      }
+      abortQuietly(old); // returns what it still held; settling those deliveries now does nothing
+      consume(fresh);
+      synchronized (this) {
+        resubscribing = false;
+      }
+      log.info("consumer of queue '{}' subscribed again (attempt {})", queue, attempt);
+    } catch (IOException | RuntimeException e) {
+      if (closed.get()) {
+        return;
+      }
+      long next = Math.min(MAX_BACKOFF_MILLIS, 100L << Math.min(attempt, 6));
+      log.error("cannot subscribe to queue '{}' again (attempt {}): {}; retrying in {} ms", queue, attempt,
+          ConfirmChannel.describe(e.getCause() != null ? e.getCause() : e), next);
+      schedule(next, attempt + 1);
+    }
+  }
+
+  private void deliver(Channel ch, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+    if (!fetching || closed.get()) {
+      return; // left unacked: returned to the queue when the channel closes
+    }
+    Message message;
+    try {
+      message = AmqpMessages.message(props, body);
+    } catch (RuntimeException e) {
+      // Cannot happen for Courier's own messages. A foreign one whose properties Courier refuses
+      // (say, a header name with control characters) still goes to the handler with its payload
+      // alone, so the reliability layer handles or dead-letters it: never dropped here.
+      log.warn("delivery {} from queue '{}' has properties Courier cannot carry ({}); delivering its payload without them",
+          envelope.getDeliveryTag(), queue, e.toString());
+      message = Message.builder().payload(body).build();
+    }
+    sink.accept(new Delivery(ch, epoch.get(), envelope.getDeliveryTag(), props, body, message,
+        AmqpMessages.deliveryCount(props, envelope.isRedeliver())));
+  }
+
+  private void ack(Delivery d) {
+    synchronized (this) {
+      if (closed.get() || d.epoch != epoch.get()) {
+        return; // its channel is gone: the broker redelivers it
+      }
+      try {
+        d.channel.basicAck(d.tag, false);
+      } catch (IOException | RuntimeException e) {
+        log.debug("ack of delivery {} on '{}' not sent ({}); the broker redelivers it", d.tag, queue, e.toString());
+      }
+    }
+  }
+
+  private void requeue(Delivery d) {
+    synchronized (this) {
+      if (closed.get() || d.epoch != epoch.get()) {
+        return;
+      }
+      try {
+        d.channel.basicNack(d.tag, false, true);
+      } catch (IOException | RuntimeException e) {
+        log.debug("nack of delivery {} on '{}' not sent ({}); the broker redelivers it", d.tag, queue, e.toString());
+      }
+    }
+  }
+
+  @Override
+  public void stopFetching() {
+    fetching = false;
+    String tag = consumerTag;
+    if (tag != null) {
+      // Even when the channel looks closed: during connection recovery the client would otherwise
+      // re-create this consumer; cancelling unregisters it from recovery.
+      synchronized (this) {
+        try {
+          channel.basicCancel(tag);
+        } catch (IOException | RuntimeException e) {
+          log.debug("cancel of consumer on '{}' failed: {}", queue, e.toString());
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      fetching = false;
+      synchronized (this) {
+        closeChannel(channel);
+      }
+    }
+  }
+
+  /**
+   * Closes a channel whatever state it seems to be in: a channel closed by a lost connection is
+   * still registered for recovery, and recovery would bring back its consumer, holding up to
+   * maxInFlight messages unacked for nobody. Closing it unregisters it.
+   */
+  private void closeChannel(Channel ch) {
+    try {
+      ch.close();
+    } catch (IOException | RuntimeException | java.util.concurrent.TimeoutException e) {
+      log.debug("closing the consumer channel of '{}': {}", queue, e.toString());
+      abortQuietly(ch);
+    }
+  }
+
+  private void abortQuietly(Channel ch) {
+    try {
+      ch.abort();
+    } catch (IOException | RuntimeException e) {
+      log.debug("aborting a consumer channel of '{}': {}", queue, e.toString());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RabbitMqReceiver{" + queue + ", prefetch=" + spec.maxInFlight() + '}';
+  }
+
+  /** One delivery on one of this receiver's channels; settled once. */
+  private final class Delivery implements TransportDelivery {
+    private final Channel channel;
+    private final long epoch;
+    private final long tag;
+    private final AMQP.BasicProperties props;
+    private final byte[] body;
+    private final Message message;
+    private final int deliveryCount;
+    private final AtomicBoolean settled = new AtomicBoolean();
+
+    Delivery(Channel channel, long epoch, long tag, AMQP.BasicProperties props, byte[] body, Message message,
+        int deliveryCount) {
+      this.channel = channel;
+      this.epoch = epoch;
+      this.tag = tag;
+      this.props = props;
+      this.body = body;
+      this.message = message;
+      this.deliveryCount = deliveryCount;
+    }
+
+    @Override
+    public Message message() {
+      return message;
+    }
+
+    @Override
+    public int deliveryCount() {
+      return deliveryCount;
+    }
+
+    @Override
+    public boolean isWithdrawn() {
+      return closed.get() || epoch != RabbitMqReceiver.this.epoch.get();
+    }
+
+    @Override
+    public void ack() {
+      if (settled.compareAndSet(false, true)) {
+        RabbitMqReceiver.this.ack(this);
+      }
+    }
+
+    @Override
+    public void nack(Duration redeliverAfter) {
+      if (!settled.compareAndSet(false, true)) {
+        return;
+      }
+      if (redeliverAfter == null || redeliverAfter.toMillis() < 1 || closed.get()) {
+        requeue(this);
+        return;
+      }
+      republishThenAck(deliveryCount, redeliverAfter, "delay the redelivery of");
+    }
+
+    /**
+     * Hands the message back uncounted: a copy goes back to the queue carrying the delivery count
+     * before this one, then the original is acked (a requeue would count on quorum queues).
+     */
+    @Override
+    public void release() {
+      if (!settled.compareAndSet(false, true) || closed.get()) {
+        return; // when closed, closing the channel has returned it already
+      }
+      republishThenAck(deliveryCount - 1, Duration.ZERO, "release");
+    }
+
+    private void republishThenAck(int priorDeliveries, Duration delay, String what) {
+      // Ack the original only once the copy is confirmed.
+      delayer.redeliverLater(queue, props, body, priorDeliveries, delay).whenComplete((ok, failure) -> {
+        if (failure == null) {
+          RabbitMqReceiver.this.ack(this);
+        } else {
+          log.warn("could not {} message {} on '{}' ({}); returning it at once", what, message.id(), queue,
+              failure.getMessage());
+          requeue(this);
+        }
+      });
+    }
+
+    @Override
+    public String toString() {
+      return "Delivery{" + queue + ", " + message.id() + ", #" + deliveryCount + '}';
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package dev.courier;
+
+/**
+ * Provisioning and dead-letter operations. Calls are blocking; provisioning calls are idempotent
+ * and safe to repeat at every start-up.
+ */
+public interface Admin {
+  /** Creates the topic if the broker needs it to exist. */
+  void ensureTopic(String topic);
+
+  /**
+   * Creates the group (durable subscription) on {@code topic}. From then on the group keeps every
+   * message published to the topic until it is consumed, even if nobody is subscribed yet.
+   */
+  void ensureGroup(String topic, String group);
+
+  /**
+   * The dead letters of {@code group} on {@code topic}, in the adapter's derived dead-letter topic
+   * ({@code <topic>.<group>.dlq} or the broker's variant). Validates the names before any I/O.
+   */
+  default DeadLetters deadLetters(String topic, String group) {
+    return deadLetters(topic, group, DeadLetterPolicy.defaults());
+  }
+
+  /** The dead letters of a subscription whose dead-letter topic is set by {@code policy}. */
+  DeadLetters deadLetters(String topic, String group, DeadLetterPolicy policy);
+}

@@ -1,0 +1,287 @@
+package dev.courier;
+
+import dev.courier.config.CourierConfig;
+import dev.courier.internal.DeadLetterSender;
+import dev.courier.internal.DefaultDeadLetters;
+import dev.courier.internal.DefaultPublisher;
+import dev.courier.internal.HandlerWatchdog;
+import dev.courier.internal.ProviderRegistry;
+import dev.courier.internal.PublishTimeouts;
+import dev.courier.internal.ReliableDeliveryProcessor;
+import dev.courier.internal.SubscriptionRuntime;
+import dev.courier.spi.NamingRules;
+import dev.courier.spi.ReceiveSpec;
+import dev.courier.spi.Receiver;
+import dev.courier.spi.Transport;
+import dev.courier.spi.TransportProvider;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point: one broker connection with its publisher, subscriptions and admin. Create it
+ * from configuration ({@link #fromConfig()}: {@code courier.broker} picks the adapter) or from a
+ * transport in code ({@link #builder()}), share it, and close it at shutdown: closing drains every
+ * subscription, then closes the transport. Thread-safe.
+ */
+public final class Courier implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Courier.class);
+
+  private final Transport transport;
+  private final CourierListener listener;
+  private final Publisher publisher;
+  private final Admin admin;
+  private final Duration publishTimeout;
+  private final Duration redriveIdleTimeout;
+  private final HandlerWatchdog watchdog = new HandlerWatchdog();
+  private final PublishTimeouts publishTimeouts;
+  private final Set<SubscriptionRuntime> subscriptions = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Courier(Builder b) {
+    this.transport = b.transport;
+    this.listener = b.listener;
+    this.publishTimeout = b.publishTimeout;
+    this.redriveIdleTimeout = b.redriveIdleTimeout;
+    this.publishTimeouts = new PublishTimeouts(b.publishTimeout);
+    this.publisher = new DefaultPublisher(transport, publishTimeouts, listener, () -> !closed.get());
+    this.admin = new DefaultAdmin();
+  }
+
+  /** From {@link CourierConfig#load()}: class-path file, config file, environment, system properties. */
+  public static Courier fromConfig() {
+    return fromConfig(CourierConfig.load());
+  }
+
+  /**
+   * Finds the adapter named by {@code courier.broker} through {@link java.util.ServiceLoader} and
+   * creates it from its {@code courier.<adapter>.*} keys. A missing or unknown name fails with a
+   * {@link ConfigurationException} listing the adapters on the class path.
+   */
+  public static Courier fromConfig(CourierConfig config) {
+    return builder().config(config).build();
+  }
+
+  private static Transport createTransport(CourierConfig config) {
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    if (loader == null) {
+      loader = Courier.class.getClassLoader();
+    }
+    ClassLoader l = loader;
+    String name = config.broker().orElseThrow(() -> new ConfigurationException(
+        "no broker configured: set courier.broker (or COURIER_BROKER) to one of "
+            + ProviderRegistry.names(l)));
+    TransportProvider provider = ProviderRegistry.find(name, loader);
+    Transport transport = provider.create(config.forAdapter(name, provider.configKeys()));
+    log.info("Courier using adapter '{}'", name);
+    return transport;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Names of the adapters on the class path. */
+  public static List<String> availableAdapters() {
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    return ProviderRegistry.names(loader != null ? loader : Courier.class.getClassLoader());
+  }
+
+  /** The adapter's name, e.g. {@code inmemory}. */
+  public String adapter() {
+    return transport.name();
+  }
+
+  public Capabilities capabilities() {
+    return transport.capabilities();
+  }
+
+  public Publisher publisher() {
+    return publisher;
+  }
+
+  public Admin admin() {
+    return admin;
+  }
+
+  /**
+   * Starts consuming. Names, capabilities (orderedByKey needs ORDERED_BY_KEY) and the derived
+   * dead-letter topic are checked before any I/O. The handler is called on Courier's threads,
+   * at most {@code options.concurrency()} at a time.
+   */
+  public Subscription subscribe(SubscriptionOptions options, MessageHandler handler) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(handler, "handler");
+    checkOpen();
+    NamingRules naming = transport.naming();
+    naming.validateTopic(options.topic());
+    naming.validateGroup(options.group());
+    String deadLetterTopic = deadLetterTopic(naming, options.topic(), options.group(), options.deadLetter());
+    if (options.orderedByKey() && !capabilities().has(Capability.ORDERED_BY_KEY)) {
+      throw new UnsupportedCapabilityException(adapter(), Capability.ORDERED_BY_KEY, "orderedByKey(true)");
+    }
+    SubscriptionRuntime runtime = new SubscriptionRuntime(options,
+        new ReliableDeliveryProcessor(options, handler, listener,
+            new DeadLetterSender(transport, options.topic(), options.group(), deadLetterTopic,
+                options.deadLetter(), publishTimeout),
+            capabilities().maxDelay(), Clock.systemUTC()),
+        watchdog, subscriptions::remove);
+    subscriptions.add(runtime);
+    runtime.startWorkers();
+    try {
+      Receiver receiver = transport.receive(
+          new ReceiveSpec(options.topic(), options.group(), options.maxInFlight(), options.orderedByKey()),
+          runtime);
+      runtime.attach(receiver);
+    } catch (RuntimeException e) {
+      runtime.close();
+      throw e;
+    }
+    return runtime;
+  }
+
+  /** Closes every subscription (draining each), then the transport. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      for (SubscriptionRuntime s : new ArrayList<>(subscriptions)) {
+        try {
+          s.close();
+        } catch (RuntimeException e) {
+          log.warn("closing {} failed", s, e);
+        }
+      }
+    } finally {
+      try {
+        transport.close();
+      } finally {
+        watchdog.close();
+        publishTimeouts.close();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Courier{adapter=" + transport.name() + ", subscriptions=" + subscriptions.size()
+        + (closed.get() ? ", closed" : "") + '}';
+  }
+
+  private static String deadLetterTopic(NamingRules naming, String topic, String group, DeadLetterPolicy policy) {
+    return policy.topic().isPresent()
+        ? naming.validateTopic(policy.topic().get())
+        : naming.deadLetterTopic(topic, group);
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new CourierClosedException("this Courier is closed");
+    }
+  }
+
+  private final class DefaultAdmin implements Admin {
+    @Override
+    public void ensureTopic(String topic) {
+      checkOpen();
+      transport.ensureTopic(transport.naming().validateTopic(topic));
+    }
+
+    @Override
+    public void ensureGroup(String topic, String group) {
+      checkOpen();
+      transport.naming().validateTopic(topic);
+      transport.naming().validateGroup(group);
+      transport.ensureGroup(topic, group);
+    }
+
+    @Override
+    public DeadLetters deadLetters(String topic, String group, DeadLetterPolicy policy) {
+      Objects.requireNonNull(policy, "policy");
+      checkOpen();
+      NamingRules naming = transport.naming();
+      naming.validateTopic(topic);
+      naming.validateGroup(group);
+      return new DefaultDeadLetters(transport, topic, group,
+          deadLetterTopic(naming, topic, group, policy), publishTimeout, redriveIdleTimeout);
+    }
+  }
+
+  /** Builds a Courier around a transport created in code or from configuration. */
+  public static final class Builder {
+    private Transport transport;
+    private CourierConfig config;
+    private CourierListener listener = CourierListener.NONE;
+    private Duration publishTimeout = Duration.ofSeconds(30);
+    private Duration redriveIdleTimeout = Duration.ofSeconds(5);
+
+    private Builder() {}
+
+    public Builder transport(Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      this.config = null;
+      return this;
+    }
+
+    /**
+     * Creates the transport from configuration: {@code courier.broker} names the adapter, found
+     * through {@link java.util.ServiceLoader}, and {@code courier.<adapter>.*} configures it; also
+     * takes {@code courier.publish-timeout}. A missing or unknown adapter name fails with a
+     * {@link ConfigurationException} listing the adapters on the class path.
+     */
+    public Builder config(CourierConfig config) {
+      Objects.requireNonNull(config, "config");
+      this.publishTimeout = config.publishTimeout(); // validates before any connection is made
+      this.config = config; // the transport is created by build(), so an unbuilt builder leaks nothing
+      this.transport = null;
+      return this;
+    }
+
+    public Builder listener(CourierListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** Bound on waiting for the broker's confirmation of a publish; default 30 s. */
+    public Builder publishTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "publishTimeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("publishTimeout must be positive, was " + timeout);
+      }
+      this.publishTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * How long {@link DeadLetters#redrive} waits for the next dead letter before it stops; default
+     * 5 s. Raise it for brokers that deliver slowly after a consumer starts.
+     */
+    public Builder redriveIdleTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "redriveIdleTimeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("redriveIdleTimeout must be positive, was " + timeout);
+      }
+      this.redriveIdleTimeout = timeout;
+      return this;
+    }
+
+    public Courier build() {
+      if (transport == null && config == null) {
+        throw new IllegalStateException("a transport or a configuration is required");
+      }
+      if (config != null) {
+        transport = createTransport(config);
+      }
+      return new Courier(this);
+    }
+  }
+}

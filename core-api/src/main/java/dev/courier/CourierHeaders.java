@@ -1,0 +1,35 @@
+package dev.courier;
+
+/**
+ * Names of the headers Courier's reliability layer writes. All start with
+ * {@link Headers#RESERVED_PREFIX}; applications read them (for example on a dead letter) but never
+ * set them. Times are ISO-8601 instants in UTC ({@link java.time.Instant#toString()}).
+ */
+public final class CourierHeaders {
+  /** On a dead letter: the topic the message was consumed from (where redrive sends it back). */
+  public static final String DLQ_SOURCE_TOPIC = "courier-dlq-source-topic";
+  /** On a dead letter: the group whose handler gave up on it. */
+  public static final String DLQ_GROUP = "courier-dlq-group";
+  /** On a dead letter: the last {@link Delivery#attempt()} number, in decimal. */
+  public static final String DLQ_ATTEMPTS = "courier-dlq-attempts";
+  /** On a dead letter: when the first failure this consumer saw happened. */
+  public static final String DLQ_FIRST_FAILURE = "courier-dlq-first-failure";
+  /** On a dead letter: when the last failure happened. */
+  public static final String DLQ_LAST_FAILURE = "courier-dlq-last-failure";
+  /** On a dead letter: the class name of the last failure. */
+  public static final String DLQ_EXCEPTION_CLASS = "courier-dlq-exception-class";
+  /**
+   * On a dead letter: the last failure's message, cut to
+   * {@link DeadLetterPolicy#maxErrorMessageLength()} characters, control characters replaced.
+   */
+  public static final String DLQ_EXCEPTION_MESSAGE = "courier-dlq-exception-message";
+  /** On a dead letter: the dead-letter reason, one of {@code exhausted}, {@code non-retryable}, {@code undecodable}. */
+  public static final String DLQ_REASON = "courier-dlq-reason";
+  /** On a redriven message: how many times it has been redriven from a dead-letter topic. */
+  public static final String REDRIVE_COUNT = "courier-redrive-count";
+
+  /** Prefix shared by the dead-letter headers; redrive strips them. */
+  public static final String DLQ_PREFIX = "courier-dlq-";
+
+  private CourierHeaders() {}
+}

@@ -1,0 +1,158 @@
+package dev.courier;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Immutable, ordered string headers of a {@link Message}. Names are non-empty and free of control
+ * characters; values are non-null. Names starting with {@value #RESERVED_PREFIX} belong to Courier
+ * (attempt counts, dead-letter metadata) and are set only by the library.
+ */
+public final class Headers {
+  /** Prefix of the headers Courier itself writes. */
+  public static final String RESERVED_PREFIX = "courier-";
+
+  private static final Headers EMPTY = new Headers(Map.of());
+
+  private final Map<String, String> values;
+
+  private Headers(Map<String, String> values) {
+    this.values = values;
+  }
+
+  public static Headers empty() {
+    return EMPTY;
+  }
+
+  /** Copies {@code values}, validating every name and value. */
+  public static Headers of(Map<String, String> values) {
+    Objects.requireNonNull(values, "values");
+    if (values.isEmpty()) {
+      return EMPTY;
+    }
+    Map<String, String> copy = new LinkedHashMap<>(values.size() * 2);
+    values.forEach((name, value) -> copy.put(checkName(name), checkValue(name, value)));
+    return new Headers(Collections.unmodifiableMap(copy));
+  }
+
+  public static Headers of(String name, String value) {
+    return EMPTY.with(name, value);
+  }
+
+  public Optional<String> get(String name) {
+    return Optional.ofNullable(values.get(Objects.requireNonNull(name, "name")));
+  }
+
+  public boolean contains(String name) {
+    return values.containsKey(Objects.requireNonNull(name, "name"));
+  }
+
+  /** A copy with {@code name} set to {@code value}, replacing any earlier value. */
+  public Headers with(String name, String value) {
+    checkName(name);
+    checkValue(name, value);
+    if (value.equals(values.get(name))) {
+      return this;
+    }
+    Map<String, String> copy = new LinkedHashMap<>(values);
+    copy.put(name, value);
+    return new Headers(Collections.unmodifiableMap(copy));
+  }
+
+  /** A copy with every entry of {@code more} set, replacing earlier values. */
+  public Headers withAll(Headers more) {
+    Objects.requireNonNull(more, "more");
+    if (more.isEmpty()) {
+      return this;
+    }
+    if (isEmpty()) {
+      return more;
+    }
+    Map<String, String> copy = new LinkedHashMap<>(values);
+    copy.putAll(more.values);
+    return new Headers(Collections.unmodifiableMap(copy));
+  }
+
+  /** A copy without {@code name}. */
+  public Headers without(String name) {
+    if (!values.containsKey(Objects.requireNonNull(name, "name"))) {
+      return this;
+    }
+    Map<String, String> copy = new LinkedHashMap<>(values);
+    copy.remove(name);
+    return copy.isEmpty() ? EMPTY : new Headers(Collections.unmodifiableMap(copy));
+  }
+
+  public Set<String> names() {
+    return values.keySet();
+  }
+
+  /** An unmodifiable view in insertion order. */
+  public Map<String, String> asMap() {
+    return values;
+  }
+
+  public int size() {
+    return values.size();
+  }
+
+  public boolean isEmpty() {
+    return values.isEmpty();
+  }
+
+  /** Bytes of all names and values in UTF-8: what adapters compare with their header limits. */
+  public int encodedSize() {
+    int total = 0;
+    for (Map.Entry<String, String> e : values.entrySet()) {
+      total += e.getKey().getBytes(StandardCharsets.UTF_8).length;
+      total += e.getValue().getBytes(StandardCharsets.UTF_8).length;
+    }
+    return total;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Headers other && values.equals(other.values);
+  }
+
+  @Override
+  public int hashCode() {
+    return values.hashCode();
+  }
+
+  /** Names only: header values may carry tokens or personal data, so they are never printed. */
+  @Override
+  public String toString() {
+    return "Headers" + values.keySet();
+  }
+
+  private static String checkName(String name) {
+    Objects.requireNonNull(name, "header name");
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException("header name must not be empty");
+    }
+    for (int i = 0; i < name.length(); i++) {
+      if (Character.isISOControl(name.charAt(i))) {
+        throw new IllegalArgumentException(
+            "header name must not contain control characters: '" + printable(name) + "'");
+      }
+    }
+    return name;
+  }
+
+  /** {@code s} with every control character (C0, DEL and C1) shown as '?', safe to put in a message. */
+  static String printable(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    s.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return b.toString();
+  }
+
+  private static String checkValue(String name, String value) {
+    return Objects.requireNonNull(value, () -> "value of header '" + name + "'");
+  }
+}

@@ -1,0 +1,22 @@
+package dev.courier;
+
+/**
+ * A running consumer of one group on one topic, returned by {@link Courier#subscribe}.
+ * Thread-safe.
+ */
+public interface Subscription extends AutoCloseable {
+  String topic();
+
+  String group();
+
+  /** True until {@link #close()} begins. */
+  boolean isOpen();
+
+  /**
+   * Stops fetching, waits up to the subscription's drain timeout for running handlers, settles
+   * what they finished, and returns every other delivery to the broker for redelivery. Never acks
+   * a message whose handler did not complete. Idempotent; blocks until done.
+   */
+  @Override
+  void close();
+}

@@ -1,0 +1,201 @@
+package dev.courier.config;
+
+import dev.courier.ConfigurationException;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The resolved configuration of one adapter: its declared keys (defaults applied) and its native
+ * client properties ({@code courier.<adapter>.client.*}). Immutable; secrets are masked in
+ * {@link #toString()}.
+ */
+public final class AdapterConfig {
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+  // Matched against the lower-cased name with '_' and '-' turned into '.', so property names
+  // (sasl.jaas.config, ssl.key.password) and environment names (COURIER_X_API_KEY) match alike.
+  private static final Pattern SECRET_WORDS = Pattern.compile(
+      ".*(password|passwd|passphrase|secret|token|credential|jaas|private|api\\.?key|access\\.key|keystore\\.key"
+          + "|user\\.?info).*");
+  // The password of user:password@ in a URI (amqp://app:pw@host): masked even under a harmless key.
+  private static final Pattern URI_PASSWORD = Pattern.compile("(://[^/:@\\s]*:)[^@/\\s]+@");
+  static final String MASK = "****";
+
+  private final String adapter;
+  private final Map<String, ConfigKey> keys;
+  private final Map<String, String> values;
+  private final Map<String, String> clientProperties;
+
+  private AdapterConfig(String adapter, Map<String, ConfigKey> keys, Map<String, String> values,
+      Map<String, String> clientProperties) {
+    this.adapter = adapter;
+    this.keys = keys;
+    this.values = values;
+    this.clientProperties = clientProperties;
+  }
+
+  /**
+   * Explicit construction: {@code values} maps key names relative to {@code courier.<adapter>.}
+   * (client properties as {@code client.<name>}) to values. Unknown keys and missing required
+   * keys fail with a {@link ConfigurationException} naming them.
+   */
+  public static AdapterConfig of(String adapter, List<ConfigKey> declared, Map<String, String> values) {
+    Objects.requireNonNull(adapter, "adapter");
+    Objects.requireNonNull(declared, "declared");
+    Objects.requireNonNull(values, "values");
+    Map<String, ConfigKey> keys = new LinkedHashMap<>();
+    for (ConfigKey k : declared) {
+      if (keys.put(k.name(), k) != null) {
+        throw new IllegalArgumentException("config key '" + k.name() + "' declared twice by " + adapter);
+      }
+    }
+    Map<String, String> resolved = new LinkedHashMap<>();
+    Map<String, String> client = new TreeMap<>();
+    values.forEach((name, value) -> {
+      Objects.requireNonNull(value, () -> "value of courier." + adapter + "." + name);
+      if (name.startsWith("client.") && name.length() > "client.".length()) {
+        client.put(name.substring("client.".length()), value);
+      } else if (keys.containsKey(name)) {
+        resolved.put(name, value);
+      } else {
+        throw new ConfigurationException("unknown configuration key 'courier." + adapter + "." + name
+            + "'; adapter '" + adapter + "' reads " + keys.keySet()
+            + " and native client properties under 'courier." + adapter + ".client.'");
+      }
+    });
+    for (ConfigKey k : keys.values()) {
+      if (!resolved.containsKey(k.name())) {
+        if (k.isRequired()) {
+          throw new ConfigurationException("missing configuration key 'courier." + adapter + "."
+              + k.name() + "' (environment " + k.environmentName(adapter) + "): " + k.description());
+        }
+        k.defaultValue().ifPresent(d -> resolved.put(k.name(), d));
+      }
+    }
+    return new AdapterConfig(adapter, Collections.unmodifiableMap(keys),
+        Collections.unmodifiableMap(resolved), Collections.unmodifiableMap(client));
+  }
+
+  public String adapter() {
+    return adapter;
+  }
+
+  /** The value of a declared key, or its default; empty if it has neither. */
+  public Optional<String> find(String name) {
+    declared(name);
+    return Optional.ofNullable(values.get(name));
+  }
+
+  /** The value of a declared key, or its default; fails if it has neither. */
+  public String get(String name) {
+    return find(name).orElseThrow(() -> new ConfigurationException("configuration key 'courier."
+        + adapter + "." + name + "' is not set and has no default"));
+  }
+
+  public int getInt(String name) {
+    String v = get(name).trim();
+    try {
+      return Integer.parseInt(v.replace("_", ""));
+    } catch (NumberFormatException e) {
+      throw invalid(name, "an integer", e);
+    }
+  }
+
+  public long getLong(String name) {
+    String v = get(name).trim();
+    try {
+      return Long.parseLong(v.replace("_", ""));
+    } catch (NumberFormatException e) {
+      throw invalid(name, "an integer", e);
+    }
+  }
+
+  public boolean getBoolean(String name) {
+    String v = get(name).trim().toLowerCase(Locale.ROOT);
+    if (v.equals("true") || v.equals("false")) {
+      return Boolean.parseBoolean(v);
+    }
+    throw invalid(name, "true or false", null);
+  }
+
+  /** Accepts {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO-8601 ({@code PT30S}). */
+  public Duration getDuration(String name) {
+    String v = get(name).trim();
+    try {
+      return parseDuration(v);
+    } catch (IllegalArgumentException e) {
+      throw invalid(name, "a duration such as 250ms, 30s, 5m or PT30S", e);
+    }
+  }
+
+  /** Native client properties, names relative to {@code courier.<adapter>.client.}. */
+  public Map<String, String> clientProperties() {
+    return clientProperties;
+  }
+
+  /** Every key and value; secrets masked. */
+  @Override
+  public String toString() {
+    Map<String, String> shown = new LinkedHashMap<>();
+    values.forEach((k, v) -> shown.put(k, keys.get(k).isSecret() ? MASK : masked(k, v)));
+    clientProperties.forEach((k, v) -> shown.put("client." + k, masked(k, v)));
+    return "AdapterConfig{" + adapter + ", " + shown + '}';
+  }
+
+  /**
+   * Whether a configuration or client property name looks like it holds a secret (password,
+   * passphrase, token, key material...): adapters mask such values in every {@code toString()}.
+   */
+  public static boolean isSecretName(String name) {
+    return SECRET_WORDS.matcher(name.toLowerCase(Locale.ROOT).replace('_', '.').replace('-', '.')).matches();
+  }
+
+  /** {@code value} as it may be printed: masked under a secret-looking name, else with any URI password masked. */
+  static String masked(String name, String value) {
+    return isSecretName(name) ? MASK : URI_PASSWORD.matcher(value).replaceAll("$1" + MASK + "@");
+  }
+
+  static Duration parseDuration(String v) {
+    Matcher m = DURATION.matcher(v);
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      try {
+        return switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofDays(n);
+        };
+      } catch (ArithmeticException e) {
+        throw new IllegalArgumentException("duration out of range: " + v, e);
+      }
+    }
+    try {
+      return Duration.parse(v);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new IllegalArgumentException("not a duration: " + v, e);
+    }
+  }
+
+  private void declared(String name) {
+    if (!keys.containsKey(name)) {
+      throw new IllegalArgumentException("adapter '" + adapter + "' declares no config key '" + name + "'");
+    }
+  }
+
+  private ConfigurationException invalid(String name, String expected, Exception cause) {
+    ConfigKey k = keys.get(name);
+    String shown = k.isSecret() ? MASK : "'" + masked(name, values.get(name)) + "'";
+    return new ConfigurationException("configuration key 'courier." + adapter + "." + name + "' must be "
+        + expected + ", was " + shown, cause);
+  }
+}

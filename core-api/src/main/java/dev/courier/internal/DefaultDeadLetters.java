@@ -1,0 +1,173 @@
+package dev.courier.internal;
+
+import dev.courier.Capability;
+import dev.courier.CourierHeaders;
+import dev.courier.DeadLetters;
+import dev.courier.Headers;
+import dev.courier.Message;
+import dev.courier.PublishException;
+import dev.courier.UnsupportedCapabilityException;
+import dev.courier.spi.ReceiveSpec;
+import dev.courier.spi.Receiver;
+import dev.courier.spi.TopicBrowser;
+import dev.courier.spi.Transport;
+import dev.courier.spi.TransportDelivery;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Dead-letter admin over the transport: count from the dead-letter group's backlog, peek through
+ * {@link TopicBrowser}, redrive by consuming the dead-letter group on the caller's thread and
+ * republishing each message before acking it.
+ */
+public final class DefaultDeadLetters implements DeadLetters {
+  private static final int REDRIVE_IN_FLIGHT = 16;
+
+  private final Transport transport;
+  private final String sourceTopic;
+  private final String group;
+  private final String topic;
+  private final String deadLetterGroup;
+  private final Duration publishTimeout;
+  private final Duration idleTimeout;
+
+  public DefaultDeadLetters(Transport transport, String sourceTopic, String group, String deadLetterTopic,
+      Duration publishTimeout, Duration idleTimeout) {
+    this.transport = transport;
+    this.sourceTopic = sourceTopic;
+    this.group = group;
+    this.topic = deadLetterTopic;
+    this.deadLetterGroup = transport.naming().deadLetterGroup();
+    this.publishTimeout = publishTimeout;
+    this.idleTimeout = idleTimeout;
+  }
+
+  @Override
+  public String topic() {
+    return topic;
+  }
+
+  @Override
+  public String sourceTopic() {
+    return sourceTopic;
+  }
+
+  @Override
+  public String group() {
+    return group;
+  }
+
+  @Override
+  public long count() {
+    provision();
+    return transport.backlog(topic, deadLetterGroup);
+  }
+
+  @Override
+  public List<Message> peek(int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("max must be at least 1, was " + max);
+    }
+    if (!transport.capabilities().has(Capability.PEEK) || !(transport instanceof TopicBrowser browser)) {
+      throw new UnsupportedCapabilityException(transport.name(), Capability.PEEK, "DeadLetters.peek");
+    }
+    provision();
+    return List.copyOf(browser.peek(topic, deadLetterGroup, max));
+  }
+
+  @Override
+  public int redrive() {
+    return redrive(Integer.MAX_VALUE);
+  }
+
+  @Override
+  public int redrive(int max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("max must not be negative, was " + max);
+    }
+    long waiting = count();
+    int target = (int) Math.min(max, waiting);
+    if (target == 0) {
+      return 0;
+    }
+    BlockingQueue<TransportDelivery> arrived = new LinkedBlockingQueue<>();
+    Receiver receiver = transport.receive(
+        new ReceiveSpec(topic, deadLetterGroup, Math.min(target, REDRIVE_IN_FLIGHT), false), arrived::add);
+    int moved = 0;
+    try {
+      while (moved < target) {
+        TransportDelivery d;
+        try {
+          d = arrived.poll(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        if (d == null) {
+          break;
+        }
+        republish(d, moved);
+        d.ack();
+        moved++;
+      }
+    } finally {
+      receiver.stopFetching();
+      for (TransportDelivery extra; (extra = arrived.poll()) != null; ) {
+        extra.release();
+      }
+      receiver.close();
+    }
+    return moved;
+  }
+
+  private void republish(TransportDelivery d, int movedSoFar) {
+    Message dead = d.message();
+    String destination = dead.headers().get(CourierHeaders.DLQ_SOURCE_TOPIC).orElse(sourceTopic);
+    Message replay = dead.withHeaders(replayHeaders(dead.headers()));
+    try {
+      transport.naming().validateTopic(destination);
+      transport.send(destination, replay).get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      d.release();
+      Thread.currentThread().interrupt();
+      throw new PublishException("redrive of '" + topic + "' interrupted after " + movedSoFar + " messages", e);
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      d.release();
+      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      throw new PublishException("redrive of '" + topic + "' stopped after " + movedSoFar
+          + " messages: republishing message " + dead.id() + " to '" + destination + "' failed ("
+          + cause.getMessage() + "); it stays in the dead-letter topic", cause);
+    }
+  }
+
+  static Headers replayHeaders(Headers headers) {
+    Headers result = headers;
+    for (String name : headers.names()) {
+      if (name.startsWith(CourierHeaders.DLQ_PREFIX)) {
+        result = result.without(name);
+      }
+    }
+    int count;
+    try {
+      count = Integer.parseInt(headers.get(CourierHeaders.REDRIVE_COUNT).orElse("0"));
+    } catch (NumberFormatException e) {
+      count = 0;
+    }
+    return result.with(CourierHeaders.REDRIVE_COUNT, Integer.toString(count + 1));
+  }
+
+  private void provision() {
+    transport.ensureTopic(topic);
+    transport.ensureGroup(topic, deadLetterGroup);
+  }
+
+  @Override
+  public String toString() {
+    return "DeadLetters{topic=" + topic + ", source=" + sourceTopic + "/" + group + '}';
+  }
+}

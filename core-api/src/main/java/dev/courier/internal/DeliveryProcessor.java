@@ -1,0 +1,11 @@
+package dev.courier.internal;
+
+import dev.courier.spi.TransportDelivery;
+
+/**
+ * Runs one raw delivery through the reliability layer and settles it (ack, nack with delay, or
+ * dead-letter then ack). Called on a handler thread of the subscription; must never throw.
+ */
+public interface DeliveryProcessor {
+  void process(TransportDelivery delivery, HandlerWatchdog.Call call);
+}

@@ -1,0 +1,62 @@
+package dev.courier.spi;
+
+import dev.courier.Message;
+import java.time.Duration;
+
+/**
+ * One raw delivery from the broker, settled exactly once by Courier's core. Settlement is
+ * idempotent: only the first {@link #ack} or {@link #nack} counts; later calls, and calls after the
+ * receiver was closed, do nothing. Settlement may be called from any thread and must not block on
+ * the network for long.
+ */
+public interface TransportDelivery {
+  Message message();
+
+  /**
+   * How many times the broker has delivered this message to this group, this one included
+   * (1 for the first delivery). Adapters whose broker does not count keep the count themselves
+   * across nacks.
+   */
+  int deliveryCount();
+
+  /** The message was handled (or dead-lettered): remove it from the group. */
+  void ack();
+
+  /**
+   * Return the message to the group, to be delivered again (to any consumer of the group) no
+   * sooner than {@code redeliverAfter}; {@link Duration#ZERO} means as soon as possible.
+   */
+  void nack(Duration redeliverAfter);
+
+  /**
+   * Return the message unhandled, and not because its handler failed: the subscription is
+   * stopping, or the delivery could not be dispatched. It is delivered again as soon as possible;
+   * adapters whose broker allows it do not count this as a delivery. By default
+   * {@code nack(Duration.ZERO)}.
+   */
+  default void release() {
+    nack(Duration.ZERO);
+  }
+
+  /**
+   * Whether the adapter has taken this delivery back before a handler started on it (its
+   * partition was revoked, it expired, its channel closed) and the broker will deliver it again.
+   * A pure query, with no side effect: Courier's core may call it any time (to drop stale
+   * deliveries from its queue). An adapter that withdraws a delivery releases its own bookkeeping
+   * for it at that moment: the core neither handles nor settles a withdrawn delivery. By default
+   * never.
+   */
+  default boolean isWithdrawn() {
+    return false;
+  }
+
+  /**
+   * Called once, right before the handler runs. Returns false if the delivery was withdrawn (the
+   * core then skips it); returns true otherwise, and from then on the adapter must not withdraw
+   * it (so it may wait for it instead). Adapters that withdraw deliveries make check-and-start
+   * atomic here. By default {@code !isWithdrawn()}.
+   */
+  default boolean tryStart() {
+    return !isWithdrawn();
+  }
+}

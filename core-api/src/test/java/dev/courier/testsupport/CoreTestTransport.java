@@ -1,0 +1,109 @@
+package dev.courier.testsupport;
+
+import dev.courier.Capabilities;
+import dev.courier.Message;
+import dev.courier.config.AdapterConfig;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.NamingRules;
+import dev.courier.spi.ReceiveSpec;
+import dev.courier.spi.Receiver;
+import dev.courier.spi.Transport;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A transport that moves nothing: sends are confirmed and forgotten, receivers never deliver. It
+ * only records whether Courier closed it and its receivers, for wiring tests.
+ */
+public final class CoreTestTransport implements Transport {
+  private final AdapterConfig config;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final List<TestReceiver> receivers = new CopyOnWriteArrayList<>();
+
+  CoreTestTransport(AdapterConfig config) {
+    this.config = config;
+  }
+
+  public AdapterConfig config() {
+    return config;
+  }
+
+  public boolean isClosed() {
+    return closed.get();
+  }
+
+  public List<TestReceiver> receivers() {
+    return List.copyOf(receivers);
+  }
+
+  @Override
+  public String name() {
+    return CoreTestTransportProvider.NAME;
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return Capabilities.builder().build();
+  }
+
+  @Override
+  public NamingRules naming() {
+    return NamingRules.standard();
+  }
+
+  @Override
+  public CompletableFuture<Void> send(String topic, Message message) {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public Receiver receive(ReceiveSpec spec, DeliverySink sink) {
+    TestReceiver r = new TestReceiver();
+    receivers.add(r);
+    return r;
+  }
+
+  @Override
+  public void ensureTopic(String topic) {}
+
+  @Override
+  public void ensureGroup(String topic, String group) {}
+
+  @Override
+  public long backlog(String topic, String group) {
+    return 0;
+  }
+
+  @Override
+  public void close() {
+    closed.set(true);
+    receivers.forEach(TestReceiver::close);
+  }
+
+  /** Records stopFetching and close. */
+  public static final class TestReceiver implements Receiver {
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    public boolean isStopped() {
+      return stopped.get();
+    }
+
+    public boolean isClosed() {
+      return closed.get();
+    }
+
+    @Override
+    public void stopFetching() {
+      stopped.set(true);
+    }
+
+    @Override
+    public void close() {
+      stopped.set(true);
+      closed.set(true);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package dev.courier.examples;
+
+import dev.courier.config.CourierConfig;
+import dev.courier.testsupport.KafkaBroker;
+import dev.courier.testsupport.RabbitMqServer;
+import java.io.PrintStream;
+
+/**
+ * Gives the demo a broker to talk to: when {@code COURIER_BROKER} names Kafka or RabbitMQ but no
+ * address is configured, it starts a local one on loopback (Kafka in a child JVM; RabbitMQ reuses
+ * the server on 127.0.0.1:5672 or starts a private node) with the project's test support. A
+ * configured address is always used as it is. Demo convenience only: applications configure
+ * their brokers.
+ */
+final class DemoBrokers {
+  private DemoBrokers() {}
+
+  static CourierConfig withLocalBroker(CourierConfig config, PrintStream out) {
+    String broker = config.broker().orElse("");
+    switch (broker) {
+      case "kafka" -> {
+        if (config.get("courier.kafka.bootstrap-servers").isPresent()) {
+          return config;
+        }
+        KafkaBroker kafka = KafkaBroker.shared(); // stopped when the JVM exits
+        out.printf("no courier.kafka.bootstrap-servers configured: started a local Kafka broker at %s%n",
+            kafka.bootstrapServers());
+        return CourierConfig.builder()
+            .set(CourierConfig.BROKER, "kafka")
+            .set("courier.kafka.bootstrap-servers", kafka.bootstrapServers())
+            .set("courier.kafka.partitions", "4")
+            .build();
+      }
+      case "rabbitmq" -> {
+        if (config.get("courier.rabbitmq.uri").isPresent() || config.get("courier.rabbitmq.host").isPresent()) {
+          return config;
+        }
+        RabbitMqServer rabbit = RabbitMqServer.shared();
+        out.printf("no RabbitMQ address configured: using %s:%d%n", rabbit.host(), rabbit.port());
+        return CourierConfig.builder()
+            .set(CourierConfig.BROKER, "rabbitmq")
+            .set("courier.rabbitmq.uri", rabbit.uri())
+            .build();
+      }
+      default -> {
+        return config;
+      }
+    }
+  }
+}

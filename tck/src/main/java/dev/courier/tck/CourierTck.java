@@ -1,0 +1,974 @@
+package dev.courier.tck;
+
+import dev.courier.Capability;
+import dev.courier.Courier;
+import dev.courier.CourierHeaders;
+import dev.courier.Codecs;
+import dev.courier.DeadLetters;
+import dev.courier.Headers;
+import dev.courier.Idempotency;
+import dev.courier.InvalidNameException;
+import dev.courier.PayloadTooLargeException;
+import dev.courier.UnsupportedCapabilityException;
+import dev.courier.idempotency.IdempotencyStore;
+import dev.courier.idempotency.InMemoryIdempotencyStore;
+import dev.courier.Message;
+import dev.courier.RetryPolicy;
+import dev.courier.Subscription;
+import dev.courier.SubscriptionOptions;
+import dev.courier.tck.internal.Recorder;
+import dev.courier.tck.internal.Recorder.Call;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Courier technology compatibility kit: every guarantee of ARCHITECTURE.md's "Semantics every
+ * adapter must give", as rules run through the public Courier API. An adapter's test module adds
+ * one class:
+ *
+ * <pre>{@code
+ * class KafkaTckTest extends CourierTck {
+ *   @Override protected TckFixture fixture() { return () -> Courier.fromConfig(config); }
+ * }
+ * }</pre>
+ *
+ * <p>Rules are grouped by guarantee ({@code @Nested}); each display name starts with a stable id
+ * ({@code TCK-3.1}) that failure messages quote. Rules for a capability the adapter does not
+ * declare, and fault rules when the fixture cannot stop the broker, are reported SKIPPED with the
+ * reason, never PASSED. The run writes {@code target/courier-tck/<adapter>.json} and {@code .md}.
+ * Rules in the {@link Reliability} group also exercise the core's reliability layer
+ * ({@code DeliveryProcessor}), which every adapter shares.
+ */
+public abstract class CourierTck extends TckSupport {
+  protected CourierTck() {}
+
+  private static final String SEQ = "tck-seq";
+
+  /** A subscription's options with short, test-friendly timeouts. */
+  private static SubscriptionOptions.Builder options(String topic, String group) {
+    return SubscriptionOptions.builder(topic, group).drainTimeout(Duration.ofSeconds(10));
+  }
+
+  @Nested
+  @DisplayName("TCK-0 declarations")
+  class Declarations {
+    @Test
+    @DisplayName("TCK-0.1 the adapter declares exactly the capabilities the fixture expects")
+    void declaresExpectedCapabilities() {
+      check(courier().capabilities().features().equals(declared().features()),
+          "the adapter declares " + courier().capabilities().features() + " but the fixture expects "
+              + declared().features(),
+          "Transport.capabilities(): a capability claimed wrongly makes the TCK skip or run the wrong rules");
+    }
+  }
+
+  @Nested
+  @DisplayName("TCK-1 round trip")
+  class RoundTrip {
+    private Message roundTrip(Message sent) {
+      String topic = name("rt");
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, name("g")).build(), r.handler());
+      publish(courier(), topic, List.of(sent));
+      check(r.awaitCompletedIds(1, patience()), "the published message did not arrive within " + patience(),
+          "that receive() delivers messages published after the subscription started");
+      return r.completed().get(0).delivery().message();
+    }
+
+    private void checkSame(Message sent, Message got) {
+      check(sent.id().equals(got.id()), "the id changed from '" + sent.id() + "' to '" + got.id() + "'",
+          "that the adapter carries Message.id() through the broker");
+      check(sent.key().equals(got.key()), "the key changed from " + sent.key() + " to " + got.key(),
+          "that the adapter carries Message.key() through the broker (and no key stays no key)");
+      check(java.util.Arrays.equals(sent.payload(), got.payload()),
+          "the payload changed: sent " + sent.payloadSize() + " bytes, received " + got.payloadSize()
+              + (sent.payloadSize() == got.payloadSize() ? " with different content" : ""),
+          "that payload bytes pass unencoded and untruncated (no String conversion of binary data)");
+      Headers received = applicationHeaders(got.headers());
+      check(received.equals(sent.headers()),
+          "the headers changed: sent " + sent.headers().size() + " " + sent.headers().names() + ", received "
+              + received.size() + " " + received.names()
+              + (received.names().equals(sent.headers().names()) ? " with different values" : ""),
+          "that every header name and value (UTF-8) is mapped to a native header and back");
+    }
+
+    @Test
+    @DisplayName("TCK-1.1 an empty payload arrives unchanged, with its id, key and headers")
+    void emptyPayload() {
+      Message sent = Message.builder().id("tck-" + name("id")).key("k-1").header("h1", "v1")
+          .payload(new byte[0]).build();
+      checkSame(sent, roundTrip(sent));
+    }
+
+    @Test
+    @DisplayName("TCK-1.2 a binary payload with every byte value arrives unchanged")
+    void binaryPayload() {
+      byte[] bytes = new byte[512];
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = (byte) i;
+      }
+      Message sent = Message.builder().payload(bytes).build();
+      checkSame(sent, roundTrip(sent));
+    }
+
+    @Test
+    @DisplayName("TCK-1.3 a payload one byte below the adapter's maximum arrives unchanged")
+    void largestPayload() {
+      byte[] bytes = new byte[limits().maxPayloadBytes() - 1];
+      ThreadLocalRandom.current().nextBytes(bytes);
+      Message sent = Message.builder().key("big").payload(bytes).build();
+      checkSame(sent, roundTrip(sent));
+    }
+
+    @Test
+    @DisplayName("TCK-1.4 many headers with unicode names and values arrive unchanged")
+    void manyUnicodeHeaders() {
+      int budget = Math.max(1, limits().maxHeaderBytes() / 2 / 48);
+      int count = Math.max(1, Math.min(Math.min(40, limits().maxHeaders() - 8), budget));
+      Map<String, String> headers = new LinkedHashMap<>();
+      for (int i = 0; i < count; i++) {
+        headers.put("tck-h" + i + (i % 3 == 0 ? "-ü" : ""), "välue " + i + " ✓ 日本 \uD83D\uDE80 \"q\"");
+      }
+      Message sent = Message.builder().key("ключ-☃").headers(Headers.of(headers))
+          .payload("x".getBytes(StandardCharsets.UTF_8)).build();
+      checkSame(sent, roundTrip(sent));
+    }
+  }
+
+  @Nested
+  @DisplayName("TCK-2 publishing")
+  class Publishing {
+    @Test
+    @DisplayName("TCK-2.1 a publish completes only after the broker accepted the message: a subscriber started afterwards receives every confirmed message")
+    void confirmedMeansStored() {
+      String topic = name("pub");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      List<Message> sent = publish(courier(), topic, messages("confirmed", 200));
+      Recorder r = recorder();
+      subscribe(newCourier(), options(topic, group).build(), r.handler());
+      check(r.awaitCompleted(ids(sent), patience()), missing(ids(sent), r.completedIds()),
+          "that send() completes only on the broker's confirmation and never drops a confirmed message");
+    }
+
+    @Test
+    @DisplayName("TCK-2.2 publishAll confirms a batch only when every message is stored, and every message arrives")
+    void batchPublish() {
+      String topic = name("batch");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      List<Message> sent = messages("batch", 100);
+      confirm(List.of(courier().publisher().publishAll(topic, sent)));
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, group).build(), r.handler());
+      check(r.awaitCompleted(ids(sent), patience()), missing(ids(sent), r.completedIds()),
+          "sendAll(): every future must complete only on the broker's confirmation");
+    }
+
+    @Test
+    @Tag(TckSupport.FAULT_RULE)
+    @DisplayName("TCK-2.3 a publish to a broker that is down fails its future within a bounded time (fault rule)")
+    void publishToStoppedBrokerFails() throws Exception {
+      BrokerControl control = brokerControl();
+      String topic = name("down");
+      courier().admin().ensureTopic(topic);
+      control.stop();
+      try {
+        Throwable failure = null;
+        try {
+          CompletableFuture<Void> f = courier().publisher().publish(topic, Message.of(new byte[] {1}));
+          f.get(patience().multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+          failure = e.getCause();
+        } catch (java.util.concurrent.TimeoutException e) {
+          check(false, "the publish future neither completed nor failed within " + patience().multipliedBy(2),
+              "that send() fails its future within the publish timeout when the broker does not answer");
+        } catch (RuntimeException e) {
+          failure = e;
+        }
+        check(failure instanceof dev.courier.CourierException,
+            failure == null ? "the publish was confirmed although the broker was down"
+                : "the publish failed with " + failure + " instead of a CourierException (PublishException)",
+            "that send() reports connection failures as a failed future, never a confirmation");
+      } finally {
+        control.start();
+      }
+    }
+  }
+
+  @Nested
+  @DisplayName("TCK-3 delivery")
+  class AtLeastOnce {
+    @Test
+    @DisplayName("TCK-3.1 at least once: 2000 messages from 4 concurrent publishers all arrive (duplicates are counted in the report)")
+    void atLeastOnce() throws Exception {
+      String topic = name("alo");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, group).concurrency(4).build(), r.handler());
+      int publishers = 4;
+      int each = 500;
+      Set<String> expected = ConcurrentHashMap.newKeySet();
+      ExecutorService pool = Executors.newFixedThreadPool(publishers);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int p = 0; p < publishers; p++) {
+          int publisher = p;
+          Courier c = p % 2 == 0 ? courier() : newCourier();
+          done.add(pool.submit(() -> {
+            List<Message> batch = messages("p" + publisher, each);
+            batch.forEach(m -> expected.add(m.id()));
+            publish(c, topic, batch);
+          }));
+        }
+        for (Future<?> f : done) {
+          try {
+            f.get(patience().toMillis() * 2, TimeUnit.MILLISECONDS);
+          } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof AssertionError failure) {
+              throw failure; // already quotes the rule
+            }
+            throw e;
+          }
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      boolean all = r.awaitCompleted(expected, patience());
+      recordDuplicates(r.completed().size() - r.completedIds().size());
+      check(all, missing(expected, r.completedIds()),
+          "that no confirmed message is dropped under concurrent publishing and consumption");
+    }
+
+    @Test
+    @DisplayName("TCK-3.2 competing consumers in one group share the work, each message handled once unless redelivered")
+    void competingConsumers() {
+      String topic = name("compete");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      Recorder a = recorder();
+      Recorder b = recorder();
+      Recorder.Action slow = d -> LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+      subscribe(courier(), options(topic, group).concurrency(2).maxInFlight(4).build(), a.handler(slow));
+      subscribe(newCourier(), options(topic, group).concurrency(2).maxInFlight(4).build(), b.handler(slow));
+      List<Message> sent = publish(courier(), topic, messages("work", 300));
+      Set<String> expected = ids(sent);
+      boolean all = await(patience(), () -> union(a, b).containsAll(expected));
+      check(all, missing(expected, union(a, b)), "that competing consumers of one group together get every message");
+      check(!a.completed().isEmpty() && !b.completed().isEmpty(),
+          "one consumer handled all " + sent.size() + " messages (a: " + a.completed().size() + ", b: "
+              + b.completed().size() + ")",
+          "that the group's messages are spread over its consumers and maxInFlight holds a consumer back");
+      List<Call> calls = new ArrayList<>(a.started());
+      calls.addAll(b.started());
+      Map<String, Integer> handled = new LinkedHashMap<>();
+      Set<String> redelivered = new HashSet<>();
+      for (Call c : calls) {
+        handled.merge(c.id(), 1, Integer::sum);
+        if (c.delivery().attempt() > 1) {
+          redelivered.add(c.id());
+        }
+      }
+      List<String> twice = handled.entrySet().stream()
+          .filter(e -> e.getValue() > 1 && !redelivered.contains(e.getKey())).map(Map.Entry::getKey).toList();
+      recordDuplicates(calls.size() - handled.size());
+      check(twice.isEmpty(), twice.size() + " messages were handled by more than one consumer with attempt 1 (e.g. "
+              + twice.stream().limit(3).toList() + ")",
+          "that each message of a group goes to one consumer at a time, and a redelivery counts a new attempt");
+    }
+
+    private static Set<String> union(Recorder a, Recorder b) {
+      Set<String> s = new HashSet<>(a.completedIds());
+      s.addAll(b.completedIds());
+      return s;
+    }
+
+    @Test
+    @DisplayName("TCK-3.3 fan-out: every group on a topic gets every message")
+    void fanOut() {
+      requires(Capability.FAN_OUT);
+      String topic = name("fan");
+      List<Recorder> groups = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        String group = name("g" + i);
+        courier().admin().ensureGroup(topic, group);
+        Recorder r = recorder();
+        groups.add(r);
+        subscribe(i == 0 ? courier() : newCourier(), options(topic, group).build(), r.handler());
+      }
+      Set<String> expected = ids(publish(courier(), topic, messages("fan", 100)));
+      for (int i = 0; i < groups.size(); i++) {
+        Recorder r = groups.get(i);
+        check(r.awaitCompleted(expected, patience()), "group " + i + ": " + missing(expected, r.completedIds()),
+            "that each group is an independent durable subscription receiving every message (FAN_OUT)");
+      }
+    }
+
+    @Test
+    @DisplayName("TCK-3.4 a group provisioned before publishing receives messages published before it subscribed")
+    void provisionedGroupKeepsMessages() {
+      String topic = name("prov");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      Set<String> expected = ids(publish(courier(), topic, messages("early", 20)));
+      Recorder r = recorder();
+      subscribe(newCourier(), options(topic, group).build(), r.handler());
+      check(r.awaitCompleted(expected, patience()), missing(expected, r.completedIds()),
+          "that ensureGroup() creates a durable group that keeps messages until someone subscribes");
+    }
+
+    @Test
+    @DisplayName("TCK-3.5 topics are isolated: a group receives only its own topic's messages")
+    void topicsAreIsolated() {
+      String topicA = name("iso-a");
+      String topicB = name("iso-b");
+      String group = name("g");
+      courier().admin().ensureGroup(topicA, group);
+      courier().admin().ensureGroup(topicB, group);
+      Recorder a = recorder();
+      Recorder b = recorder();
+      subscribe(courier(), options(topicA, group).build(), a.handler());
+      subscribe(courier(), options(topicB, group).build(), b.handler());
+      Set<String> toB = ids(publish(courier(), topicB, messages("b", 30)));
+      Set<String> toA = ids(publish(courier(), topicA, messages("a", 30)));
+      check(a.awaitCompleted(toA, patience()), "topic A: " + missing(toA, a.completedIds()),
+          "that messages reach the topic they were published to");
+      check(b.awaitCompleted(toB, patience()), "topic B: " + missing(toB, b.completedIds()),
+          "that messages reach the topic they were published to");
+      Set<String> leakedToA = new HashSet<>(a.completedIds());
+      leakedToA.retainAll(toB);
+      Set<String> leakedToB = new HashSet<>(b.completedIds());
+      leakedToB.retainAll(toA);
+      check(leakedToA.isEmpty() && leakedToB.isEmpty(),
+          leakedToA.size() + " messages of topic B reached topic A's group and " + leakedToB.size()
+              + " of topic A reached topic B's group (the groups have the same name)",
+          "that topic names (and groups of the same name on different topics) map to separate broker entities");
+    }
+  }
+
+  @Nested
+  @DisplayName("TCK-4 redelivery")
+  class Redelivery {
+    @Test
+    @DisplayName("TCK-4.1 a failing handler sees the message again, with attempt numbers 1, 2, 3 in order")
+    void redeliveredWithIncreasingAttempts() {
+      String topic = name("redeliver");
+      Recorder r = recorder();
+      RetryPolicy retry = RetryPolicy.builder().maxInProcessAttempts(1).maxDeliveries(5)
+          .redeliveryInitialDelay(Duration.ofMillis(10)).redeliveryMaxDelay(Duration.ofMillis(50)).build();
+      subscribe(courier(), options(topic, name("g")).retry(retry).build(), r.handler(d -> {
+        if (d.attempt() < 3) {
+          throw new IllegalStateException("tck: failing attempt " + d.attempt() + " on purpose");
+        }
+      }));
+      Message sent = publish(courier(), topic, messages("retry", 1)).get(0);
+      boolean done = r.awaitCompleted(Set.of(sent.id()), patience());
+      List<Integer> attempts = r.started().stream().map(c -> c.delivery().attempt()).toList();
+      check(done, "the message was handled with attempts " + attempts + " and never succeeded",
+          "that nack(delay) returns the message to the group and that it is delivered again");
+      check(attempts.equals(List.of(1, 2, 3)), "the handler saw attempts " + attempts + ", expected [1, 2, 3]",
+          "TransportDelivery.deliveryCount(): 1 on the first delivery, +1 on every redelivery of the message");
+    }
+
+    @Test
+    @DisplayName("TCK-4.2 redelivery through the broker honours the policy's growing delay")
+    void brokerRedeliverySpacing() {
+      requires(Capability.DELAYED_REDELIVERY);
+      String topic = name("spacing");
+      Recorder r = recorder();
+      RetryPolicy retry = RetryPolicy.builder().maxInProcessAttempts(1).maxDeliveries(5)
+          .redeliveryInitialDelay(Duration.ofMillis(200)).redeliveryMultiplier(2)
+          .redeliveryMaxDelay(Duration.ofSeconds(2)).build();
+      subscribe(courier(), options(topic, name("g")).retry(retry).build(), r.handler(d -> {
+        if (d.attempt() < 3) {
+          throw new IllegalStateException("tck: failing attempt " + d.attempt() + " on purpose");
+        }
+      }));
+      publish(courier(), topic, messages("spaced", 1));
+      check(r.awaitCompletedIds(1, patience()), "the message was not handled successfully on attempt 3",
+          "that nack(delay) redelivers the message");
+      List<Call> calls = r.started();
+      long gap1 = millisBetween(calls.get(0), calls.get(1));
+      long gap2 = millisBetween(calls.get(1), calls.get(2));
+      check(gap1 >= 160 && gap2 >= 320,
+          "redeliveries came " + gap1 + " ms and " + gap2 + " ms apart; the policy asks for 200 ms then 400 ms",
+          "that nack(redeliverAfter) hides the message for at least redeliverAfter (DELAYED_REDELIVERY)");
+      check(gap1 < 2200 && gap2 < 2400,
+          "redeliveries came " + gap1 + " ms and " + gap2 + " ms apart; far later than the policy's 200 ms then 400 ms",
+          "that a nacked message becomes visible again soon after its delay");
+    }
+
+    @Test
+    @DisplayName("TCK-4.3 in-process retries honour the policy's backoff and count as attempts")
+    void inProcessRetrySpacing() {
+      String topic = name("backoff");
+      Recorder r = recorder();
+      RetryPolicy retry = RetryPolicy.builder().maxInProcessAttempts(3).initialInterval(Duration.ofMillis(100))
+          .multiplier(2).maxInterval(Duration.ofSeconds(1)).randomizationFactor(0).maxDeliveries(2)
+          .redeliveryInitialDelay(Duration.ofSeconds(5)).redeliveryMaxDelay(Duration.ofSeconds(5)).build();
+      subscribe(courier(), options(topic, name("g")).retry(retry).build(), r.handler(d -> {
+        if (d.attempt() < 3) {
+          throw new IllegalStateException("tck: failing attempt " + d.attempt() + " on purpose");
+        }
+      }));
+      publish(courier(), topic, messages("backoff", 1));
+      check(r.awaitCompletedIds(1, patience()), "the message never succeeded (attempts seen: "
+              + r.started().stream().map(c -> c.delivery().attempt()).toList() + ")",
+          "the core's in-process retry (RetryPolicy.maxInProcessAttempts)");
+      List<Call> calls = r.started();
+      List<Integer> attempts = calls.stream().map(c -> c.delivery().attempt()).toList();
+      check(attempts.equals(List.of(1, 2, 3)), "attempts were " + attempts + ", expected [1, 2, 3]",
+          "that in-process retries count as attempts");
+      long gap1 = millisBetween(calls.get(0), calls.get(1));
+      long gap2 = millisBetween(calls.get(1), calls.get(2));
+      check(gap1 >= 90 && gap2 >= 180 && gap1 < 1000 && gap2 < 1500,
+          "retries came " + gap1 + " ms and " + gap2 + " ms apart; the policy asks for 100 ms then 200 ms, "
+              + "in process (a broker redelivery would take 5 s)",
+          "the core's retry backoff (RetryPolicy.initialInterval, multiplier)");
+    }
+  }
+
+  private static long millisBetween(Call earlier, Call later) {
+    return TimeUnit.NANOSECONDS.toMillis(later.startedNanos() - earlier.startedNanos());
+  }
+
+  @Nested
+  @DisplayName("TCK-7 ordering")
+  class Ordering {
+    @Test
+    @DisplayName("TCK-7.1 messages with the same key are handled one at a time, in publish order, with concurrency 8")
+    void orderedByKey() {
+      requires(Capability.ORDERED_BY_KEY);
+      String topic = name("order");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      int keys = 8;
+      int perKey = 60;
+      Map<String, AtomicInteger> active = new ConcurrentHashMap<>();
+      List<String> violations = Collections.synchronizedList(new ArrayList<>());
+      Map<String, Integer> next = new ConcurrentHashMap<>();
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, group).concurrency(8).maxInFlight(32).orderedByKey(true).build(),
+          r.handler(d -> {
+            String key = d.message().key().orElseThrow();
+            int seq = Integer.parseInt(d.message().headers().get(SEQ).orElseThrow());
+            if (active.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet() > 1) {
+              violations.add("two messages of key " + key + " were handled at the same time");
+            }
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(300));
+            int expected = next.getOrDefault(key, 0);
+            if (seq != expected && d.attempt() == 1) {
+              violations.add("key " + key + ": message #" + seq + " was handled when #" + expected + " was due");
+            }
+            next.put(key, Math.max(expected, seq + 1));
+            active.get(key).decrementAndGet();
+          }));
+      List<CompletableFuture<Void>> futures = new ArrayList<>();
+      Set<String> expected = new HashSet<>();
+      for (int i = 0; i < perKey; i++) {
+        for (int k = 0; k < keys; k++) {
+          Message m = Message.builder().key("key-" + k).header(SEQ, Integer.toString(i))
+              .payload(new byte[] {(byte) i}).build();
+          expected.add(m.id());
+          futures.add(courier().publisher().publish(topic, m));
+        }
+      }
+      confirm(futures);
+      boolean all = r.awaitCompleted(expected, patience());
+      check(violations.isEmpty(), violations.size() + " ordering violations, first: "
+              + violations.stream().limit(3).toList(),
+          "that same-key messages are handed over in publish order and only after the previous one was settled");
+      check(all, missing(expected, r.completedIds()), "that ordered delivery does not stall a key");
+    }
+  }
+
+  @Nested
+  @DisplayName("TCK-8 flow control")
+  class FlowControl {
+    @Test
+    @DisplayName("TCK-8.1 no more than concurrency handlers run at once")
+    void concurrencyBound() {
+      String topic = name("conc");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      AtomicInteger active = new AtomicInteger();
+      AtomicInteger max = new AtomicInteger();
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, group).concurrency(3).maxInFlight(12).build(), r.handler(d -> {
+        max.accumulateAndGet(active.incrementAndGet(), Math::max);
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(3));
+        active.decrementAndGet();
+      }));
+      Set<String> expected = ids(publish(courier(), topic, messages("conc", 120)));
+      check(r.awaitCompleted(expected, patience()), missing(expected, r.completedIds()),
+          "that every message arrives");
+      check(max.get() <= 3, max.get() + " handlers ran at once with concurrency 3",
+          "the core's handler dispatch (SubscriptionOptions.concurrency)");
+    }
+
+    @Test
+    @DisplayName("TCK-8.2 the adapter never hands over more than maxInFlight unsettled deliveries: no message is redelivered without a failure")
+    void maxInFlightBound() {
+      String topic = name("inflight");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, group).concurrency(2).maxInFlight(4).build(),
+          r.handler(d -> LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5))));
+      Set<String> expected = ids(publish(courier(), topic, messages("flow", 80)));
+      check(r.awaitCompleted(expected, patience()), missing(expected, r.completedIds()), "that every message arrives");
+      List<Integer> attempts = r.started().stream().map(c -> c.delivery().attempt()).filter(a -> a > 1).toList();
+      check(attempts.isEmpty(), attempts.size() + " deliveries arrived as redeliveries (attempts "
+              + attempts.stream().limit(5).toList() + ") although no handler failed",
+          "that receive() keeps at most ReceiveSpec.maxInFlight() deliveries unsettled: the core returns "
+              + "every delivery beyond it to the broker");
+    }
+  }
+
+  @Nested
+  @DisplayName("TCK-9 close and crash")
+  class CloseAndCrash {
+    @Test
+    @DisplayName("TCK-9.1 closing a subscription mid-stream loses nothing and acks nothing unhandled; a new subscriber continues where it stopped")
+    void closeMidStream() {
+      String topic = name("close");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      Set<String> expected = ids(publish(courier(), topic, messages("close", 200)));
+      Recorder first = recorder();
+      Subscription s = subscribe(courier(), options(topic, group).maxInFlight(32).build(),
+          first.handler(d -> LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2))));
+      check(first.awaitCompletedIds(40, patience()), "the first subscriber handled only "
+          + first.completedIds().size() + " messages", "that messages arrive");
+      s.close();
+      Set<String> startedNotCompleted = new HashSet<>(first.started().stream().map(Call::id).toList());
+      startedNotCompleted.removeAll(first.completedIds());
+      check(startedNotCompleted.isEmpty(), startedNotCompleted.size() + " handlers were cut off by close()",
+          "that close() waits for running handlers (drain timeout)");
+      Recorder second = recorder();
+      subscribe(newCourier(), options(topic, group).build(), second.handler());
+      boolean all = await(patience(), () -> {
+        Set<String> seen = new HashSet<>(first.completedIds());
+        seen.addAll(second.completedIds());
+        return seen.containsAll(expected);
+      });
+      Set<String> seen = new HashSet<>(first.completedIds());
+      seen.addAll(second.completedIds());
+      check(all, missing(expected, seen) + " after the first subscriber closed",
+          "that Receiver.close() returns every unsettled delivery to the group and that nothing is acked "
+              + "before its handler returned");
+    }
+
+    @Test
+    @DisplayName("TCK-9.2 the messages of a consumer that stops without acking (a crash) are redelivered to another consumer of the group")
+    void crashedConsumer() {
+      String topic = name("crash");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      Set<String> expected = ids(publish(courier(), topic, messages("crash", 20)));
+      Courier crashing = newCourier();
+      Recorder stuck = recorder();
+      subscribe(crashing, options(topic, group).concurrency(2).maxInFlight(8)
+          .drainTimeout(Duration.ofMillis(100)).build(), stuck.handler(d -> blockUntilRuleEnds()));
+      check(stuck.awaitStarted(2, patience()), "the consumer received " + stuck.started().size() + " messages",
+          "that messages arrive");
+      crashing.close();
+      Recorder survivor = recorder();
+      subscribe(newCourier(), options(topic, group).build(), survivor.handler());
+      check(survivor.awaitCompleted(expected, patience()), missing(expected, survivor.completedIds())
+              + " after the consumer holding them stopped",
+          "that deliveries a consumer never settled return to the group (never acked on hand-over)");
+    }
+
+    @Test
+    @Tag(TckSupport.FAULT_RULE)
+    @DisplayName("TCK-9.3 after a broker restart the subscription recovers by itself (fault rule)")
+    void recoversAfterRestart() throws Exception {
+      BrokerControl control = brokerControl();
+      String topic = name("restart");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, group).build(), r.handler());
+      Set<String> before = ids(publish(courier(), topic, messages("before", 10)));
+      check(r.awaitCompleted(before, patience()), missing(before, r.completedIds()), "that messages arrive");
+      control.stop();
+      control.start();
+      Set<String> after = new HashSet<>();
+      for (Message m : messages("after", 10)) {
+        publishWithRetries(m, topic);
+        after.add(m.id());
+      }
+      check(r.awaitCompleted(after, patience().multipliedBy(2)), missing(after, r.completedIds())
+              + " published after the restart",
+          "that the adapter reconnects and resumes consuming without the application's help");
+    }
+
+    @Test
+    @Tag(TckSupport.FAULT_RULE)
+    @DisplayName("TCK-9.4 no confirmed message is lost across a broker restart (fault rule, PERSISTENT)")
+    void persistentAcrossRestart() throws Exception {
+      requires(Capability.PERSISTENT);
+      BrokerControl control = brokerControl();
+      String topic = name("persist");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      Set<String> expected = ids(publish(courier(), topic, messages("persist", 50)));
+      control.stop();
+      control.start();
+      Recorder r = recorder();
+      subscribe(newCourier(), options(topic, group).build(), r.handler());
+      check(r.awaitCompleted(expected, patience().multipliedBy(2)), missing(expected, r.completedIds()),
+          "that confirmed messages are stored durably (persistent delivery mode, replicated log, ...)");
+    }
+
+    private void publishWithRetries(Message m, String topic) {
+      long deadline = System.nanoTime() + patience().multipliedBy(2).toNanos();
+      while (true) {
+        try {
+          courier().publisher().publish(topic, m).get(patience().toMillis(), TimeUnit.MILLISECONDS);
+          return;
+        } catch (Exception e) {
+          if (System.nanoTime() - deadline > 0) {
+            check(false, "publishing still failed " + patience().multipliedBy(2) + " after the restart: " + e,
+                "that the adapter reconnects its publisher by itself");
+          }
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+        }
+      }
+    }
+  }
+
+  @Nested
+  @DisplayName("TCK-10 delayed publish")
+  class DelayedPublish {
+    @Test
+    @DisplayName("TCK-10.1 a delayed message is not delivered before its delay, and is delivered after it")
+    void delayedPublish() {
+      requires(Capability.DELAYED_PUBLISH);
+      String topic = name("delay");
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, name("g")).build(), r.handler());
+      Message delayed = Message.of(new byte[] {1});
+      long sent = System.nanoTime();
+      confirm(List.of(courier().publisher().publishDelayed(topic, delayed, Duration.ofMillis(700))));
+      Message now = publish(courier(), topic, messages("now", 1)).get(0);
+      check(r.awaitCompleted(Set.of(delayed.id(), now.id()), patience()),
+          missing(Set.of(delayed.id(), now.id()), r.completedIds()), "that delayed messages are delivered");
+      Call call = r.completed().stream().filter(c -> c.id().equals(delayed.id())).findFirst().orElseThrow();
+      long after = TimeUnit.NANOSECONDS.toMillis(call.startedNanos() - sent);
+      check(after >= 630, "the message delayed by 700 ms was delivered after " + after + " ms",
+          "that sendDelayed() keeps the message invisible for the delay (DELAYED_PUBLISH)");
+    }
+
+    @Test
+    @DisplayName("TCK-10.2 without DELAYED_PUBLISH, publishDelayed fails with UnsupportedCapabilityException before any I/O")
+    void delayedPublishUnsupported() {
+      requiresLacking(Capability.DELAYED_PUBLISH);
+      String topic = name("nodelay");
+      try {
+        courier().publisher().publishDelayed(topic, Message.of(new byte[] {1}), Duration.ofSeconds(1));
+        check(false, "publishDelayed returned a future", "the core's capability check");
+      } catch (dev.courier.UnsupportedCapabilityException expected) {
+        check(expected.capability() == Capability.DELAYED_PUBLISH, "it named " + expected.capability(),
+            "UnsupportedCapabilityException.capability()");
+      }
+    }
+  }
+  @Nested
+  @DisplayName("TCK-5 dead letters")
+  class DeadLettering {
+    private final RetryPolicy threeDeliveries = RetryPolicy.builder().maxInProcessAttempts(1).maxDeliveries(3)
+        .redeliveryInitialDelay(Duration.ofMillis(10)).redeliveryMaxDelay(Duration.ofMillis(40)).build();
+
+    @Test
+    @DisplayName("TCK-5.1 after maxDeliveries failed deliveries the message is dead-lettered, unchanged, with the failure headers")
+    void deadLetterAfterMaxDeliveries() {
+      String topic = name("dl");
+      String group = name("g");
+      DeadLetters dl = courier().admin().deadLetters(topic, group);
+      String observer = name("dlobs");
+      courier().admin().ensureGroup(dl.topic(), observer);
+      Recorder dead = recorder();
+      subscribe(newCourier(), options(dl.topic(), observer).build(), dead.handler());
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, group).retry(threeDeliveries).build(), r.handler(d -> {
+        throw new IllegalStateException("tck: attempt " + d.attempt() + " fails on purpose");
+      }));
+      Message sent = Message.builder().key("dlk").header("app", "välue").payload(new byte[] {0, 1, 2}).build();
+      long before = System.currentTimeMillis();
+      publish(courier(), topic, List.of(sent));
+      check(dead.awaitCompleted(Set.of(sent.id()), patience()), "no dead letter arrived on '" + dl.topic()
+              + "' (handler attempts: " + r.started().stream().map(c -> c.delivery().attempt()).toList() + ")",
+          "that the message is redelivered until maxDeliveries and then republished to the dead-letter topic");
+      List<Integer> attempts = r.started().stream().map(c -> c.delivery().attempt()).toList();
+      check(attempts.equals(List.of(1, 2, 3)), "the handler saw attempts " + attempts + " before dead-lettering; "
+              + "maxDeliveries is 3", "TransportDelivery.deliveryCount() across redeliveries");
+      Message letter = dead.completed().get(0).delivery().message();
+      check(java.util.Arrays.equals(letter.payload(), sent.payload()) && letter.key().equals(sent.key())
+              && "välue".equals(letter.headers().get("app").orElse(null)),
+          "the dead letter's payload, key or application headers differ from the original",
+          "that the dead letter is the original message plus courier-dlq-* headers");
+      Headers h = letter.headers();
+      List<String> wrong = new ArrayList<>();
+      expectHeader(h, CourierHeaders.DLQ_SOURCE_TOPIC, topic, wrong);
+      expectHeader(h, CourierHeaders.DLQ_GROUP, group, wrong);
+      expectHeader(h, CourierHeaders.DLQ_ATTEMPTS, "3", wrong);
+      expectHeader(h, CourierHeaders.DLQ_EXCEPTION_CLASS, IllegalStateException.class.getName(), wrong);
+      expectHeader(h, CourierHeaders.DLQ_REASON, "exhausted", wrong);
+      if (!h.get(CourierHeaders.DLQ_EXCEPTION_MESSAGE).orElse("").contains("fails on purpose")) {
+        wrong.add(CourierHeaders.DLQ_EXCEPTION_MESSAGE + " lacks the exception's message");
+      }
+      try {
+        Instant first = Instant.parse(h.get(CourierHeaders.DLQ_FIRST_FAILURE).orElseThrow());
+        Instant last = Instant.parse(h.get(CourierHeaders.DLQ_LAST_FAILURE).orElseThrow());
+        if (first.isAfter(last) || first.toEpochMilli() < before - 1000) {
+          wrong.add("first/last failure times " + first + " / " + last + " are out of order or too early");
+        }
+      } catch (RuntimeException e) {
+        wrong.add("first/last failure headers missing or not ISO-8601 (" + e + ")");
+      }
+      check(wrong.isEmpty(), "dead-letter headers wrong: " + wrong,
+          "that adapters carry courier-* headers like any other header");
+      check(await(patience(), () -> dl.count() >= 1), "DeadLetters.count() stayed " + dl.count(),
+          "Transport.backlog() of the dead-letter group");
+    }
+
+    private void expectHeader(Headers h, String name, String value, List<String> wrong) {
+      String actual = h.get(name).orElse(null);
+      if (!value.equals(actual)) {
+        wrong.add(name + "=" + actual + " (expected " + value + ")");
+      }
+    }
+
+    @Test
+    @DisplayName("TCK-5.2 a payload that cannot be decoded is dead-lettered at once, without retries")
+    void poisonPayload() {
+      String topic = name("poison");
+      String group = name("g");
+      DeadLetters dl = courier().admin().deadLetters(topic, group);
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, group).build(),
+          r.handler(d -> d.payload(Codecs.json(Map.class))));
+      Message poison = Message.builder().payload("{not json".getBytes(StandardCharsets.UTF_8)).build();
+      publish(courier(), topic, List.of(poison));
+      check(await(patience(), () -> dl.count() >= 1), "no dead letter appeared (DeadLetters.count() = "
+          + dl.count() + ", handler calls: " + r.started().size() + ")", "the dead-letter path for undecodable payloads");
+      check(r.started().size() == 1, "the handler was called " + r.started().size()
+              + " times for an undecodable payload", "that decode failures skip retries");
+    }
+
+    @Test
+    @DisplayName("TCK-5.3 redrive returns dead letters to the source topic, where the group handles them again")
+    void redrive() {
+      String topic = name("redrive");
+      String group = name("g");
+      DeadLetters dl = courier().admin().deadLetters(topic, group);
+      java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, group).retry(RetryPolicy.none()).build(), r.handler(d -> {
+        if (broken.get()) {
+          throw new IllegalStateException("tck: broken until the redrive");
+        }
+      }));
+      Set<String> sent = ids(publish(courier(), topic, messages("redrive", 3)));
+      check(await(patience(), () -> dl.count() >= 3), "only " + dl.count() + " of 3 messages were dead-lettered",
+          "the dead-letter path");
+      broken.set(false);
+      int moved = dl.redrive();
+      check(moved == 3, "redrive() moved " + moved + " messages, expected 3", "DeadLetters.redrive()");
+      check(r.awaitCompleted(sent, patience()), missing(sent, r.completedIds()) + " after the redrive",
+          "that redriven messages are republished to the source topic and reach the group");
+      Message again = r.completed().get(0).delivery().message();
+      check("1".equals(again.headers().get(CourierHeaders.REDRIVE_COUNT).orElse(null))
+              && again.headers().names().stream().noneMatch(n -> n.startsWith(CourierHeaders.DLQ_PREFIX)),
+          "a redriven message has headers " + again.headers().names(),
+          "that redrive strips courier-dlq-* headers and sets courier-redrive-count");
+      check(await(patience(), () -> dl.count() == 0), "DeadLetters.count() is still " + dl.count() + " after the redrive",
+          "that redrive acks each dead letter after republishing it");
+    }
+  }
+
+  @Nested
+  @DisplayName("TCK-6 idempotency")
+  class Idempotent {
+    @Test
+    @DisplayName("TCK-6.1 a message published three times with the same id reaches the handler once per group")
+    void duplicatesSkipped() {
+      String topic = name("idem");
+      IdempotencyStore store = InMemoryIdempotencyStore.create();
+      List<Recorder> groups = new ArrayList<>();
+      int groupCount = declared().has(Capability.FAN_OUT) ? 2 : 1;
+      for (int i = 0; i < groupCount; i++) {
+        String group = name("g" + i);
+        courier().admin().ensureGroup(topic, group);
+        Recorder r = recorder();
+        groups.add(r);
+        subscribe(courier(), options(topic, group).idempotency(Idempotency.using(store)).build(), r.handler());
+      }
+      Message m = Message.builder().id("tck-dup-" + name("id")).payload(new byte[] {7}).build();
+      publish(courier(), topic, List.of(m, m, m));
+      Set<String> after = ids(publish(courier(), topic, messages("after", 20)));
+      for (int i = 0; i < groups.size(); i++) {
+        Recorder r = groups.get(i);
+        check(r.awaitCompleted(after, patience()), "group " + i + ": " + missing(after, r.completedIds()),
+            "that messages arrive");
+        Set<String> seenDup = Set.of(m.id());
+        check(r.awaitCompleted(seenDup, patience()), "group " + i + " never handled the duplicated message",
+            "that duplicates with the same id are all delivered (the core skips them, not the broker)");
+        int times = r.completionsById().getOrDefault(m.id(), 0);
+        check(times == 1, "group " + i + " handled the message " + times + " times",
+            "that Message.id() survives the broker, so the idempotency key matches");
+      }
+    }
+  }
+
+  @Nested
+  @DisplayName("TCK-11 bad input")
+  class BadInput {
+    private final List<String> badNames = List.of("x".repeat(10_000), "line\nbreak", "nul\u0000char");
+
+    private void expect(Class<? extends Throwable> type, String call, Runnable action, List<String> wrong) {
+      try {
+        action.run();
+        wrong.add(call + " did not throw");
+      } catch (Throwable t) {
+        if (!type.isInstance(t)) {
+          wrong.add(call + " threw " + t.getClass().getName() + " instead of " + type.getSimpleName());
+        } else if (t.getMessage() == null || t.getMessage().isBlank()) {
+          wrong.add(call + " threw " + t.getClass().getSimpleName() + " without a message naming the problem");
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("TCK-11.1 invalid topic and group names (too long, control characters) fail with InvalidNameException before any I/O")
+    void invalidNames() {
+      String topic = name("names");
+      String group = name("g");
+      List<String> wrong = new ArrayList<>();
+      Message m = Message.of(new byte[] {1});
+      for (String bad : badNames) {
+        String shown = bad.length() > 20 ? bad.substring(0, 12) + "...(" + bad.length() + " chars)" : bad;
+        expect(InvalidNameException.class, "publish('" + shown + "')",
+            () -> courier().publisher().publish(bad, m), wrong);
+        expect(InvalidNameException.class, "subscribe(topic '" + shown + "')",
+            () -> subscribe(courier(), options(bad, group).build(), d -> {}), wrong);
+        expect(InvalidNameException.class, "subscribe(group '" + shown + "')",
+            () -> subscribe(courier(), options(topic, bad).build(), d -> {}), wrong);
+        expect(InvalidNameException.class, "ensureTopic('" + shown + "')",
+            () -> courier().admin().ensureTopic(bad), wrong);
+        expect(InvalidNameException.class, "ensureGroup(group '" + shown + "')",
+            () -> courier().admin().ensureGroup(topic, bad), wrong);
+      }
+      expect(InvalidNameException.class, "publish('')", () -> courier().publisher().publish("", m), wrong);
+      check(wrong.isEmpty(), wrong.size() + " calls accepted or mis-typed an invalid name: "
+              + wrong.stream().limit(6).toList(),
+          "Transport.naming(): the NamingRules must reject every name the broker would reject");
+    }
+
+    @Test
+    @DisplayName("TCK-11.2 null arguments fail with NullPointerException naming the parameter")
+    void nullArguments() {
+      String topic = name("nulls");
+      Message m = Message.of(new byte[] {1});
+      List<String> wrong = new ArrayList<>();
+      expect(NullPointerException.class, "publish(null, m)", () -> courier().publisher().publish(null, m), wrong);
+      expect(NullPointerException.class, "publish(t, null)", () -> courier().publisher().publish(topic, null), wrong);
+      expect(NullPointerException.class, "publishAll(t, null)",
+          () -> courier().publisher().publishAll(topic, null), wrong);
+      expect(NullPointerException.class, "publishDelayed(t, m, null)",
+          () -> courier().publisher().publishDelayed(topic, m, null), wrong);
+      expect(NullPointerException.class, "subscribe(null, h)", () -> courier().subscribe(null, d -> {}), wrong);
+      expect(NullPointerException.class, "subscribe(o, null)",
+          () -> courier().subscribe(SubscriptionOptions.of(topic, name("g")), null), wrong);
+      expect(NullPointerException.class, "ensureTopic(null)", () -> courier().admin().ensureTopic(null), wrong);
+      expect(NullPointerException.class, "ensureGroup(null, g)",
+          () -> courier().admin().ensureGroup(null, "g"), wrong);
+      expect(NullPointerException.class, "ensureGroup(t, null)",
+          () -> courier().admin().ensureGroup(topic, null), wrong);
+      check(wrong.isEmpty(), wrong.toString(), "the core's argument checks (Objects.requireNonNull(x, \"x\"))");
+    }
+
+    @Test
+    @DisplayName("TCK-11.3 oversize payloads and too many headers fail with PayloadTooLargeException, and nothing is sent")
+    void oversize() {
+      String topic = name("big");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      List<String> wrong = new ArrayList<>();
+      Message tooBig = Message.of(new byte[limits().maxPayloadBytes() + 1]);
+      Map<String, String> many = new LinkedHashMap<>();
+      for (int i = 0; i <= limits().maxHeaders(); i++) {
+        many.put("h" + i, "v");
+      }
+      Message tooManyHeaders = Message.builder().headers(Headers.of(many)).payload(new byte[] {1}).build();
+      Message hugeHeader = Message.builder().header("h", "v".repeat(limits().maxHeaderBytes()))
+          .payload(new byte[] {1}).build();
+      Message fine = Message.of(new byte[] {2});
+      expect(PayloadTooLargeException.class, "publish(payload of max+1 bytes)",
+          () -> courier().publisher().publish(topic, tooBig), wrong);
+      expect(PayloadTooLargeException.class, "publish(maxHeaders+1 headers)",
+          () -> courier().publisher().publish(topic, tooManyHeaders), wrong);
+      expect(PayloadTooLargeException.class, "publish(headers over maxHeaderBytes)",
+          () -> courier().publisher().publish(topic, hugeHeader), wrong);
+      expect(PayloadTooLargeException.class, "publishAll([fine, too big])",
+          () -> courier().publisher().publishAll(topic, List.of(fine, tooBig)), wrong);
+      check(wrong.isEmpty(), wrong.toString(), "Transport.capabilities() limits and the core's MessageValidator");
+      Message sentinel = publish(courier(), topic, messages("sentinel", 1)).get(0);
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, group).build(), r.handler());
+      check(r.awaitCompleted(Set.of(sentinel.id()), patience()), "the sentinel never arrived", "that messages arrive");
+      Set<String> leaked = new HashSet<>(r.completedIds());
+      leaked.remove(sentinel.id());
+      check(leaked.isEmpty(), leaked.size() + " messages of a rejected call reached the broker",
+          "that validation happens before any message of a call is sent");
+    }
+
+    @Test
+    @DisplayName("TCK-11.4 without ORDERED_BY_KEY, subscribing with orderedByKey fails with UnsupportedCapabilityException")
+    void orderingUnsupported() {
+      requiresLacking(Capability.ORDERED_BY_KEY);
+      List<String> wrong = new ArrayList<>();
+      expect(UnsupportedCapabilityException.class, "subscribe(orderedByKey(true))",
+          () -> subscribe(courier(), options(name("t"), name("g")).orderedByKey(true).build(), d -> {}), wrong);
+      check(wrong.isEmpty(), wrong.toString(), "the core's capability check");
+    }
+
+    @Test
+    @DisplayName("TCK-11.5 a publish delay beyond the adapter's maximum fails with IllegalArgumentException")
+    void delayTooLong() {
+      requires(Capability.DELAYED_PUBLISH);
+      List<String> wrong = new ArrayList<>();
+      Duration tooLong = limits().maxDelay().plusSeconds(1);
+      expect(IllegalArgumentException.class, "publishDelayed(maxDelay + 1 s)",
+          () -> courier().publisher().publishDelayed(name("t"), Message.of(new byte[] {1}), tooLong), wrong);
+      expect(IllegalArgumentException.class, "publishDelayed(negative)",
+          () -> courier().publisher().publishDelayed(name("t"), Message.of(new byte[] {1}), Duration.ofSeconds(-1)),
+          wrong);
+      check(wrong.isEmpty(), wrong.toString(), "Capabilities.maxDelay() and the core's delay check");
+    }
+  }
+}

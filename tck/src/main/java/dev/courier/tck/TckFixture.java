@@ -1,0 +1,51 @@
+package dev.courier.tck;
+
+import dev.courier.Capabilities;
+import dev.courier.Courier;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * What an adapter gives the TCK: how to reach its broker, what it claims, and (optionally) how to
+ * stop and start the broker. Nothing else: every rule is written against the public Courier API.
+ *
+ * <p>The TCK asks for a new fixture for every rule and may call {@link #newCourier()} several times
+ * in one rule (competing consumers, a crashed consumer and its successor): every Courier from one
+ * fixture must reach the same broker. The TCK closes every Courier it created when the rule ends.
+ */
+public interface TckFixture extends AutoCloseable {
+  /** A new Courier connected to the broker under test, e.g. {@code Courier.builder().transport(...).build()}. */
+  Courier newCourier();
+
+  /**
+   * The capabilities the adapter is expected to declare. Capability-gated rules run or are
+   * skipped according to this, and rule {@code TCK-0.1} checks that the adapter declares exactly
+   * these features, so a wrong claim cannot silently skip rules. By default, what a new Courier
+   * reports.
+   */
+  default Capabilities capabilities() {
+    try (Courier courier = newCourier()) {
+      return courier.capabilities();
+    }
+  }
+
+  /**
+   * A topic or group name no other rule or run uses, valid for the broker. The default is
+   * {@code tck-<purpose>-<random hex>}: lower-case letters, digits and '-'.
+   */
+  default String uniqueName(String purpose) {
+    return "tck-" + purpose + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFL);
+  }
+
+  /** How to stop and start the broker, for the fault rules; empty (the default) skips them. */
+  default Optional<BrokerControl> brokerControl() {
+    return Optional.empty();
+  }
+
+  /**
+   * Releases what the fixture made for its rule (a named in-process broker, a container); called
+   * after the rule's Couriers were closed. Does nothing by default.
+   */
+  @Override
+  default void close() {}
+}
