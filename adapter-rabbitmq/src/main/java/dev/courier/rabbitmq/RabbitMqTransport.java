@@ -273,7 +273,9 @@ public final class RabbitMqTransport implements Transport {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(sink, "sink");
     checkOpen();
-    String queue = topology.ensureGroup(spec.topic(), spec.group());
+    // While the connection is being recovered the receiver declares its queue when it subscribes.
+    String queue = consumeConnection.isOpen() ? topology.ensureGroup(spec.topic(), spec.group())
+        : Topology.queueName(spec.topic(), spec.group());
     RabbitMqReceiver receiver = new RabbitMqReceiver(consumeConnection, spec, queue, sink, this::redeliverLater,
         () -> {
           topology.forget(spec.topic(), spec.group());

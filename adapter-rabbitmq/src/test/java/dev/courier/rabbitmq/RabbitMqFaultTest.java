@@ -110,6 +110,36 @@ class RabbitMqFaultTest {
   }
 
   @Test
+  @DisplayName("a subscription made while the connection is down declares its queue and consumes once the connection is back")
+  void subscribeDuringOutage() throws Exception {
+    String topic = "fault-" + UUID.randomUUID();
+    node.stop();
+    await("publishing to notice the lost connection", Duration.ofSeconds(10), () -> !publishes(topic));
+    Set<String> got = ConcurrentHashMap.newKeySet();
+    Receiver receiver = transport.receive(new ReceiveSpec(topic, "g", 10, false), d -> {
+      got.add(d.message().id());
+      d.ack();
+    });
+    try {
+      node.restart();
+      Message m = Message.of(new byte[] {3});
+      // Unroutable (and so failed) until the receiver has declared its queue on the recovered connection.
+      await("a publish to the group's queue to be confirmed", Duration.ofSeconds(30), () -> {
+        try {
+          transport.send(topic, m).get(2, TimeUnit.SECONDS);
+          return true;
+        } catch (Exception e) {
+          return false;
+        }
+      });
+      await("the message reaching the receiver made during the outage", Duration.ofSeconds(15),
+          () -> got.contains(m.id()));
+    } finally {
+      receiver.close();
+    }
+  }
+
+  @Test
   @DisplayName("while a memory alarm blocks publishing, a publish fails at once naming the block, and works again after")
   void blockedConnectionFailsFast() throws Exception {
     String topic = "fault-" + UUID.randomUUID();

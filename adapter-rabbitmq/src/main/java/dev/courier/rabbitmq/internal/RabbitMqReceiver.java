@@ -78,12 +78,6 @@ public final class RabbitMqReceiver implements Receiver {
     this.delayer = delayer;
     this.redeclare = redeclare;
     this.scheduler = scheduler;
-    try {
-      this.channel = openChannel();
-    } catch (IOException | RuntimeException e) {
-      throw new CourierException("cannot open a consumer channel for group '" + spec.group() + "' of topic '"
-          + spec.topic() + "': " + ConfirmChannel.describe(e), e);
-    }
   }
 
   private Channel openChannel() throws IOException {
@@ -100,9 +94,25 @@ public final class RabbitMqReceiver implements Receiver {
     }
   }
 
+  /**
+   * Subscribes now, or, while the connection is down and the client is recovering it, as soon as
+   * it is back: a subscription made during an outage behaves like one made just before it.
+   *
+   * @throws CourierException when the connection is up and the broker refuses the subscription
+   */
   public void start() {
+    if (!connection.isOpen()) {
+      synchronized (this) {
+        resubscribing = true;
+      }
+      log.warn("the connection to RabbitMQ is down; the consumer of queue '{}' subscribes when it is back", queue);
+      schedule(0, 1);
+      return;
+    }
     try {
-      consume(channel);
+      Channel ch = openChannel();
+      channel = ch;
+      consume(ch);
     } catch (IOException | RuntimeException e) {
       close();
       throw new CourierException("cannot consume group '" + spec.group() + "' of topic '" + spec.topic()
@@ -178,7 +188,9 @@ public final class RabbitMqReceiver implements Receiver {
         channel = fresh;
         epoch.incrementAndGet();
       }
-      abortQuietly(old); // returns what it still held; settling those deliveries now does nothing
+      if (old != null) {
+        abortQuietly(old); // returns what it still held; settling those deliveries now does nothing
+      }
       consume(fresh);
       synchronized (this) {
         resubscribing = false;
@@ -262,7 +274,9 @@ public final class RabbitMqReceiver implements Receiver {
     if (closed.compareAndSet(false, true)) {
       fetching = false;
       synchronized (this) {
-        closeChannel(channel);
+        if (channel != null) { // null until a subscription made during an outage first subscribed
+          closeChannel(channel);
+        }
       }
     }
   }
