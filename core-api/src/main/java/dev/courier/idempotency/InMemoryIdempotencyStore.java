@@ -23,7 +23,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
   private final Map<String, Entry> entries = new LinkedHashMap<>(); // guarded by this
   private Instant lastSweep = Instant.MIN; // guarded by this
 
-  private record Entry(boolean done, Instant expiresAt) {}
+  private record Entry(boolean done, String owner, Instant expiresAt) {}
 
   private InMemoryIdempotencyStore(Builder b) {
     this.maxEntries = b.maxEntries;
@@ -40,15 +40,16 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
   }
 
   @Override
-  public synchronized Claim tryClaim(String scope, String key, Duration lease) {
+  public synchronized Claim tryClaim(String scope, String key, String owner, Duration lease) {
     String id = id(scope, key);
+    Objects.requireNonNull(owner, "owner");
     positive(lease, "lease");
     Instant now = clock.instant();
     Entry e = entries.get(id);
     if (e != null && e.expiresAt.isAfter(now)) {
       return e.done ? Claim.DONE : Claim.IN_PROGRESS;
     }
-    put(id, new Entry(false, now.plus(lease)), now);
+    put(id, new Entry(false, owner, now.plus(lease)), now);
     return Claim.ACQUIRED;
   }
 
@@ -57,14 +58,15 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     String id = id(scope, key);
     positive(retention, "retention");
     Instant now = clock.instant();
-    put(id, new Entry(true, now.plus(retention)), now);
+    put(id, new Entry(true, null, now.plus(retention)), now);
   }
 
   @Override
-  public synchronized void release(String scope, String key) {
+  public synchronized void release(String scope, String key, String owner) {
     String id = id(scope, key);
+    Objects.requireNonNull(owner, "owner");
     Entry e = entries.get(id);
-    if (e != null && !e.done) {
+    if (e != null && !e.done && owner.equals(e.owner)) {
       entries.remove(id);
     }
   }

@@ -48,10 +48,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     this.cleanupIntervalNanos = b.cleanupInterval.toNanos();
     this.cleanupBatch = b.cleanupBatch;
     this.claimSql = "WITH claimed AS ("
-        + " INSERT INTO " + table + " AS t (scope, key, state, expires_at)"
-        + " VALUES (?, ?, '" + CLAIMED + "', now() + ? * interval '1 millisecond')"
+        + " INSERT INTO " + table + " AS t (scope, key, state, owner, expires_at)"
+        + " VALUES (?, ?, '" + CLAIMED + "', ?, now() + ? * interval '1 millisecond')"
         + " ON CONFLICT (scope, key) DO UPDATE"
-        + " SET state = '" + CLAIMED + "', expires_at = EXCLUDED.expires_at"
+        + " SET state = '" + CLAIMED + "', owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at"
         + " WHERE t.expires_at <= now()"
         + " RETURNING 'A'::text AS outcome)"
         + " SELECT outcome FROM claimed"
@@ -59,8 +59,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         + " WHERE scope = ? AND key = ? AND NOT EXISTS (SELECT 1 FROM claimed)";
     this.doneSql = "INSERT INTO " + table + " AS t (scope, key, state, expires_at)"
         + " VALUES (?, ?, '" + DONE + "', now() + ? * interval '1 millisecond')"
-        + " ON CONFLICT (scope, key) DO UPDATE SET state = '" + DONE + "', expires_at = EXCLUDED.expires_at";
-    this.releaseSql = "DELETE FROM " + table + " WHERE scope = ? AND key = ? AND state = '" + CLAIMED + "'";
+        + " ON CONFLICT (scope, key) DO UPDATE SET state = '" + DONE + "', owner = NULL,"
+        + " expires_at = EXCLUDED.expires_at";
+    this.releaseSql = "DELETE FROM " + table + " WHERE scope = ? AND key = ? AND state = '" + CLAIMED + "'"
+        + " AND owner = ?";
     this.purgeSql = "DELETE FROM " + table + " WHERE ctid IN (SELECT ctid FROM " + table
         + " WHERE expires_at <= now() LIMIT " + cleanupBatch + ")";
   }
@@ -90,16 +92,18 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
   }
 
   @Override
-  public Claim tryClaim(String scope, String key, Duration lease) {
+  public Claim tryClaim(String scope, String key, String owner, Duration lease) {
     check(scope, key);
+    Objects.requireNonNull(owner, "owner");
     long leaseMillis = millis(lease, "lease");
     maybeCleanup();
     try (Connection c = connection(); PreparedStatement ps = c.prepareStatement(claimSql)) {
       ps.setString(1, scope);
       ps.setString(2, key);
-      ps.setLong(3, leaseMillis);
-      ps.setString(4, scope);
-      ps.setString(5, key);
+      ps.setString(3, owner);
+      ps.setLong(4, leaseMillis);
+      ps.setString(5, scope);
+      ps.setString(6, key);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           // Held by a claim committed after this statement's snapshot: someone else has it.
@@ -128,17 +132,15 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     });
   }
 
-  /**
-   * Deletes the key's claim if it is still a claim (never a done mark). The table holds no owner,
-   * so a caller whose lease already expired and was taken over would release the new holder's
-   * claim: keep leases longer than handling takes.
-   */
+  /** Deletes the key's claim if it is still {@code owner}'s claim (never a done mark). */
   @Override
-  public void release(String scope, String key) {
+  public void release(String scope, String key, String owner) {
     check(scope, key);
+    Objects.requireNonNull(owner, "owner");
     update(releaseSql, "release a key", ps -> {
       ps.setString(1, scope);
       ps.setString(2, key);
+      ps.setString(3, owner);
     });
   }
 
@@ -207,8 +209,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
       try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
         c.setAutoCommit(true);
         createIgnoringRace(s, "CREATE TABLE IF NOT EXISTS " + table + " ("
-            + "scope text NOT NULL, key text NOT NULL, state char(1) NOT NULL, "
+            + "scope text NOT NULL, key text NOT NULL, state char(1) NOT NULL, owner text, "
             + "expires_at timestamptz NOT NULL, PRIMARY KEY (scope, key))");
+        // Tables created before claims had owners.
+        createIgnoringRace(s, "ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS owner text");
         createIgnoringRace(s, "CREATE INDEX IF NOT EXISTS " + table.replace('.', '_')
             + "_expires ON " + table + " (expires_at)");
         tableReady = true;
@@ -218,13 +222,13 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     }
   }
 
-  /** Two processes creating the table at once: PostgreSQL may report the loser as a duplicate. */
+  /** Two processes creating or altering the table at once: PostgreSQL may report the loser as a duplicate. */
   private static void createIgnoringRace(Statement s, String ddl) throws SQLException {
     try {
       s.execute(ddl);
     } catch (SQLException e) {
       String state = e.getSQLState();
-      if (!"23505".equals(state) && !"42P07".equals(state)) {
+      if (!"23505".equals(state) && !"42P07".equals(state) && !"42701".equals(state)) {
         throw e;
       }
     }

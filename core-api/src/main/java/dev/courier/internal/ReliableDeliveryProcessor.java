@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +47,9 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
   private final String scope;
   private final long timeoutNanos;
   private final Idempotency idempotency; // null when off; read once, not per delivery
+  /** Idempotency claim owners: this processor's random prefix and a counter, unique across processes. */
+  private final String ownerPrefix = UUID.randomUUID() + ":";
+  private final AtomicLong claims = new AtomicLong();
   /** First failure time per message id, so a dead letter can report it; bounded, best effort. */
   private final Map<String, Instant> firstFailures = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -72,6 +77,7 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
 
     Idempotency idempotency = this.idempotency;
     String key = null;
+    String owner = null;
     if (idempotency != null) {
       try {
         key = idempotency.keyFunction().apply(raw.message());
@@ -86,7 +92,8 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
       }
       IdempotencyStore.Claim claim;
       try {
-        claim = idempotency.store().tryClaim(scope, key, idempotency.lease());
+        owner = ownerPrefix + claims.incrementAndGet();
+        claim = idempotency.store().tryClaim(scope, key, owner, idempotency.lease());
       } catch (RuntimeException e) {
         redeliver(raw, first, e, deliveryCount);
         return;
@@ -115,7 +122,7 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
       if (failure != null && call.isStopping()) {
         // Interrupted by Subscription.close(): the message did nothing wrong. Hand it back
         // untouched rather than retry, redeliver with a count, or dead-letter it.
-        release(idempotency, key);
+        release(idempotency, key, owner);
         raw.release();
         return;
       }
@@ -136,12 +143,12 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
       Duration wait = backoff.inProcess(n);
       listener.retried(current, failure, wait);
       if (!pause(wait)) {
-        release(idempotency, key);
+        release(idempotency, key, owner);
         raw.release(); // the subscription is stopping: hand the message back untouched
         return;
       }
     }
-    release(idempotency, key);
+    release(idempotency, key, owner);
     if (!retryable(failure)) {
       DeadLetterSender.Reason reason = isDecodeFailure(failure)
           ? DeadLetterSender.Reason.UNDECODABLE : DeadLetterSender.Reason.NON_RETRYABLE;
@@ -221,12 +228,12 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
     }
   }
 
-  private void release(Idempotency idempotency, String key) {
+  private void release(Idempotency idempotency, String key, String owner) {
     if (key == null) {
       return;
     }
     try {
-      idempotency.store().release(scope, key);
+      idempotency.store().release(scope, key, owner);
     } catch (RuntimeException e) {
       log.warn("could not release an idempotency claim in {}; the redelivery waits for its lease of {}",
           scope, idempotency.lease(), e);

@@ -55,15 +55,15 @@ class InMemoryIdempotencyStoreTest {
   void lifecycle() {
     ManualClock clock = new ManualClock();
     InMemoryIdempotencyStore store = InMemoryIdempotencyStore.builder().clock(clock).build();
-    assertEquals(ACQUIRED, store.tryClaim("t/g", "k", LEASE));
-    assertEquals(IN_PROGRESS, store.tryClaim("t/g", "k", LEASE));
-    assertEquals(ACQUIRED, store.tryClaim("t/other", "k", LEASE), "scopes are independent");
+    assertEquals(ACQUIRED, store.tryClaim("t/g", "k", "o", LEASE));
+    assertEquals(IN_PROGRESS, store.tryClaim("t/g", "k", "o", LEASE));
+    assertEquals(ACQUIRED, store.tryClaim("t/other", "k", "o", LEASE), "scopes are independent");
     store.markDone("t/g", "k", Duration.ofHours(1));
-    assertEquals(DONE, store.tryClaim("t/g", "k", LEASE));
+    assertEquals(DONE, store.tryClaim("t/g", "k", "o", LEASE));
     clock.advance(Duration.ofMinutes(59));
-    assertEquals(DONE, store.tryClaim("t/g", "k", LEASE));
+    assertEquals(DONE, store.tryClaim("t/g", "k", "o", LEASE));
     clock.advance(Duration.ofMinutes(2));
-    assertEquals(ACQUIRED, store.tryClaim("t/g", "k", LEASE), "retention over: the key is new again");
+    assertEquals(ACQUIRED, store.tryClaim("t/g", "k", "o", LEASE), "retention over: the key is new again");
   }
 
   @Test
@@ -71,16 +71,31 @@ class InMemoryIdempotencyStoreTest {
   void leaseAndRelease() {
     ManualClock clock = new ManualClock();
     InMemoryIdempotencyStore store = InMemoryIdempotencyStore.builder().clock(clock).build();
-    assertEquals(ACQUIRED, store.tryClaim("s", "k", LEASE));
+    assertEquals(ACQUIRED, store.tryClaim("s", "k", "o", LEASE));
     clock.advance(LEASE.minusSeconds(1));
-    assertEquals(IN_PROGRESS, store.tryClaim("s", "k", LEASE));
+    assertEquals(IN_PROGRESS, store.tryClaim("s", "k", "o", LEASE));
     clock.advance(Duration.ofSeconds(1));
-    assertEquals(ACQUIRED, store.tryClaim("s", "k", LEASE));
-    store.release("s", "k");
-    assertEquals(ACQUIRED, store.tryClaim("s", "k", LEASE));
+    assertEquals(ACQUIRED, store.tryClaim("s", "k", "o", LEASE));
+    store.release("s", "k", "o");
+    assertEquals(ACQUIRED, store.tryClaim("s", "k", "o", LEASE));
     store.markDone("s", "k", LEASE);
-    store.release("s", "k");
-    assertEquals(DONE, store.tryClaim("s", "k", LEASE), "release never drops a done mark");
+    store.release("s", "k", "o");
+    assertEquals(DONE, store.tryClaim("s", "k", "o", LEASE), "release never drops a done mark");
+  }
+
+  @Test
+  @DisplayName("a consumer whose lease expired and was taken over cannot release the new owner's claim")
+  void staleOwnerCannotRelease() {
+    ManualClock clock = new ManualClock();
+    InMemoryIdempotencyStore store = InMemoryIdempotencyStore.builder().clock(clock).build();
+    assertEquals(ACQUIRED, store.tryClaim("s", "k", "old", LEASE));
+    clock.advance(LEASE);
+    assertEquals(ACQUIRED, store.tryClaim("s", "k", "new", LEASE), "the expired claim is taken over");
+    store.release("s", "k", "old");
+    assertEquals(IN_PROGRESS, store.tryClaim("s", "k", "third", LEASE), "the new owner's claim survived");
+    store.release("s", "k", "new");
+    assertEquals(ACQUIRED, store.tryClaim("s", "k", "third", LEASE), "the owner's own release frees the key");
+    assertThrows(NullPointerException.class, () -> store.tryClaim("s", "k", null, LEASE));
   }
 
   @Test
@@ -88,14 +103,14 @@ class InMemoryIdempotencyStoreTest {
   void bounded() {
     InMemoryIdempotencyStore store = InMemoryIdempotencyStore.builder().maxEntries(3).build();
     for (String k : List.of("a", "b", "c", "d")) {
-      store.tryClaim("s", k, LEASE);
+      store.tryClaim("s", k, "o", LEASE);
       store.markDone("s", k, Duration.ofHours(1));
     }
     assertEquals(3, store.size());
-    assertEquals(ACQUIRED, store.tryClaim("s", "a", LEASE), "the oldest key was evicted");
-    assertEquals(DONE, store.tryClaim("s", "d", LEASE));
+    assertEquals(ACQUIRED, store.tryClaim("s", "a", "o", LEASE), "the oldest key was evicted");
+    assertEquals(DONE, store.tryClaim("s", "d", "o", LEASE));
     assertThrows(IllegalArgumentException.class, () -> InMemoryIdempotencyStore.builder().maxEntries(0));
-    assertThrows(IllegalArgumentException.class, () -> store.tryClaim("s", "x", Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> store.tryClaim("s", "x", "o", Duration.ZERO));
   }
 
   @Test
@@ -111,7 +126,7 @@ class InMemoryIdempotencyStoreTest {
         for (int i = 0; i < 8; i++) {
           Callable<IdempotencyStore.Claim> c = () -> {
             go.await();
-            return store.tryClaim("s", key, LEASE);
+            return store.tryClaim("s", key, "o", LEASE);
           };
           results.add(pool.submit(c));
         }

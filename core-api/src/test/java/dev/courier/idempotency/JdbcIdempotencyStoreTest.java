@@ -64,31 +64,47 @@ class JdbcIdempotencyStoreTest {
   @DisplayName("creates its table on first use and follows claim → IN_PROGRESS → done → DONE")
   void lifecycle() {
     String k = key();
-    assertEquals(ACQUIRED, storeA.tryClaim("orders/billing", k, LEASE));
-    assertEquals(IN_PROGRESS, storeB.tryClaim("orders/billing", k, LEASE));
-    assertEquals(ACQUIRED, storeB.tryClaim("orders/shipping", k, LEASE), "scopes are independent");
+    assertEquals(ACQUIRED, storeA.tryClaim("orders/billing", k, "a", LEASE));
+    assertEquals(IN_PROGRESS, storeB.tryClaim("orders/billing", k, "b", LEASE));
+    assertEquals(ACQUIRED, storeB.tryClaim("orders/shipping", k, "b", LEASE), "scopes are independent");
     storeA.markDone("orders/billing", k, Duration.ofHours(1));
-    assertEquals(DONE, storeB.tryClaim("orders/billing", k, LEASE));
-    storeB.release("orders/billing", k);
-    assertEquals(DONE, storeA.tryClaim("orders/billing", k, LEASE), "release never drops a done mark");
+    assertEquals(DONE, storeB.tryClaim("orders/billing", k, "b", LEASE));
+    storeB.release("orders/billing", k, "b");
+    assertEquals(DONE, storeA.tryClaim("orders/billing", k, "a", LEASE), "release never drops a done mark");
   }
 
   @Test
   @DisplayName("frees a released claim at once and lets another consumer take over an expired one")
   void releaseAndTakeover() throws Exception {
     String k = key();
-    assertEquals(ACQUIRED, storeA.tryClaim("s", k, LEASE));
-    storeA.release("s", k);
-    assertEquals(ACQUIRED, storeB.tryClaim("s", k, Duration.ofMillis(200)));
-    assertEquals(IN_PROGRESS, storeA.tryClaim("s", k, LEASE));
+    assertEquals(ACQUIRED, storeA.tryClaim("s", k, "a", LEASE));
+    storeA.release("s", k, "a");
+    assertEquals(ACQUIRED, storeB.tryClaim("s", k, "b", Duration.ofMillis(200)));
+    assertEquals(IN_PROGRESS, storeA.tryClaim("s", k, "a", LEASE));
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     IdempotencyStore.Claim claim;
     do {
       assertTrue(System.nanoTime() < deadline, "the expired claim was never taken over");
       Thread.sleep(50); // polling the database clock until the 200 ms lease has passed
-      claim = storeA.tryClaim("s", k, LEASE);
+      claim = storeA.tryClaim("s", k, "a", LEASE);
     } while (claim != ACQUIRED);
-    assertEquals(IN_PROGRESS, storeB.tryClaim("s", k, LEASE), "the takeover is a fresh claim");
+    assertEquals(IN_PROGRESS, storeB.tryClaim("s", k, "b", LEASE), "the takeover is a fresh claim");
+  }
+
+  @Test
+  @DisplayName("a consumer whose lease expired and was taken over cannot release the new owner's claim")
+  void staleOwnerCannotRelease() throws Exception {
+    String k = key();
+    assertEquals(ACQUIRED, storeA.tryClaim("s", k, "a", Duration.ofMillis(100)));
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (storeB.tryClaim("s", k, "b", LEASE) != ACQUIRED) {
+      assertTrue(System.nanoTime() < deadline, "the expired claim was never taken over");
+      Thread.sleep(25); // polling the database clock until the 100 ms lease has passed
+    }
+    storeA.release("s", k, "a"); // the stale owner finishes late and releases: must be a no-op
+    assertEquals(IN_PROGRESS, storeA.tryClaim("s", k, "a2", LEASE), "the new owner's claim survived");
+    storeB.release("s", k, "b");
+    assertEquals(ACQUIRED, storeA.tryClaim("s", k, "a3", LEASE), "the owner's own release frees the key");
   }
 
   @Test
@@ -103,7 +119,7 @@ class JdbcIdempotencyStoreTest {
         for (JdbcIdempotencyStore store : List.of(storeA, storeB, storeA, storeB)) {
           claims.add(pool.submit(() -> {
             start.await();
-            return store.tryClaim("race", k, LEASE);
+            return store.tryClaim("race", k, Thread.currentThread().getName(), LEASE);
           }));
         }
         int acquired = 0;
@@ -120,11 +136,33 @@ class JdbcIdempotencyStoreTest {
   }
 
   @Test
+  @DisplayName("adds the owner column to a table created before claims had owners, keeping its rows")
+  void upgradesOldTable() throws Exception {
+    String old = TABLE + "_old";
+    try (Connection c = DriverManager.getConnection(URL, credentials()); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE " + old + " (scope text NOT NULL, key text NOT NULL, state char(1) NOT NULL,"
+          + " expires_at timestamptz NOT NULL, PRIMARY KEY (scope, key))");
+      s.execute("INSERT INTO " + old + " VALUES ('s', 'handled', 'D', now() + interval '1 hour')");
+    }
+    try {
+      JdbcIdempotencyStore store = JdbcIdempotencyStore.builder(URL, credentials()).table(old).build();
+      assertEquals(DONE, store.tryClaim("s", "handled", "a", LEASE), "an existing done mark is kept");
+      assertEquals(ACQUIRED, store.tryClaim("s", "new", "a", LEASE));
+      store.release("s", "new", "a");
+      assertEquals(ACQUIRED, store.tryClaim("s", "new", "b", LEASE));
+    } finally {
+      try (Connection c = DriverManager.getConnection(URL, credentials()); Statement s = c.createStatement()) {
+        s.execute("DROP TABLE IF EXISTS " + old);
+      }
+    }
+  }
+
+  @Test
   @DisplayName("deletes expired rows and keeps live ones")
   void cleanup() throws Exception {
     String expired = key();
     String live = key() + "-live";
-    storeA.tryClaim("cleanup", expired, Duration.ofMillis(1));
+    storeA.tryClaim("cleanup", expired, "a", Duration.ofMillis(1));
     storeA.markDone("cleanup", live, Duration.ofHours(1));
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (rows("cleanup", expired) > 0) {
@@ -141,8 +179,9 @@ class JdbcIdempotencyStoreTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> JdbcIdempotencyStore.builder(URL, credentials()).table("x; DROP TABLE y"));
     assertTrue(e.getMessage().contains("table"));
-    assertThrows(IllegalArgumentException.class, () -> storeA.tryClaim("s", "k", Duration.ZERO));
-    assertThrows(NullPointerException.class, () -> storeA.tryClaim("s", null, LEASE));
+    assertThrows(IllegalArgumentException.class, () -> storeA.tryClaim("s", "k", "a", Duration.ZERO));
+    assertThrows(NullPointerException.class, () -> storeA.tryClaim("s", null, "a", LEASE));
+    assertThrows(NullPointerException.class, () -> storeA.tryClaim("s", "k", null, LEASE));
     Properties secret = credentials();
     secret.setProperty("password", "hunter2");
     String printed = JdbcIdempotencyStore.builder("jdbc:postgresql://127.0.0.1/test?password=hunter2", secret)
@@ -155,7 +194,7 @@ class JdbcIdempotencyStoreTest {
   void unreachable() {
     JdbcIdempotencyStore broken = JdbcIdempotencyStore.builder("jdbc:postgresql://127.0.0.1:1/test", credentials())
         .table(TABLE).build();
-    assertThrows(IdempotencyStoreException.class, () -> broken.tryClaim("s", "k", LEASE));
+    assertThrows(IdempotencyStoreException.class, () -> broken.tryClaim("s", "k", "a", LEASE));
   }
 
   private static int rows(String scope, String k) throws Exception {

@@ -131,11 +131,11 @@ class IdempotencyEndToEndTest extends ReliabilityFixture {
     InMemoryIdempotencyStore real = InMemoryIdempotencyStore.create();
     IdempotencyStore flaky = new IdempotencyStore() {
       @Override
-      public Claim tryClaim(String scope, String key, java.time.Duration lease) {
+      public Claim tryClaim(String scope, String key, String owner, java.time.Duration lease) {
         if (failuresLeft.getAndDecrement() > 0) {
           throw new IdempotencyStoreException("injected: database unreachable", null);
         }
-        return real.tryClaim(scope, key, lease);
+        return real.tryClaim(scope, key, owner, lease);
       }
 
       @Override
@@ -144,8 +144,8 @@ class IdempotencyEndToEndTest extends ReliabilityFixture {
       }
 
       @Override
-      public void release(String scope, String key) {
-        real.release(scope, key);
+      public void release(String scope, String key, String owner) {
+        real.release(scope, key, owner);
       }
     };
     AtomicInteger calls = new AtomicInteger();
