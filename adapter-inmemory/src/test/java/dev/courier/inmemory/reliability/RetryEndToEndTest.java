@@ -45,9 +45,11 @@ class RetryEndToEndTest extends ReliabilityFixture {
     assertEquals(List.of(1, 2, 3), attempts);
     long gap1 = TimeUnit.NANOSECONDS.toMillis(calls.get(1) - calls.get(0));
     long gap2 = TimeUnit.NANOSECONDS.toMillis(calls.get(2) - calls.get(1));
-    // 100 ms ±20 %, then 200 ms ±20 %; the upper bounds allow for a busy 2-core machine.
-    assertTrue(gap1 >= 80 && gap1 < 80 + 400, "first retry after " + gap1 + " ms");
-    assertTrue(gap2 >= 160 && gap2 < 160 + 400, "second retry after " + gap2 + " ms");
+    // 100 ms ±20 %, then 200 ms ±20 %. The upper bounds only catch a runaway wait: the events
+    // below (exact backoffs, no redelivery) prove the spacing came from the policy, and a loaded
+    // 2-core CI machine can stall a thread for hundreds of milliseconds.
+    assertTrue(gap1 >= 80 && gap1 < 80 + 2000, "first retry after " + gap1 + " ms");
+    assertTrue(gap2 >= 160 && gap2 < 160 + 2000, "second retry after " + gap2 + " ms");
     assertEquals(2, events.backoffs.size());
     Duration b1 = events.backoffs.get(0);
     Duration b2 = events.backoffs.get(1);
