@@ -4,6 +4,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
+import com.rabbitmq.client.SocketConfigurators;
 import dev.courier.Capabilities;
 import dev.courier.Capability;
 import dev.courier.ConfigurationException;
@@ -177,6 +178,9 @@ public final class RabbitMqTransport implements Transport {
     f.setRequestedHeartbeat(10);
     if (s.tls()) {
       f.useSslProtocol(sslContext(s));
+      // useSslProtocol(SSLContext) turns host name verification on by itself (amqp-client 5.x), which
+      // made verifyHostname(false) a no-op: start from the default socket setup so the setting decides.
+      f.setSocketConfigurator(SocketConfigurators.defaultConfigurator());
       if (s.verifyHostname()) {
         f.enableHostnameVerification();
       }

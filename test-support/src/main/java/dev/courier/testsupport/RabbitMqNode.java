@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,12 +31,14 @@ public final class RabbitMqNode implements AutoCloseable {
   private final int amqpPort;
   private final int distPort;
   private final int epmdPort;
+  private final int tlsPort;
   private final Path tlsConfig;
   private volatile boolean running;
 
-  private RabbitMqNode(Path dir, Path tlsConfig) {
+  private RabbitMqNode(Path dir, Path tlsConfig, int tlsPort) {
     this.dir = dir;
     this.tlsConfig = tlsConfig;
+    this.tlsPort = tlsPort;
     this.amqpPort = Ports.free();
     this.distPort = Ports.free();
     this.epmdPort = Ports.free();
@@ -52,6 +55,42 @@ public final class RabbitMqNode implements AutoCloseable {
    * (rabbitmq.conf syntax), e.g. a TLS listener; {@code null} for none.
    */
   public static RabbitMqNode startWith(String extraConfig) {
+    return start(extraConfig, 0);
+  }
+
+  /**
+   * Starts a new private node that also has a TLS listener on a free port of 127.0.0.1 (see
+   * {@link #tlsPort()}), serving {@code certificate} with {@code key} (PEM files) and the CA
+   * {@code caCertificate}; it asks for no client certificate. Blocks until both listeners accept.
+   */
+  public static RabbitMqNode startWithTls(Path caCertificate, Path certificate, Path key) {
+    Objects.requireNonNull(caCertificate, "caCertificate");
+    Objects.requireNonNull(certificate, "certificate");
+    Objects.requireNonNull(key, "key");
+    int tlsPort = Ports.free();
+    String config = "listeners.ssl.1 = 127.0.0.1:" + tlsPort + "\n"
+        + "ssl_options.cacertfile = " + confPath(caCertificate) + "\n"
+        + "ssl_options.certfile = " + confPath(certificate) + "\n"
+        + "ssl_options.keyfile = " + confPath(key) + "\n"
+        + "ssl_options.verify = verify_none\n"
+        + "ssl_options.fail_if_no_peer_cert = false\n";
+    return start(config, tlsPort);
+  }
+
+  /** An absolute path for rabbitmq.conf, whose values cannot be quoted: no whitespace allowed. */
+  private static String confPath(Path file) {
+    String s = file.toAbsolutePath().toString();
+    if (!Files.isReadable(file)) {
+      throw new IllegalArgumentException("TLS file " + s + " does not exist or is not readable");
+    }
+    if (s.chars().anyMatch(Character::isWhitespace)) {
+      throw new IllegalArgumentException("TLS file path must not contain whitespace (rabbitmq.conf cannot quote it): "
+          + s);
+    }
+    return s;
+  }
+
+  private static RabbitMqNode start(String extraConfig, int tlsPort) {
     checkInstalled();
     try {
       Path dir = Files.createTempDirectory("courier-rabbitmq-");
@@ -60,7 +99,7 @@ public final class RabbitMqNode implements AutoCloseable {
         extra = dir.resolve("extra.conf");
         Files.writeString(extra, extraConfig, StandardCharsets.UTF_8);
       }
-      RabbitMqNode node = new RabbitMqNode(dir, extra);
+      RabbitMqNode node = new RabbitMqNode(dir, extra, tlsPort);
       try {
         node.prepare();
         node.startNode();
@@ -90,6 +129,17 @@ public final class RabbitMqNode implements AutoCloseable {
 
   public int port() {
     return amqpPort;
+  }
+
+  /**
+   * The TLS listener's port on 127.0.0.1, for a node from {@link #startWithTls}; fails for a node
+   * without one.
+   */
+  public int tlsPort() {
+    if (tlsPort == 0) {
+      throw new IllegalStateException("this node has no TLS listener: start it with RabbitMqNode.startWithTls");
+    }
+    return tlsPort;
   }
 
   /** {@code amqp://guest:guest@127.0.0.1:<port>/} (guest may log in over loopback and remotely here). */
@@ -134,6 +184,9 @@ public final class RabbitMqNode implements AutoCloseable {
     // Restarting before the old epmd died made 'rabbitmqctl wait' hang (BROKERS.md).
     waitClosed(epmdPort);
     waitClosed(amqpPort);
+    if (tlsPort != 0) {
+      waitClosed(tlsPort);
+    }
     running = false;
     log.info("private RabbitMQ node {} stopped in {} ms", nodeName, (System.nanoTime() - t0) / 1_000_000);
   }
@@ -181,16 +234,24 @@ public final class RabbitMqNode implements AutoCloseable {
         "--timeout", Long.toString(START_TIMEOUT_SECONDS), dir.resolve("node.pid").toString()),
         START_TIMEOUT_SECONDS + 30, false);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (ok && !Ports.listening(amqpPort) && System.nanoTime() < deadline) {
+    while (ok && !listening() && System.nanoTime() < deadline) {
       sleepBriefly();
     }
-    if (!ok || !Ports.listening(amqpPort)) {
-      throw new IllegalStateException("private RabbitMQ node " + nodeName + " did not start within "
-          + START_TIMEOUT_SECONDS + " s; its log ends with:\n" + logTail());
+    if (!ok || !listening()) {
+      String what = ok && Ports.listening(amqpPort)
+          ? "opened no TLS listener on 127.0.0.1:" + tlsPort + " (check the ssl_options files)"
+          : "did not start within " + START_TIMEOUT_SECONDS + " s";
+      throw new IllegalStateException("private RabbitMQ node " + nodeName + " " + what + "; its log ends with:\n"
+          + logTail());
     }
     running = true;
-    log.info("private RabbitMQ node {} on 127.0.0.1:{} ready in {} ms", nodeName, amqpPort,
-        (System.nanoTime() - t0) / 1_000_000);
+    log.info("private RabbitMQ node {} on 127.0.0.1:{}{} ready in {} ms", nodeName, amqpPort,
+        tlsPort == 0 ? "" : " (TLS on " + tlsPort + ")", (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /** Whether the AMQP listener, and the TLS listener if any, accept connections. */
+  private boolean listening() {
+    return Ports.listening(amqpPort) && (tlsPort == 0 || Ports.listening(tlsPort));
   }
 
   /** Runs a node script with the node's private environment; true if it exited with 0. */
@@ -292,6 +353,7 @@ public final class RabbitMqNode implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "RabbitMqNode{" + nodeName + ", 127.0.0.1:" + amqpPort + (running ? ", running" : ", stopped") + '}';
+    return "RabbitMqNode{" + nodeName + ", 127.0.0.1:" + amqpPort + (tlsPort == 0 ? "" : ", TLS " + tlsPort)
+        + (running ? ", running" : ", stopped") + '}';
   }
 }
