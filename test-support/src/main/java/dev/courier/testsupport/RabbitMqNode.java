@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -173,22 +174,81 @@ public final class RabbitMqNode implements AutoCloseable {
     run(command, 60, true);
   }
 
-  /** Stops the node; its data stays. Blocks until its ports are closed. */
+  /**
+   * Stops the node; its data stays. Blocks until its ports are closed. When {@code rabbitmqctl
+   * shutdown} fails or the runtime outlives it (seen on a loaded machine), the runtime is stopped
+   * with SIGTERM and then SIGKILL; epmd refuses {@code -kill} while a node is registered, so it is
+   * asked again until its port closes.
+   */
   public synchronized void stop() {
     if (!running) {
       return;
     }
     long t0 = System.nanoTime();
-    run(List.of(SCRIPTS.resolve("rabbitmqctl").toString(), "-q", "-n", nodeName, "shutdown"), 60, false);
-    run(List.of("epmd", "-port", Integer.toString(epmdPort), "-kill"), 15, false);
-    // Restarting before the old epmd died made 'rabbitmqctl wait' hang (BROKERS.md).
-    waitClosed(epmdPort);
+    Optional<ProcessHandle> runtime = runtimeProcess();
+    boolean clean = run(List.of(SCRIPTS.resolve("rabbitmqctl").toString(), "-q", "-n", nodeName, "shutdown"), 60,
+        false);
+    runtime.ifPresent(p -> awaitExit(p, clean));
     waitClosed(amqpPort);
     if (tlsPort != 0) {
       waitClosed(tlsPort);
     }
+    killEpmd(); // restarting before the old epmd died made 'rabbitmqctl wait' hang (BROKERS.md)
     running = false;
     log.info("private RabbitMQ node {} stopped in {} ms", nodeName, (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /** The node's Erlang runtime, from the pid file the node writes; empty if it cannot be told. */
+  private Optional<ProcessHandle> runtimeProcess() {
+    try {
+      String pid = Files.readString(dir.resolve("node.pid"), StandardCharsets.UTF_8).trim();
+      return ProcessHandle.of(Long.parseLong(pid));
+    } catch (IOException | NumberFormatException e) {
+      log.debug("no pid for private RabbitMQ node {}: {}", nodeName, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** Waits for the runtime to exit: 30 s after a clean shutdown, then SIGTERM, then SIGKILL. */
+  private void awaitExit(ProcessHandle runtime, boolean cleanShutdown) {
+    if (cleanShutdown && exited(runtime, 30)) {
+      return;
+    }
+    log.warn("private RabbitMQ node {} is still running after 'rabbitmqctl shutdown'; terminating pid {}",
+        nodeName, runtime.pid());
+    runtime.destroy();
+    if (!exited(runtime, 20)) {
+      runtime.destroyForcibly();
+      if (!exited(runtime, 10)) {
+        throw new IllegalStateException("private RabbitMQ node " + nodeName + " (pid " + runtime.pid()
+            + ") survived SIGKILL");
+      }
+    }
+  }
+
+  private static boolean exited(ProcessHandle p, long seconds) {
+    try {
+      p.onExit().get(seconds, TimeUnit.SECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException e) {
+      return false;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return !p.isAlive();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while stopping a private RabbitMQ node", e);
+    }
+  }
+
+  private void killEpmd() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (Ports.listening(epmdPort)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("epmd on port " + epmdPort + " still runs 30 s after stopping the node");
+      }
+      run(List.of("epmd", "-port", Integer.toString(epmdPort), "-kill"), 15, false);
+      sleepBriefly();
+    }
   }
 
   @Override
@@ -200,7 +260,9 @@ public final class RabbitMqNode implements AutoCloseable {
   /** After a failed start: stops whatever did start (node, epmd) and deletes the directory, best effort. */
   private void cleanUpAfterFailedStart() {
     try {
+      Optional<ProcessHandle> runtime = runtimeProcess();
       run(List.of(SCRIPTS.resolve("rabbitmqctl").toString(), "-q", "-n", nodeName, "shutdown"), 60, false);
+      runtime.ifPresent(ProcessHandle::destroyForcibly);
       run(List.of("epmd", "-port", Integer.toString(epmdPort), "-kill"), 15, false);
     } catch (RuntimeException e) {
       log.warn("could not stop the private RabbitMQ node {} that failed to start: {}", nodeName, e.toString());
