@@ -108,8 +108,7 @@ public final class RabbitMqTransport implements Transport {
       closeQuietly(pub);
       throw new CourierException("cannot connect to RabbitMQ at " + settings.host() + ":" + settings.port()
           + " (virtual host '" + settings.virtualHost() + "', user '" + settings.username() + "'): "
-          + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())
-          + "; check that the broker runs and the courier.rabbitmq.* settings", e);
+          + reason(e) + "; check that the broker runs and the courier.rabbitmq.* settings", e);
     }
     this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "courier-rabbitmq-timers");
@@ -348,6 +347,19 @@ public final class RabbitMqTransport implements Transport {
       closeQuietly(publishConnection);
       closeQuietly(consumeConnection);
     }
+  }
+
+  /**
+   * The first message in {@code e}'s cause chain: the client often wraps the useful one (a TLS
+   * handshake failure, "Frame size is invalid" from a non-AMQP port) in an IOException without one.
+   */
+  static String reason(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t == e ? t.getMessage() : t.getClass().getSimpleName() + ": " + t.getMessage();
+      }
+    }
+    return e.getClass().getSimpleName();
   }
 
   private static void closeQuietly(Connection c) {

@@ -138,6 +138,8 @@ class RabbitMqTlsTest {
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     assertTrue(millis < 10_000, "failing took " + millis + " ms, more than the 3 s timeout allows");
     assertNamesBroker(e, "127.0.0.1");
+    assertFalse(e.getMessage().contains("): IOException;"),
+        "the message gives the client's underlying reason, not a bare IOException: " + e.getMessage());
     assertNoSecrets(e);
   }
 
