@@ -282,21 +282,30 @@ final class GroupQueue {
     // Back to the front in reverse, so the earliest is first again.
     for (int i = open.size() - 1; i >= 0; i--) {
       Dispatch d = open.get(i);
-      if (d.settled.compareAndSet(false, true)) {
+      synchronized (d) { // atomic with tryStart
+        if (!d.settled.compareAndSet(false, true)) {
+          continue;
+        }
         d.withdrawn = true;
-        unsettle(d, true);
-        d.entry.deliveries--;
       }
+      unsettle(d, true);
+      d.entry.deliveries--;
     }
   }
 
-  /** Returns deliveries unsettled for longer than the ack timeout, counting them as deliveries. */
+  /**
+   * Takes back deliveries left unsettled for longer than the ack timeout. One whose handler started
+   * ({@link Dispatch#tryStart}) that long ago is redelivered and counted, as after a crash. One still
+   * waiting for a free handler thread in its consumer went nowhere: it returns to the group
+   * uncounted, so another consumer may take it, and the consumer skips its stale copy.
+   */
   void expire(long nowNanos, long ackTimeoutNanos) {
     List<Dispatch> expired = null;
     synchronized (this) {
       for (Consumer c : consumers) {
         for (Dispatch d : c.unsettled) {
-          if (nowNanos - d.dispatchedAt > ackTimeoutNanos) {
+          long since = d.startedAt != 0 ? d.startedAt : d.dispatchedAt;
+          if (nowNanos - since > ackTimeoutNanos) {
             if (expired == null) {
               expired = new ArrayList<>();
             }
@@ -307,10 +316,15 @@ final class GroupQueue {
     }
     if (expired != null) {
       for (Dispatch d : expired) {
-        if (d.settled.compareAndSet(false, true)) {
+        boolean started;
+        synchronized (d) { // atomic with tryStart: a delivery is either started or withdrawn
+          if (!d.settled.compareAndSet(false, true)) {
+            continue;
+          }
+          started = d.startedAt != 0;
           d.withdrawn = true;
-          nack(d, Duration.ZERO, true);
         }
+        nack(d, Duration.ZERO, started);
       }
     }
   }
@@ -352,6 +366,7 @@ final class GroupQueue {
     final int deliveryCount;
     final long dispatchedAt = System.nanoTime();
     final AtomicBoolean settled = new AtomicBoolean();
+    volatile long startedAt; // System.nanoTime() when a handler started on it (never 0 then); 0 before
     volatile boolean withdrawn; // taken back by the broker (ack timeout, outage, consumer removed)
 
     Dispatch(Entry entry, Consumer consumer, String orderedKey) {
@@ -388,6 +403,16 @@ final class GroupQueue {
     @Override
     public boolean isWithdrawn() {
       return withdrawn;
+    }
+
+    @Override
+    public synchronized boolean tryStart() {
+      if (withdrawn || settled.get()) {
+        return false;
+      }
+      long now = System.nanoTime();
+      startedAt = now == 0 ? 1 : now; // from now on the ack timeout counts a delivery
+      return true;
     }
 
     @Override

@@ -184,7 +184,11 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
       return this;
     }
 
-    /** A delivery unsettled for this long is redelivered, as if its consumer had crashed. */
+    /**
+     * A delivery whose handler started this long ago without settling is redelivered (and counted),
+     * as if its consumer had crashed; one that waited this long for a handler to start returns to
+     * the group uncounted.
+     */
     public Builder ackTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "ackTimeout");
       if (timeout.isNegative() || timeout.isZero()) {

@@ -169,11 +169,33 @@ class InMemoryBrokerTest {
     extra.add(c);
     c.admin().ensureGroup("t", "g");
     c.publisher().publish("t", text("stuck")).get();
-    // A raw receiver that never settles plays a crashed consumer.
+    // A raw receiver that starts a handler and never settles plays a hung or crashed consumer.
     List<Integer> counts = Collections.synchronizedList(new ArrayList<>());
-    t.receive(new dev.courier.spi.ReceiveSpec("t", "g", 10, false), d -> counts.add(d.deliveryCount()));
+    t.receive(new dev.courier.spi.ReceiveSpec("t", "g", 10, false), d -> {
+      assertTrue(d.tryStart());
+      counts.add(d.deliveryCount());
+    });
     Poll.until(() -> counts.size() >= 2, "the delivery came back after the ack timeout");
     assertEquals(List.of(1, 2), counts.subList(0, 2));
+  }
+
+  @Test
+  @DisplayName("a delivery that waited past the ack timeout without a handler starting returns uncounted, and cannot start")
+  void ackTimeoutBeforeStartIsUncounted() throws Exception {
+    InMemoryTransport t = InMemoryTransport.builder().ackTimeout(Duration.ofMillis(200)).build();
+    Courier c = Courier.builder().transport(t).build();
+    extra.add(c);
+    c.admin().ensureGroup("t", "g");
+    c.publisher().publish("t", text("waiting")).get();
+    // A raw receiver that holds deliveries without starting them plays a consumer whose handler
+    // threads are all busy.
+    List<dev.courier.spi.TransportDelivery> held = Collections.synchronizedList(new ArrayList<>());
+    t.receive(new dev.courier.spi.ReceiveSpec("t", "g", 10, false), held::add);
+    Poll.until(() -> held.size() >= 2, "the delivery came back after the ack timeout");
+    assertEquals(1, held.get(1).deliveryCount(), "time spent waiting for a handler thread is not a delivery");
+    assertTrue(held.get(0).isWithdrawn());
+    assertFalse(held.get(0).tryStart(), "a withdrawn delivery must not start");
+    assertTrue(held.get(1).tryStart() || held.get(1).isWithdrawn());
   }
 
   @Test

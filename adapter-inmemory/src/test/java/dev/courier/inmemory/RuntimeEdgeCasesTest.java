@@ -9,6 +9,8 @@ import dev.courier.RetryPolicy;
 import dev.courier.Subscription;
 import dev.courier.SubscriptionOptions;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -53,6 +55,26 @@ class RuntimeEdgeCasesTest {
     }
     Poll.until(() -> t.backlog("t", "g") == 0, "the group is empty");
     assertEquals(20, handled.size());
+  }
+
+  @Test
+  @DisplayName("messages queued for a busy handler longer than the ack timeout are each handled once, as attempt 1")
+  void queuedPastAckTimeoutIsNotADelivery() throws Exception {
+    InMemoryTransport t = InMemoryTransport.builder().ackTimeout(Duration.ofSeconds(1)).build();
+    courier = Courier.builder().transport(t).build();
+    courier.admin().ensureGroup("t", "g");
+    Map<String, List<Integer>> attempts = new ConcurrentHashMap<>();
+    courier.subscribe(SubscriptionOptions.builder("t", "g").concurrency(1).maxInFlight(20).build(), d -> {
+      attempts.computeIfAbsent(d.message().id(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+          .add(d.attempt());
+      Thread.sleep(100); // a slow handler: the last of 20 messages waits ~1.9 s for the one thread
+    });
+    for (int i = 0; i < 20; i++) {
+      courier.publisher().publish("t", msg("q" + i)).join();
+    }
+    Poll.until(() -> t.backlog("t", "g") == 0, "the group is empty");
+    assertEquals(20, attempts.size());
+    attempts.forEach((id, a) -> assertEquals(List.of(1), a, id + " was handled as attempts " + a));
   }
 
   @Test
