@@ -60,20 +60,20 @@ class RuntimeEdgeCasesTest {
   @Test
   @DisplayName("messages queued for a busy handler longer than the ack timeout are each handled once, as attempt 1")
   void queuedPastAckTimeoutIsNotADelivery() throws Exception {
-    InMemoryTransport t = InMemoryTransport.builder().ackTimeout(Duration.ofSeconds(1)).build();
+    InMemoryTransport t = InMemoryTransport.builder().ackTimeout(Duration.ofSeconds(3)).build();
     courier = Courier.builder().transport(t).build();
     courier.admin().ensureGroup("t", "g");
     Map<String, List<Integer>> attempts = new ConcurrentHashMap<>();
-    courier.subscribe(SubscriptionOptions.builder("t", "g").concurrency(1).maxInFlight(20).build(), d -> {
+    courier.subscribe(SubscriptionOptions.builder("t", "g").concurrency(1).maxInFlight(40).build(), d -> {
       attempts.computeIfAbsent(d.message().id(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
           .add(d.attempt());
-      Thread.sleep(100); // a slow handler: the last of 20 messages waits ~1.9 s for the one thread
+      Thread.sleep(100); // a slow handler: the last of 40 messages waits ~3.9 s for the one thread
     });
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < 40; i++) {
       courier.publisher().publish("t", msg("q" + i)).join();
     }
     Poll.until(() -> t.backlog("t", "g") == 0, "the group is empty");
-    assertEquals(20, attempts.size());
+    assertEquals(40, attempts.size());
     attempts.forEach((id, a) -> assertEquals(List.of(1), a, id + " was handled as attempts " + a));
   }
 

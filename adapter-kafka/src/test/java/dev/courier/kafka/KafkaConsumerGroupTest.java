@@ -74,10 +74,12 @@ class KafkaConsumerGroupTest {
         }
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
         int expected = next.getOrDefault(key, 0);
-        if (seq != expected) {
+        // A Kafka re-read after a rebalance legitimately delivers a handled record again: only a
+        // first delivery out of sequence is an ordering violation.
+        if (!done.contains(d.message().id()) && seq != expected) {
           violations.add("key " + key + ": #" + seq + " ran when #" + expected + " was due");
         }
-        next.put(key, seq + 1);
+        next.merge(key, seq + 1, Math::max);
         active.get(key).decrementAndGet();
         running.decrementAndGet();
         done.add(d.message().id());
@@ -130,13 +132,13 @@ class KafkaConsumerGroupTest {
           }
         });
         publisher.start();
-        assertTrue(await(Duration.ofSeconds(20), () -> handled.size() > 300), "the first consumer handled too little");
+        assertTrue(await(Duration.ofSeconds(60), () -> handled.size() > 300), "the first consumer handled too little");
         Subscription sb = b.subscribe(options, counter::handle); // join: rebalance 1
-        assertTrue(await(Duration.ofSeconds(20), () -> handled.size() > 900), "progress stalled after b joined");
+        assertTrue(await(Duration.ofSeconds(60), () -> handled.size() > 900), "progress stalled after b joined");
         c.subscribe(options, counter::handle); // join: rebalance 2
-        assertTrue(await(Duration.ofSeconds(20), () -> handled.size() > 1500), "progress stalled after c joined");
+        assertTrue(await(Duration.ofSeconds(60), () -> handled.size() > 1500), "progress stalled after c joined");
         a.close(); // leave: rebalance 3
-        assertTrue(await(Duration.ofSeconds(20), () -> handled.size() > 2100), "progress stalled after a left");
+        assertTrue(await(Duration.ofSeconds(60), () -> handled.size() > 2100), "progress stalled after a left");
         sb.close(); // leave: rebalance 4
         publisher.join(60_000);
         assertTrue(await(Duration.ofSeconds(30), () -> handled.keySet().containsAll(expected)),

@@ -21,6 +21,13 @@ import org.slf4j.LoggerFactory;
 public final class LeftoverQueues {
   private static final Logger log = LoggerFactory.getLogger(LeftoverQueues.class);
 
+  /**
+   * A prefix unique to this test JVM: names made with it are this run's, so cleaning up never
+   * deletes the queues of another build using the same server at the same time.
+   */
+  public static final String RUN = Long.toHexString(System.nanoTime() & 0xFFFFFFL) + Long.toHexString(
+      java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xFFFFL);
+
   private LeftoverQueues() {}
 
   public static void deleteStartingWith(String... prefixes) {

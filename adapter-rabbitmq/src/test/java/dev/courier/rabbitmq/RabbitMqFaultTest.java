@@ -101,7 +101,7 @@ class RabbitMqFaultTest {
         sent.add(m.id());
         transport.send(topic, m).get(10, TimeUnit.SECONDS);
       }
-      await("all 5 messages reaching the live receiver (got " + got.size() + ")", Duration.ofSeconds(10),
+      await("all 5 messages reaching the live receiver (got " + got.size() + ")", Duration.ofSeconds(30),
           () -> got.containsAll(sent));
       assertEquals(0, zombie.get(), "the closed receiver's sink was called");
     } finally {

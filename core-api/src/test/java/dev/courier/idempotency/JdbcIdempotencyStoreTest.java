@@ -79,13 +79,13 @@ class JdbcIdempotencyStoreTest {
     String k = key();
     assertEquals(ACQUIRED, storeA.tryClaim("s", k, "a", LEASE));
     storeA.release("s", k, "a");
-    assertEquals(ACQUIRED, storeB.tryClaim("s", k, "b", Duration.ofMillis(200)));
+    assertEquals(ACQUIRED, storeB.tryClaim("s", k, "b", Duration.ofSeconds(2)));
     assertEquals(IN_PROGRESS, storeA.tryClaim("s", k, "a", LEASE));
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     IdempotencyStore.Claim claim;
     do {
       assertTrue(System.nanoTime() < deadline, "the expired claim was never taken over");
-      Thread.sleep(50); // polling the database clock until the 200 ms lease has passed
+      Thread.sleep(50); // polling the database clock until the 2 s lease has passed
       claim = storeA.tryClaim("s", k, "a", LEASE);
     } while (claim != ACQUIRED);
     assertEquals(IN_PROGRESS, storeB.tryClaim("s", k, "b", LEASE), "the takeover is a fresh claim");

@@ -415,7 +415,7 @@ public abstract class CourierTck extends TckSupport {
       check(gap1 >= 160 && gap2 >= 320,
           "redeliveries came " + gap1 + " ms and " + gap2 + " ms apart; the policy asks for 200 ms then 400 ms",
           "that nack(redeliverAfter) hides the message for at least redeliverAfter (DELAYED_REDELIVERY)");
-      check(gap1 < 2200 && gap2 < 2400,
+      check(gap1 < 5200 && gap2 < 5400, // generous: a loaded machine stalls; the lower bounds are the rule
           "redeliveries came " + gap1 + " ms and " + gap2 + " ms apart; far later than the policy's 200 ms then 400 ms",
           "that a nacked message becomes visible again soon after its delay");
     }
@@ -443,7 +443,7 @@ public abstract class CourierTck extends TckSupport {
           "that in-process retries count as attempts");
       long gap1 = millisBetween(calls.get(0), calls.get(1));
       long gap2 = millisBetween(calls.get(1), calls.get(2));
-      check(gap1 >= 90 && gap2 >= 180 && gap1 < 1000 && gap2 < 1500,
+      check(gap1 >= 90 && gap2 >= 180 && gap1 < 4000 && gap2 < 4000, // below the 5 s broker redelivery
           "retries came " + gap1 + " ms and " + gap2 + " ms apart; the policy asks for 100 ms then 200 ms, "
               + "in process (a broker redelivery would take 5 s)",
           "the core's retry backoff (RetryPolicy.initialInterval, multiplier)");

@@ -6,15 +6,44 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Loopback port helpers shared by the broker launchers. */
 public final class Ports {
   private Ports() {}
 
-  /** A port free on 127.0.0.1 right now (the caller binds it soon after). */
+  /**
+   * Below Linux's ephemeral range (32768-60999), where the kernel never hands a port to an
+   * outgoing connection or a bind to port 0, and RabbitMQ's CLI tools (35672-35682) never take it
+   * while a broker we picked it for is still booting.
+   */
+  private static final int FIRST = 20_000;
+  private static final int LAST = 32_000;
+  private static final Set<Integer> RESERVED = Set.of(25_672, 27_017, 26_379);
+  private static final Set<Integer> ISSUED = ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port free on 127.0.0.1 right now (the caller binds it soon after), never handed out before
+   * by this JVM, drawn outside the kernel's ephemeral range so nothing else grabs it meanwhile.
+   */
   public static int free() {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(FIRST, LAST);
+      if (RESERVED.contains(port) || !ISSUED.add(port)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(false);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+        return port;
+      } catch (IOException e) {
+        // taken: draw again
+      }
+    }
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
+      ISSUED.add(s.getLocalPort());
       return s.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException("no free loopback port", e);

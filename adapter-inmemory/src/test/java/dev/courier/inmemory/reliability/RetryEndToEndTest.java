@@ -86,7 +86,7 @@ class RetryEndToEndTest extends ReliabilityFixture {
   void errorsAndTimeouts() throws Exception {
     RetryPolicy policy = fastRetry().maxInProcessAttempts(3).build();
     AtomicInteger calls = new AtomicInteger();
-    try (Subscription s = courier.subscribe(options(policy).handlerTimeout(Duration.ofMillis(100)).build(), d -> {
+    try (Subscription s = courier.subscribe(options(policy).handlerTimeout(Duration.ofSeconds(2)).build(), d -> {
       switch (calls.incrementAndGet()) {
         case 1 -> throw new AssertionError("an Error from the handler");
         case 2 -> Thread.sleep(10_000); // hangs until the watchdog interrupts it

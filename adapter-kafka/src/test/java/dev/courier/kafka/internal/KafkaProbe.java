@@ -57,7 +57,24 @@ final class KafkaProbe implements AutoCloseable {
       var op = new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(name, value),
           org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET);
       admin.incrementalAlterConfigs(Map.of(resource, java.util.List.of(op))).all().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
+      // The controller has committed the change; the broker applies it from the metadata log a
+      // little later. Wait until the broker reports it, so the caller's next step sees it.
+      boolean applied = await(Duration.ofSeconds(10), () -> {
+        try {
+          var entry = admin.describeConfigs(java.util.List.of(resource)).all().get(10, TimeUnit.SECONDS)
+              .get(resource).get(name);
+          return entry != null && value.equals(entry.value());
+        } catch (Exception e) {
+          return false;
+        }
+      });
+      if (!applied) {
+        throw new IllegalStateException("the broker did not apply " + name + "=" + value + " to " + topic + " within 10 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -36,7 +36,7 @@ class RabbitMqTckTest extends CourierTck {
       privateNode.close();
       privateNode = null;
     }
-    dev.courier.rabbitmq.LeftoverQueues.deleteStartingWith("tck-");
+    dev.courier.rabbitmq.LeftoverQueues.deleteStartingWith("tck-" + dev.courier.rabbitmq.LeftoverQueues.RUN + "-");
   }
 
   @Override
@@ -53,6 +53,12 @@ class RabbitMqTckTest extends CourierTck {
             .set("courier.rabbitmq.recovery-interval", "500ms")
             .set("courier.rabbitmq.publish-timeout", "5s")
             .build());
+      }
+
+      @Override
+      public String uniqueName(String purpose) {
+        return "tck-" + dev.courier.rabbitmq.LeftoverQueues.RUN + "-" + purpose + "-"
+            + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFL);
       }
 
       @Override
