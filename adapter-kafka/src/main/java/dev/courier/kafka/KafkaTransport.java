@@ -6,6 +6,7 @@ import dev.courier.CourierException;
 import dev.courier.Message;
 import dev.courier.PayloadTooLargeException;
 import dev.courier.PublishException;
+import dev.courier.kafka.internal.DelayedForwarder;
 import dev.courier.kafka.internal.KafkaReceiver;
 import dev.courier.kafka.internal.RecordMapper;
 import dev.courier.spi.DeliverySink;
@@ -59,6 +60,14 @@ import org.slf4j.LoggerFactory;
  * thread per subscription; see {@link KafkaReceiver} for commits, backpressure, rebalances and
  * redelivery through the group's delay topic ({@code <topic>.<group>.delay}).
  *
+ * <p>Delayed publish ({@link #sendDelayed}): the message goes, with a due time, to the topic's
+ * delayed-publish topic ({@code <topic>.delayed}, {@link #delayedTopic}); its future completes
+ * when that copy is stored ({@code acks=all}). A {@link DelayedForwarder} per topic, a consumer in
+ * the Kafka group {@code courier:forwarder@<topic>}, publishes each copy to the topic when it is
+ * due, so it reaches every group that exists on the topic then. A transport runs the forwarder of
+ * a topic once it sends a delayed message to it or receives from it, until it closes; several
+ * processes running one for a topic share its partitions through the group.
+ *
  * <p>{@link #ensureGroup} creates the topic if needed and commits the group's starting position
  * (the end of each partition) when the group has none, so a group provisioned before publishing
  * receives everything published after it. {@link #peek} reads a group's uncommitted records with a
@@ -71,6 +80,8 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   private static final int MAX_HEADER_BYTES = 16 * 1024;
   private static final int MAX_HEADERS = 64;
   private static final Duration MAX_DELAY = Duration.ofDays(1);
+  /** Retention of the delay and delayed-publish topics: far beyond MAX_DELAY, so a record outlives a forwarder outage. */
+  private static final Duration DELAY_RETENTION = Duration.ofDays(7);
   // Kafka's own rule: legal characters, at most 249, and never "." or "..".
   private static final NamingRules NAMING = NamingRules.of(249, Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9._\\-]+"),
       "letters, digits, '.', '_' and '-' (not '.' or '..' alone)", ".");
@@ -84,6 +95,8 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   private final Set<String> provisionedGroups = ConcurrentHashMap.newKeySet();
   private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
   private final Set<KafkaReceiver> receivers = ConcurrentHashMap.newKeySet();
+  /** The running forwarders by topic; guarded by itself for start and close. */
+  private final Map<String, DelayedForwarder> forwarders = new HashMap<>();
   private final AtomicInteger roundRobin = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -100,7 +113,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     int headroom = MAX_HEADER_BYTES + 10 * MAX_HEADERS + 4096; // headers, key and framing
     this.capabilities = Capabilities.builder()
         .with(Capability.FAN_OUT, Capability.ORDERED_BY_KEY, Capability.PERSISTENT, Capability.DELAYED_REDELIVERY,
-            Capability.PEEK)
+            Capability.DELAYED_PUBLISH, Capability.PEEK)
         .maxPayloadBytes(Math.max(1024, messageMaxBytes - headroom))
         .maxHeaders(MAX_HEADERS)
         .maxHeaderBytes(MAX_HEADER_BYTES)
@@ -167,12 +180,87 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     if (settings.autoCreateTopics() && !knownTopics.contains(topic)) {
       ensureTopic(topic);
     }
-    Integer partition = null;
-    if (message.key().isEmpty()) {
-      int n = partitions(topic);
-      partition = n <= 1 ? 0 : Math.floorMod(roundRobin.getAndIncrement(), n);
-    }
+    Integer partition = message.key().isEmpty() ? unkeyedPartition(topic) : null;
     return RecordMapper.toRecord(topic, partition, message);
+  }
+
+  /** The partition of {@code topic} for the next message without a key: round robin, so competing consumers share them. */
+  private int unkeyedPartition(String topic) {
+    int n = partitions(topic);
+    return n <= 1 ? 0 : Math.floorMod(roundRobin.getAndIncrement(), n);
+  }
+
+  /**
+   * Stores {@code message} with its due time in the topic's delayed-publish topic; the future
+   * completes when the broker has stored it ({@code acks=all}). The topic's forwarder, started here
+   * if this transport does not run it yet, publishes it to {@code topic} when it is due. Null
+   * arguments, an invalid topic name and a delay that is negative or above {@link Capabilities#maxDelay()}
+   * throw before any I/O; a message too large for the broker fails the future, also before any I/O.
+   */
+  @Override
+  public CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
+    Objects.requireNonNull(topic, "topic");
+    Objects.requireNonNull(message, "message");
+    Objects.requireNonNull(delay, "delay");
+    checkOpen();
+    NAMING.validateTopic(topic);
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException("delay must not be negative, was " + delay);
+    }
+    if (delay.compareTo(MAX_DELAY) > 0) {
+      throw new IllegalArgumentException("delay " + delay + " exceeds the Kafka adapter's maximum of " + MAX_DELAY);
+    }
+    int size = RecordMapper.estimatedSize(message) + RecordMapper.DELAYED_OVERHEAD;
+    if (size > messageMaxBytes) {
+      return CompletableFuture.failedFuture(new PayloadTooLargeException("message " + message.id() + " takes about "
+          + size + " bytes as a delayed Kafka record (payload, key and headers); the broker's limit "
+          + "(message.max.bytes) is " + messageMaxBytes));
+    }
+    long due = System.currentTimeMillis() + delay.toMillis();
+    try {
+      String delayed = ensureForwarder(topic, settings.autoCreateTopics());
+      Integer partition = message.key().isEmpty() ? unkeyedPartition(delayed) : null;
+      return send(RecordMapper.toDelayed(delayed, partition, message, topic, due), message);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Starts this transport's forwarder of {@code topic} unless it runs already, creating the topic
+   * (if asked) and its delayed-publish topic first. Returns the delayed-publish topic.
+   */
+  private String ensureForwarder(String topic, boolean createTopic) {
+    String delayed = delayedTopic(topic);
+    synchronized (forwarders) {
+      if (forwarders.containsKey(topic)) {
+        return delayed;
+      }
+    }
+    if (createTopic && !knownTopics.contains(topic)) {
+      ensureTopic(topic);
+    }
+    createTopic(delayed, partitions(topic), Map.of("retention.ms", Long.toString(DELAY_RETENTION.toMillis())));
+    DelayedForwarder forwarder;
+    synchronized (forwarders) {
+      checkOpen(); // close() takes its snapshot under this lock: a forwarder added here is closed with the rest
+      if (forwarders.containsKey(topic)) {
+        return delayed;
+      }
+      forwarder = new DelayedForwarder(topic, delayed,
+          settings.consumerProperties(forwarderGroupId(topic), 500), producer, settings.receiverSettings(),
+          () -> unkeyedPartition(topic), this::forwarderStopped);
+      forwarders.put(topic, forwarder);
+    }
+    forwarder.start();
+    log.debug("started the delayed-publish forwarder of {}", topic);
+    return delayed;
+  }
+
+  private void forwarderStopped(DelayedForwarder f) {
+    synchronized (forwarders) {
+      forwarders.remove(f.topic(), f); // a later sendDelayed or receive starts a new one
+    }
   }
 
   private CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> record, Message message) {
@@ -201,7 +289,16 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     ensureGroup(spec.topic(), spec.group());
     String delayTopic = delayTopic(spec.topic(), spec.group());
     int partitions = partitions(spec.topic());
-    createTopic(delayTopic, partitions, Map.of("retention.ms", Long.toString(Duration.ofDays(7).toMillis())));
+    createTopic(delayTopic, partitions, Map.of("retention.ms", Long.toString(DELAY_RETENTION.toMillis())));
+    try {
+      ensureForwarder(spec.topic(), false); // keeps forwarding the topic's delayed publishes while subscribed
+    } catch (RuntimeException e) {
+      if (closed.get()) {
+        throw e;
+      }
+      log.warn("could not start the delayed-publish forwarder of {} ({}); delayed messages to it are forwarded by "
+          + "the processes that publish them, and by the next subscriber that starts one", spec.topic(), e.toString());
+    }
     Properties props = settings.consumerProperties(groupId(spec.topic(), spec.group()), Math.min(500, spec.maxInFlight()));
     KafkaReceiver receiver = new KafkaReceiver(spec, delayTopic, partitions(delayTopic), props, producer,
         settings.receiverSettings(), sink, receivers::remove);
@@ -223,6 +320,27 @@ public final class KafkaTransport implements Transport, TopicBrowser {
    */
   public static String groupId(String topic, String group) {
     return group + "@" + topic;
+  }
+
+  /**
+   * The Kafka consumer group of a topic's delayed-publish forwarders: {@code courier:forwarder@<topic>}.
+   * ':' cannot occur in a Courier group name, so it never is the group of a subscription.
+   */
+  public static String forwarderGroupId(String topic) {
+    return "courier:forwarder@" + topic;
+  }
+
+  /**
+   * The topic holding a topic's delayed publishes until they are due: {@code <topic>.delayed}
+   * (a shortened, hashed name beyond Kafka's 249 characters).
+   */
+  public static String delayedTopic(String topic) {
+    String name = topic + ".delayed";
+    if (name.length() <= 249) {
+      return name;
+    }
+    return "courier.delayed." + Integer.toHexString(topic.hashCode()) + "."
+        + topic.substring(0, 200).replaceAll("[^A-Za-z0-9_\\-]", "-");
   }
 
   /** The topic holding a group's redeliveries until they are due: {@code <topic>.<group>.delay}. */
@@ -582,6 +700,19 @@ public final class KafkaTransport implements Transport, TopicBrowser {
         log.warn("closing {} failed", r, e);
       }
     }
+    List<DelayedForwarder> running;
+    synchronized (forwarders) {
+      running = new ArrayList<>(forwarders.values());
+    }
+    // All at once, then wait for each: before the producer closes, as they wait for their forwards' acks.
+    for (DelayedForwarder f : running) {
+      try {
+        f.beginClose();
+      } catch (RuntimeException e) {
+        log.warn("closing {} failed", f, e);
+      }
+    }
+    running.forEach(DelayedForwarder::awaitClosed);
     try {
       producer.close(settings.closeTimeout());
     } finally {

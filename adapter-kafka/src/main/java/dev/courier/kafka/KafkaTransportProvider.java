@@ -38,7 +38,7 @@ public final class KafkaTransportProvider implements TransportProvider {
   static final ConfigKey CLOSE_TIMEOUT = ConfigKey.optional("close-timeout", "5s",
       "How long closing waits for final commits and the clients to shut down");
   static final ConfigKey MAX_DELAYED_HELD = ConfigKey.optional("max-delayed-held", "10000",
-      "Most not-yet-due redeliveries a consumer holds in memory before pausing its delay topic");
+      "Most not-yet-due records a consumer (redeliveries) or a delayed-publish forwarder holds in memory before pausing its delay topic");
   static final ConfigKey MAX_MESSAGE_BYTES = ConfigKey.optional("max-message-bytes", null,
       "The broker's record size limit; unset: read message.max.bytes from the broker");
   static final ConfigKey SECURITY_PROTOCOL = ConfigKey.optional("security-protocol", "PLAINTEXT",

@@ -14,8 +14,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 /**
  * Maps messages to Kafka records and back: key to record key (UTF-8), payload to value, timestamp
  * to the record timestamp (milliseconds), every header to a record header (UTF-8 value), and the
- * message id to the {@value #ID} header. The adapter's own headers (id, delivery count, due time)
- * are taken out again on the way in, so they never reach the handler or a dead letter.
+ * message id to the {@value #ID} header. The adapter's own headers (id, delivery count, due time,
+ * delay group, delayed-publish target) are taken out again on the way in, so they never reach the
+ * handler or a dead letter.
  */
 public final class RecordMapper {
   /** The message id. */
@@ -31,8 +32,17 @@ public final class RecordMapper {
    */
   public static final String DELAY_GROUP = "courier-delay-group";
 
+  /**
+   * On a delayed publish: the topic it is for. Two topics can map to one delayed-publish topic
+   * name; each topic's forwarder skips the other's records.
+   */
+  public static final String DELAYED_TOPIC = "courier-delayed-topic";
+
   /** Record overhead besides key, value and headers, generously: batch header plus record framing. */
   static final int RECORD_OVERHEAD = 128;
+
+  /** What a delayed publish adds to its record, at most: the due time and the target topic (up to 249 chars). */
+  public static final int DELAYED_OVERHEAD = 2 * 10 + DUE.length() + 20 + DELAYED_TOPIC.length() + 249;
 
   private RecordMapper() {}
 
@@ -44,6 +54,41 @@ public final class RecordMapper {
     }
     byte[] key = m.key().map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
     return new ProducerRecord<>(topic, partition, m.timestamp().toEpochMilli(), key, m.payload(), headers);
+  }
+
+  /**
+   * The record of a delayed publish of {@code m} to {@code topic}, written to {@code delayedTopic}:
+   * the message as {@link #toRecord} maps it, plus its due time and target topic in headers.
+   */
+  public static ProducerRecord<byte[], byte[]> toDelayed(String delayedTopic, Integer partition, Message m,
+      String topic, long dueMillis) {
+    ProducerRecord<byte[], byte[]> r = toRecord(delayedTopic, partition, m);
+    r.headers().remove(DUE).remove(DELAYED_TOPIC);
+    r.headers().add(DELAYED_TOPIC, topic.getBytes(StandardCharsets.UTF_8));
+    r.headers().add(DUE, Long.toString(dueMillis).getBytes(StandardCharsets.UTF_8));
+    return r;
+  }
+
+  /**
+   * The record a forwarder publishes to {@code topic} for a due delayed record: same key, value,
+   * timestamp and headers (the id among them), without the due time and target topic.
+   */
+  public static ProducerRecord<byte[], byte[]> toForward(ConsumerRecord<byte[], byte[]> delayed, String topic,
+      Integer partition) {
+    RecordHeaders headers = new RecordHeaders();
+    for (Header h : delayed.headers()) {
+      if (!h.key().equals(DUE) && !h.key().equals(DELAYED_TOPIC)) {
+        headers.add(h);
+      }
+    }
+    return new ProducerRecord<>(topic, partition, delayed.timestamp() < 0 ? null : delayed.timestamp(),
+        delayed.key(), delayed.value(), headers);
+  }
+
+  /** Whether a delayed-publish record is for {@code topic} (it names it in {@value #DELAYED_TOPIC}). */
+  public static boolean isDelayedFor(ConsumerRecord<byte[], byte[]> r, String topic) {
+    Header h = r.headers().lastHeader(DELAYED_TOPIC);
+    return h != null && h.value() != null && topic.equals(new String(h.value(), StandardCharsets.UTF_8));
   }
 
   /** Bytes the record takes in a batch, at most: what the broker's message.max.bytes bounds. */
@@ -81,7 +126,8 @@ public final class RecordMapper {
       String name = h.key();
       if (name.equals(ID)) {
         id = h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-      } else if (!name.equals(DELIVERY_COUNT) && !name.equals(DUE) && !name.equals(DELAY_GROUP) && !name.isEmpty() && printable(name)) {
+      } else if (!name.equals(DELIVERY_COUNT) && !name.equals(DUE) && !name.equals(DELAY_GROUP)
+          && !name.equals(DELAYED_TOPIC) && !name.isEmpty() && printable(name)) {
         headers.put(name, h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
       }
     }
@@ -105,7 +151,7 @@ public final class RecordMapper {
     return (int) Math.max(1, Math.min(Integer.MAX_VALUE, longHeader(r, DELIVERY_COUNT, 1)));
   }
 
-  /** When a redelivery is due (epoch ms); 0 for a record without a due time. */
+  /** When a redelivery or delayed publish is due (epoch ms); 0 for a record without a due time. */
   public static long due(ConsumerRecord<byte[], byte[]> r) {
     return longHeader(r, DUE, 0);
   }

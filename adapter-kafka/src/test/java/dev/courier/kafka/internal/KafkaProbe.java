@@ -49,6 +49,15 @@ final class KafkaProbe implements AutoCloseable {
     }
   }
 
+  /** Whether the broker has a topic of that name. */
+  boolean topicExists(String topic) {
+    try {
+      return admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Sets one configuration entry of a topic. */
   void setTopicConfig(String topic, String name, String value) {
     try {

@@ -31,7 +31,7 @@ class KafkaTckTest extends CourierTck {
       public Capabilities capabilities() {
         return Capabilities.builder()
             .with(Capability.FAN_OUT, Capability.ORDERED_BY_KEY, Capability.PERSISTENT,
-                Capability.DELAYED_REDELIVERY, Capability.PEEK)
+                Capability.DELAYED_REDELIVERY, Capability.DELAYED_PUBLISH, Capability.PEEK)
             .build();
       }
 

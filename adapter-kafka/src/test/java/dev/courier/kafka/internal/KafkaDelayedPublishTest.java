@@ -1,0 +1,220 @@
+package dev.courier.kafka.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.courier.Capability;
+import dev.courier.Courier;
+import dev.courier.InvalidNameException;
+import dev.courier.Message;
+import dev.courier.PayloadTooLargeException;
+import dev.courier.kafka.KafkaTestSupport;
+import dev.courier.kafka.KafkaTransport;
+import dev.courier.spi.ReceiveSpec;
+import dev.courier.spi.Receiver;
+import dev.courier.spi.TransportDelivery;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Kafka delayed publish: a per-topic delayed-publish topic and forwarder, against a real broker")
+class KafkaDelayedPublishTest {
+  private static KafkaTransport transport;
+  private static KafkaProbe probe;
+
+  @BeforeAll
+  static void connect() {
+    transport = KafkaTestSupport.transport().partitions(1).build();
+    probe = new KafkaProbe();
+  }
+
+  @AfterAll
+  static void disconnect() {
+    transport.close();
+    probe.close();
+  }
+
+  private static String unique(String purpose) {
+    return "kd-" + purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /** Waits up to {@code seconds} for the next delivery, acks it and returns it with its arrival time. */
+  private static Arrival next(LinkedBlockingQueue<TransportDelivery> q, int seconds) throws InterruptedException {
+    TransportDelivery d = q.poll(seconds, TimeUnit.SECONDS);
+    long at = System.nanoTime();
+    assertNotNull(d, "no delivery arrived within " + seconds + " s");
+    d.ack();
+    return new Arrival(d, at);
+  }
+
+  private record Arrival(TransportDelivery delivery, long nanos) {
+    String id() {
+      return delivery.message().id();
+    }
+
+    long millisAfter(long startNanos) {
+      return TimeUnit.NANOSECONDS.toMillis(nanos - startNanos);
+    }
+  }
+
+  @Test
+  @DisplayName("the transport declares DELAYED_PUBLISH and the same maximum delay the core checks")
+  void declaresDelayedPublish() {
+    assertTrue(transport.capabilities().has(Capability.DELAYED_PUBLISH), transport.capabilities().toString());
+    assertEquals(Duration.ofDays(1), transport.capabilities().maxDelay());
+  }
+
+  @Test
+  @DisplayName("a delayed message is not delivered before its delay and is delivered after it, with its id, key, headers and payload")
+  void notBeforeItsDelay() throws Exception {
+    String topic = unique("due");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      Message sent = Message.builder().id("d-1").key("k-1").header("h", "v").payload(new byte[] {1, 2, 3}).build();
+      long start = System.nanoTime();
+      transport.sendDelayed(topic, sent, Duration.ofSeconds(2)).get(20, TimeUnit.SECONDS);
+      Arrival got = next(q, 25);
+      assertTrue(got.millisAfter(start) >= 1950, "a message delayed by 2000 ms arrived after " + got.millisAfter(start) + " ms");
+      Message m = got.delivery().message();
+      assertEquals("d-1", m.id());
+      assertEquals("k-1", m.key().orElse(null));
+      assertEquals(Map.of("h", "v"), m.headers().asMap(), "the headers changed (or the adapter's own leaked)");
+      assertEquals(3, m.payloadSize());
+      assertEquals(1, got.delivery().deliveryCount(), "a delayed publish is a first delivery");
+      assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(500), q::isEmpty), "the delayed message arrived twice");
+      assertTrue(KafkaProbe.await(Duration.ofSeconds(10),
+              () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), KafkaTransport.delayedTopic(topic), 0) == 1),
+          "the forwarder did not commit past the forwarded record");
+    }
+  }
+
+  @Test
+  @DisplayName("a 10 s delay published first does not hold back a 300 ms delay published after it in the same partition")
+  void longDelayDoesNotBlockShortOne() throws Exception {
+    String topic = unique("order");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      transport.sendDelayed(topic, Message.builder().id("long").payload(new byte[] {1}).build(), Duration.ofSeconds(10))
+          .get(20, TimeUnit.SECONDS);
+      long start = System.nanoTime();
+      transport.sendDelayed(topic, Message.builder().id("short").payload(new byte[] {2}).build(), Duration.ofMillis(300))
+          .get(20, TimeUnit.SECONDS);
+      Arrival got = next(q, 5);
+      assertEquals("short", got.id(), "the 10 s delay arrived before the 300 ms one");
+      assertTrue(got.millisAfter(start) >= 250, "the 300 ms delay arrived after " + got.millisAfter(start) + " ms");
+      assertTrue(got.millisAfter(start) < 5_000, "the 300 ms delay took " + got.millisAfter(start)
+          + " ms: it waited behind the 10 s one");
+    }
+  }
+
+  @Test
+  @DisplayName("nothing is lost when the publishing process goes away: a forwarder of a new transport forwards what the closed one held")
+  void survivesTheForwardingProcess() throws Exception {
+    String topic = unique("handover");
+    String group = unique("g");
+    String delayed = KafkaTransport.delayedTopic(topic);
+    long start;
+    try (KafkaTransport a = KafkaTestSupport.transport().partitions(1).build()) {
+      a.ensureGroup(topic, group);
+      start = System.nanoTime();
+      a.sendDelayed(topic, Message.builder().id("h-1").payload(new byte[] {7}).build(), Duration.ofSeconds(10))
+          .get(20, TimeUnit.SECONDS);
+      // A's forwarder has read the record and holds it: it commits the position of the first record
+      // not forwarded, offset 0.
+      assertTrue(KafkaProbe.await(Duration.ofSeconds(8),
+              () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), delayed, 0) == 0),
+          "the publishing transport's forwarder did not read the delayed record");
+    }
+    long closed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertTrue(closed < 10_000, "transport A closed only after " + closed + " ms, when the message was already due");
+    assertEquals(0, probe.committedIn(KafkaTransport.forwarderGroupId(topic), delayed, 0),
+        "closing committed past a record that was held, not forwarded");
+    try (KafkaTransport b = KafkaTestSupport.transport().partitions(1).build()) {
+      LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+      try (Receiver r = b.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+        Arrival got = next(q, 30);
+        assertEquals("h-1", got.id());
+        assertTrue(got.millisAfter(start) >= 9_950, "a message delayed by 10 s arrived after " + got.millisAfter(start) + " ms");
+        assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(500), q::isEmpty), "the delayed message arrived twice");
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("fan-out: each group on the topic receives a delayed message once")
+  void fanOut() throws Exception {
+    try (KafkaTransport two = KafkaTestSupport.transport().partitions(2).build()) {
+      String topic = unique("fan");
+      String g1 = unique("g1");
+      String g2 = unique("g2");
+      two.ensureGroup(topic, g1);
+      two.ensureGroup(topic, g2);
+      LinkedBlockingQueue<TransportDelivery> q1 = new LinkedBlockingQueue<>();
+      LinkedBlockingQueue<TransportDelivery> q2 = new LinkedBlockingQueue<>();
+      try (Receiver r1 = two.receive(new ReceiveSpec(topic, g1, 10, false), q1::add);
+          Receiver r2 = two.receive(new ReceiveSpec(topic, g2, 10, false), q2::add)) {
+        long start = System.nanoTime();
+        two.sendDelayed(topic, Message.builder().id("f-1").payload(new byte[] {1}).build(), Duration.ofSeconds(1))
+            .get(20, TimeUnit.SECONDS);
+        Arrival first = next(q1, 25);
+        Arrival second = next(q2, 25);
+        assertEquals("f-1", first.id());
+        assertEquals("f-1", second.id());
+        assertTrue(first.millisAfter(start) >= 950 && second.millisAfter(start) >= 950,
+            "arrived after " + first.millisAfter(start) + " and " + second.millisAfter(start) + " ms; the delay was 1000 ms");
+        assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(1000), () -> q1.isEmpty() && q2.isEmpty()),
+            "a group received the delayed message twice");
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a negative delay, a delay above the maximum, nulls and bad names fail with the core's typed exceptions before any I/O")
+  void badInputBeforeAnyIo() throws Exception {
+    String topic = unique("bad");
+    Message m = Message.of(new byte[] {1});
+    Duration tooLong = transport.capabilities().maxDelay().plusSeconds(1);
+    // Through the public API, as applications call it.
+    try (Courier courier = KafkaTestSupport.newCourier()) {
+      IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+          () -> courier.publisher().publishDelayed(topic, m, Duration.ofSeconds(-1)));
+      assertTrue(negative.getMessage().contains("negative"), negative.getMessage());
+      IllegalArgumentException above = assertThrows(IllegalArgumentException.class,
+          () -> courier.publisher().publishDelayed(topic, m, tooLong));
+      assertTrue(above.getMessage().contains("maximum"), above.getMessage());
+      NullPointerException nullDelay = assertThrows(NullPointerException.class,
+          () -> courier.publisher().publishDelayed(topic, m, null));
+      assertEquals("delay", nullDelay.getMessage());
+    }
+    // The transport checks the same itself.
+    assertThrows(IllegalArgumentException.class, () -> transport.sendDelayed(topic, m, Duration.ofMillis(-1)));
+    assertThrows(IllegalArgumentException.class, () -> transport.sendDelayed(topic, m, tooLong));
+    assertEquals("delay", assertThrows(NullPointerException.class, () -> transport.sendDelayed(topic, m, null)).getMessage());
+    assertEquals("message", assertThrows(NullPointerException.class,
+        () -> transport.sendDelayed(topic, null, Duration.ofSeconds(1))).getMessage());
+    assertEquals("topic", assertThrows(NullPointerException.class,
+        () -> transport.sendDelayed(null, m, Duration.ofSeconds(1))).getMessage());
+    assertThrows(InvalidNameException.class, () -> transport.sendDelayed("bad\nname", m, Duration.ofSeconds(1)));
+    Message tooBig = Message.of(new byte[transport.messageMaxBytes()]);
+    ExecutionException big = assertThrows(ExecutionException.class,
+        () -> transport.sendDelayed(topic, tooBig, Duration.ofSeconds(1)).get(10, TimeUnit.SECONDS));
+    assertInstanceOf(PayloadTooLargeException.class, big.getCause());
+    assertFalse(probe.topicExists(topic), "a rejected delayed publish created the topic");
+    assertFalse(probe.topicExists(KafkaTransport.delayedTopic(topic)), "a rejected delayed publish created the delayed-publish topic");
+  }
+}
