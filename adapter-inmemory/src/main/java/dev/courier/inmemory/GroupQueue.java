@@ -401,6 +401,13 @@ final class GroupQueue {
     }
 
     @Override
+    public void defer(Duration redeliverAfter) {
+      if (settled.compareAndSet(false, true)) {
+        GroupQueue.this.nack(this, redeliverAfter == null ? Duration.ZERO : redeliverAfter, false);
+      }
+    }
+
+    @Override
     public boolean isWithdrawn() {
       return withdrawn;
     }

@@ -199,6 +199,31 @@ class InMemoryBrokerTest {
   }
 
   @Test
+  @DisplayName("defer returns a delivery after its delay without counting it")
+  void deferIsUncounted() throws Exception {
+    InMemoryTransport t = InMemoryTransport.create();
+    Courier c = Courier.builder().transport(t).build();
+    extra.add(c);
+    c.admin().ensureGroup("t", "g");
+    c.publisher().publish("t", text("later")).get();
+    List<Long> seenAt = Collections.synchronizedList(new ArrayList<>());
+    List<Integer> counts = Collections.synchronizedList(new ArrayList<>());
+    t.receive(new dev.courier.spi.ReceiveSpec("t", "g", 10, false), d -> {
+      seenAt.add(System.nanoTime());
+      counts.add(d.deliveryCount());
+      if (seenAt.size() == 1) {
+        d.defer(Duration.ofMillis(300));
+      } else {
+        d.ack();
+      }
+    });
+    Poll.until(() -> seenAt.size() == 2, "the deferred message came back");
+    assertEquals(List.of(1, 1), counts, "a deferred delivery is not counted");
+    long gapMillis = TimeUnit.NANOSECONDS.toMillis(seenAt.get(1) - seenAt.get(0));
+    assertTrue(gapMillis >= 290, "redelivered after " + gapMillis + " ms, expected ≥ 300");
+  }
+
+  @Test
   @DisplayName("holds a redelivery back for the nack delay")
   void nackWithDelay() throws Exception {
     InMemoryTransport t = InMemoryTransport.create();

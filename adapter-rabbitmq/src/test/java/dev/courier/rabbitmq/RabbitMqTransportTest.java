@@ -295,6 +295,35 @@ class RabbitMqTransportTest {
   }
 
   @Test
+  @DisplayName("a deferred delivery comes back after its delay without counting as a delivery")
+  void deferIsNotCounted() throws Exception {
+    String topic = topic();
+    String group = group(topic, "g");
+    BlockingQueue<TransportDelivery> got = new LinkedBlockingQueue<>();
+    Receiver r = transport.receive(new ReceiveSpec(topic, group, 8, false), got::add);
+    try {
+      Message m = Message.builder().key("k").header("h", "v").payload(new byte[] {8}).build();
+      transport.send(topic, m).get(10, TimeUnit.SECONDS);
+      TransportDelivery first = poll(got);
+      first.nack(Duration.ZERO);
+      TransportDelivery second = poll(got);
+      assertEquals(2, second.deliveryCount());
+      long deferred = System.nanoTime();
+      second.defer(Duration.ofMillis(500));
+      TransportDelivery third = poll(got);
+      long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deferred);
+      assertEquals(2, third.deliveryCount(), "the defer was counted as a delivery");
+      assertTrue(waited >= 450, "the deferred message came back after " + waited + " ms, before its 500 ms delay");
+      assertEquals(m.id(), third.message().id());
+      assertEquals("v", third.message().headers().get("h").orElseThrow());
+      third.ack();
+      assertEquals(null, got.poll(300, TimeUnit.MILLISECONDS), "the deferred original came back too");
+    } finally {
+      r.close();
+    }
+  }
+
+  @Test
   @DisplayName("long topic and group names map to a queue name within AMQP's 255 bytes, distinct per pair")
   void longNamesAreHashed() {
     String t = "t".repeat(200);

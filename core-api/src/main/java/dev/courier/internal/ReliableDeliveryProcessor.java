@@ -105,7 +105,7 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
       }
       if (claim == IdempotencyStore.Claim.IN_PROGRESS) {
         Duration delay = min(idempotency.lease(), backoff.redelivery(1, maxDelay));
-        raw.nack(delay);
+        raw.defer(delay); // not an attempt: the handler did not run
         listener.redelivered(first, new CourierException("message " + first.message().id()
             + " is being handled by another consumer of the group"), delay);
         return;

@@ -39,6 +39,17 @@ public interface TransportDelivery {
   }
 
   /**
+   * Return the message untried, to be delivered again no sooner than {@code redeliverAfter},
+   * without counting this delivery: the core calls it when another consumer of the group holds the
+   * message's idempotency claim, so the handler never ran. Adapters whose broker cannot leave its
+   * delivery count alone (SQS's receive count, for one) may count it. By default
+   * {@code nack(redeliverAfter)}.
+   */
+  default void defer(Duration redeliverAfter) {
+    nack(redeliverAfter);
+  }
+
+  /**
    * Whether the adapter has taken this delivery back before a handler started on it (its
    * partition was revoked, it expired, its channel closed) and the broker will deliver it again.
    * A pure query, with no side effect: Courier's core may call it any time (to drop stale

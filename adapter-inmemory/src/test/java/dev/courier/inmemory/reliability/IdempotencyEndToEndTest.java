@@ -63,6 +63,33 @@ class IdempotencyEndToEndTest extends ReliabilityFixture {
   }
 
   @Test
+  @DisplayName("a duplicate that waits for another consumer's claim is deferred without counting deliveries")
+  void waitingDuplicateIsNotCounted() throws Exception {
+    java.util.concurrent.CountDownLatch firstStarted = new java.util.concurrent.CountDownLatch(1);
+    try (Subscription s = courier.subscribe(options(fastRetry().maxDeliveries(3).build()).concurrency(2)
+        .idempotency(Idempotency.using(InMemoryIdempotencyStore.create())).build(), d -> {
+      if (d.message().headers().get("copy").orElseThrow().equals("0")) {
+        firstStarted.countDown();
+        // Hold the claim while the duplicate is turned away more often than maxDeliveries allows.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (events.count("redelivered") < 4 && System.nanoTime() < deadline) {
+          Thread.sleep(5); // polling the listener with a deadline
+        }
+      }
+    })) {
+      publish(copy("order-1", 0));
+      assertEquals(true, firstStarted.await(10, TimeUnit.SECONDS));
+      publish(copy("order-1", 1));
+      await(() -> events.count("duplicateSkipped") == 1, "the duplicate is skipped once the first copy is done");
+    }
+    List<String> turnedAway = events.events.stream().filter(e -> e.startsWith("redelivered:")).toList();
+    assertEquals(true, turnedAway.size() >= 4, events.events.toString());
+    turnedAway.forEach(e -> assertEquals("redelivered:1:CourierException", e, "waiting counted as an attempt: " + events.events));
+    assertEquals(List.of("duplicateSkipped:1"), events.events.stream().filter(e -> e.startsWith("duplicateSkipped")).toList());
+    assertEquals(0, events.count("deadLettered"));
+  }
+
+  @Test
   @DisplayName("lets a redelivery through after the handler failed: a failed attempt never marks the key done")
   void failureReleases() throws Exception {
     AtomicInteger calls = new AtomicInteger();

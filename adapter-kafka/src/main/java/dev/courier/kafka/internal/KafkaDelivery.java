@@ -30,6 +30,8 @@ final class KafkaDelivery implements TransportDelivery {
   private volatile Message message;
   /** For a nack: when the redelivery is due (epoch ms); kept for retries of the republish. */
   volatile long redeliverAt;
+  /** For a defer: the redelivery keeps this delivery's count (it was not tried). */
+  volatile boolean uncounted;
   /** Failed republish attempts so far. */
   volatile int republishFailures;
   /** Handed to the sink (poll thread only). */
@@ -140,6 +142,14 @@ final class KafkaDelivery implements TransportDelivery {
     if (settle()) {
       released = true;
       receiver.release(this);
+    }
+  }
+
+  @Override
+  public void defer(Duration redeliverAfter) {
+    if (settle()) {
+      uncounted = true;
+      receiver.redeliver(this, redeliverAfter == null || redeliverAfter.isNegative() ? Duration.ZERO : redeliverAfter);
     }
   }
 

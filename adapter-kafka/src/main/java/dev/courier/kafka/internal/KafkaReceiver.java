@@ -238,7 +238,7 @@ public final class KafkaReceiver implements Receiver {
     int partition = d.record.partition() < delayPartitions ? d.record.partition()
         : Math.floorMod(d.record.partition(), delayPartitions);
     ProducerRecord<byte[], byte[]> copy = RecordMapper.toRedelivery(d.record, delayTopic, partition,
-        d.deliveryCount() + 1, d.redeliverAt, groupId);
+        d.uncounted ? d.deliveryCount() : d.deliveryCount() + 1, d.redeliverAt, groupId);
     republishing.incrementAndGet();
     try {
       producer.send(copy, (md, e) -> {

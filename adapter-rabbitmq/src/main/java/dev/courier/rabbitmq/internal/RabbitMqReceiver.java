@@ -376,6 +376,15 @@ public final class RabbitMqReceiver implements Receiver {
       republishThenAck(deliveryCount - 1, Duration.ZERO, "release");
     }
 
+    @Override
+    public void defer(Duration redeliverAfter) {
+      if (!settled.compareAndSet(false, true) || closed.get()) {
+        return; // when closed, closing the channel has returned it already
+      }
+      Duration delay = redeliverAfter == null || redeliverAfter.isNegative() ? Duration.ZERO : redeliverAfter;
+      republishThenAck(deliveryCount - 1, delay, "defer");
+    }
+
     private void republishThenAck(int priorDeliveries, Duration delay, String what) {
       // Ack the original only once the copy is confirmed.
       delayer.redeliverLater(queue, props, body, priorDeliveries, delay).whenComplete((ok, failure) -> {
