@@ -684,6 +684,28 @@ public abstract class CourierTck extends TckSupport {
     }
 
     @Test
+    @DisplayName("TCK-10.3 a long delay never holds back a shorter one published after it")
+    void shortDelayOvertakesLongOne() {
+      requires(Capability.DELAYED_PUBLISH);
+      String topic = name("delays");
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, name("g")).build(), r.handler());
+      Message slow = Message.of(new byte[] {1});
+      Message fast = Message.of(new byte[] {2});
+      confirm(List.of(courier().publisher().publishDelayed(topic, slow, Duration.ofSeconds(20))));
+      long sent = System.nanoTime();
+      confirm(List.of(courier().publisher().publishDelayed(topic, fast, Duration.ofMillis(300))));
+      check(r.awaitCompleted(Set.of(fast.id()), patience()), missing(Set.of(fast.id()), r.completedIds()),
+          "that delayed messages are delivered");
+      Call call = r.completed().stream().filter(c -> c.id().equals(fast.id())).findFirst().orElseThrow();
+      long after = TimeUnit.NANOSECONDS.toMillis(call.startedNanos() - sent);
+      check(after < 15_000 && !r.completedIds().contains(slow.id()), "the message delayed by 300 ms was delivered after "
+              + after + " ms, behind one delayed by 20 s that was published first",
+          "that delays are not served in publish order (a queue that expires only its head, such as a "
+              + "single RabbitMQ TTL queue, has this flaw: use one queue per delay tier)");
+    }
+
+    @Test
     @DisplayName("TCK-10.2 without DELAYED_PUBLISH, publishDelayed fails with UnsupportedCapabilityException before any I/O")
     void delayedPublishUnsupported() {
       requiresLacking(Capability.DELAYED_PUBLISH);

@@ -60,6 +60,8 @@ final class BrokenTransport implements Transport, TopicBrowser {
     MERGES_TOPICS,
     /** Publishes delayed messages at once. */
     IGNORES_PUBLISH_DELAY,
+    /** Serves publish delays in publish order: a message waits for every delayed one sent before it. */
+    HEAD_OF_LINE_DELAYS,
     /** Accepts every name, control characters and any length included. */
     ACCEPTS_ANY_NAME,
     /** Declares no optional capability (the fixture agrees): gated rules must be skipped, not passed. */
@@ -115,6 +117,7 @@ final class BrokenTransport implements Transport, TopicBrowser {
   private static final AtomicLong RECEIVERS = new AtomicLong(); // across Couriers sharing a broker
 
   private final InMemoryTransport delegate;
+  private final AtomicLong lastDelayDue = new AtomicLong(Long.MIN_VALUE); // HEAD_OF_LINE_DELAYS
   private final Flaw flaw;
   private final Outage outage;
   private final AtomicLong sends = new AtomicLong();
@@ -189,7 +192,15 @@ final class BrokenTransport implements Transport, TopicBrowser {
 
   @Override
   public CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
-    return flaw == Flaw.IGNORES_PUBLISH_DELAY ? send(topic, message) : delegate.sendDelayed(topic(topic), message, delay);
+    if (flaw == Flaw.IGNORES_PUBLISH_DELAY) {
+      return send(topic, message);
+    }
+    if (flaw == Flaw.HEAD_OF_LINE_DELAYS) {
+      long now = System.nanoTime();
+      long due = lastDelayDue.accumulateAndGet(now + delay.toNanos(), Math::max);
+      return delegate.sendDelayed(topic(topic), message, Duration.ofNanos(due - now));
+    }
+    return delegate.sendDelayed(topic(topic), message, delay);
   }
 
   @Override

@@ -58,6 +58,7 @@ class TckSelfTest {
       Map.entry(Flaw.GROUP_PER_RECEIVER, Set.of("TCK-3.2", "TCK-3.4")),
       Map.entry(Flaw.MERGES_TOPICS, Set.of("TCK-3.5")),
       Map.entry(Flaw.IGNORES_PUBLISH_DELAY, Set.of("TCK-10.1")),
+      Map.entry(Flaw.HEAD_OF_LINE_DELAYS, Set.of("TCK-10.3")),
       Map.entry(Flaw.ACCEPTS_ANY_NAME, Set.of("TCK-11.1")),
       Map.entry(Flaw.OVERCLAIMED_BY_FIXTURE, Set.of("TCK-0.1")),
       Map.entry(Flaw.CONFIRMS_WHILE_DOWN, Set.of("TCK-2.3")),
