@@ -318,6 +318,10 @@ final class GroupQueue {
       for (Dispatch d : expired) {
         boolean started;
         synchronized (d) { // atomic with tryStart: a delivery is either started or withdrawn
+          long since = d.startedAt != 0 ? d.startedAt : d.dispatchedAt;
+          if (System.nanoTime() - since <= ackTimeoutNanos) {
+            continue; // a handler started on it since the scan: its clock starts now
+          }
           if (!d.settled.compareAndSet(false, true)) {
             continue;
           }

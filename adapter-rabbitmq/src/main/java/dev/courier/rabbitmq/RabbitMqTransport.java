@@ -277,14 +277,15 @@ public final class RabbitMqTransport implements Transport {
     Objects.requireNonNull(sink, "sink");
     checkOpen();
     // While the connection is being recovered the receiver declares its queue when it subscribes.
-    String queue = consumeConnection.isOpen() ? topology.ensureGroup(spec.topic(), spec.group())
+    boolean declared = consumeConnection.isOpen();
+    String queue = declared ? topology.ensureGroup(spec.topic(), spec.group())
         : Topology.queueName(spec.topic(), spec.group());
     RabbitMqReceiver receiver = new RabbitMqReceiver(consumeConnection, spec, queue, sink, this::redeliverLater,
         () -> {
           topology.forget(spec.topic(), spec.group());
           topology.ensureGroup(spec.topic(), spec.group());
         }, scheduler);
-    receiver.start();
+    receiver.start(declared);
     receivers.add(receiver);
     return new Receiver() {
       @Override

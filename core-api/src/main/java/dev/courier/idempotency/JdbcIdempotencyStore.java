@@ -208,16 +208,35 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
       }
       try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
         c.setAutoCommit(true);
-        createIgnoringRace(s, "CREATE TABLE IF NOT EXISTS " + table + " ("
-            + "scope text NOT NULL, key text NOT NULL, state char(1) NOT NULL, owner text, "
-            + "expires_at timestamptz NOT NULL, PRIMARY KEY (scope, key))");
-        // Tables created before claims had owners.
-        createIgnoringRace(s, "ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS owner text");
-        createIgnoringRace(s, "CREATE INDEX IF NOT EXISTS " + table.replace('.', '_')
-            + "_expires ON " + table + " (expires_at)");
+        // DDL only where something is missing: ALTER TABLE takes an exclusive lock even when
+        // the column exists, and would queue every claim behind a long reader (a pg_dump, say).
+        if (!exists(c, "SELECT to_regclass(?) IS NOT NULL", table)) {
+          createIgnoringRace(s, "CREATE TABLE IF NOT EXISTS " + table + " ("
+              + "scope text NOT NULL, key text NOT NULL, state char(1) NOT NULL, owner text, "
+              + "expires_at timestamptz NOT NULL, PRIMARY KEY (scope, key))");
+        }
+        if (!exists(c, "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(?)"
+            + " AND attname = 'owner' AND NOT attisdropped)", table)) {
+          // A table created before claims had owners.
+          createIgnoringRace(s, "ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS owner text");
+        }
+        int dot = table.indexOf('.');
+        String index = table.replace('.', '_') + "_expires";
+        if (!exists(c, "SELECT to_regclass(?) IS NOT NULL", dot < 0 ? index : table.substring(0, dot + 1) + index)) {
+          createIgnoringRace(s, "CREATE INDEX IF NOT EXISTS " + index + " ON " + table + " (expires_at)");
+        }
         tableReady = true;
       } catch (SQLException e) {
         throw failure("create table " + table, e);
+      }
+    }
+  }
+
+  private static boolean exists(Connection c, String query, String name) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(query)) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
       }
     }
   }

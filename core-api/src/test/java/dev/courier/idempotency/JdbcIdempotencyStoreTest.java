@@ -158,6 +158,26 @@ class JdbcIdempotencyStoreTest {
   }
 
   @Test
+  @DisplayName("a new store on an existing table runs no DDL: a long reader (a pg_dump) holding the table does not block its claims")
+  void noDdlOnExistingTable() throws Exception {
+    storeA.tryClaim("s", key(), "a", LEASE); // the table exists
+    try (Connection dump = DriverManager.getConnection(URL, credentials()); Statement s = dump.createStatement()) {
+      dump.setAutoCommit(false);
+      s.execute("LOCK TABLE " + TABLE + " IN ACCESS SHARE MODE"); // what pg_dump holds
+      JdbcIdempotencyStore fresh = JdbcIdempotencyStore.builder(URL, credentials()).table(TABLE).build();
+      ExecutorService pool = Executors.newSingleThreadExecutor();
+      try {
+        Future<IdempotencyStore.Claim> claim = pool.submit(() -> fresh.tryClaim("s", key(), "c", LEASE));
+        assertEquals(ACQUIRED, claim.get(10, java.util.concurrent.TimeUnit.SECONDS),
+            "the claim waited for the reader's lock (an ALTER TABLE on start-up?)");
+      } finally {
+        pool.shutdownNow();
+        dump.rollback();
+      }
+    }
+  }
+
+  @Test
   @DisplayName("deletes expired rows and keeps live ones")
   void cleanup() throws Exception {
     String expired = key();

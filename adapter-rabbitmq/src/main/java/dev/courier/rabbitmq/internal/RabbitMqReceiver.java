@@ -96,11 +96,13 @@ public final class RabbitMqReceiver implements Receiver {
 
   /**
    * Subscribes now, or, while the connection is down and the client is recovering it, as soon as
-   * it is back: a subscription made during an outage behaves like one made just before it.
+   * it is back, declaring the group's queue first. A group whose queue did not exist before the
+   * outage keeps what is published from the moment it is declared.
    *
+   * @param declared whether the caller has declared the group's queue on this connection already
    * @throws CourierException when the connection is up and the broker refuses the subscription
    */
-  public void start() {
+  public void start(boolean declared) {
     if (!connection.isOpen()) {
       synchronized (this) {
         resubscribing = true;
@@ -110,6 +112,9 @@ public final class RabbitMqReceiver implements Receiver {
       return;
     }
     try {
+      if (!declared) {
+        redeclare.run(); // the connection came back between the caller's check and this one
+      }
       Channel ch = openChannel();
       channel = ch;
       consume(ch);
