@@ -27,10 +27,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -65,8 +69,14 @@ import org.slf4j.LoggerFactory;
  * when that copy is stored ({@code acks=all}). A {@link DelayedForwarder} per topic, a consumer in
  * the Kafka group {@code courier:forwarder@<topic>}, publishes each copy to the topic when it is
  * due, so it reaches every group that exists on the topic then. A transport runs the forwarder of
- * a topic once it sends a delayed message to it or receives from it, until it closes; several
- * processes running one for a topic share its partitions through the group.
+ * a topic once it sends a delayed message to it (creating the delayed-publish topic if
+ * {@code auto-create-topics} allows), or once it receives from it and the delayed-publish topic
+ * exists (never creating it: a topic nobody publishes delayed to costs no forwarder); every
+ * {@value #FORWARDER_CHECK_SECONDS} s it looks again for topics it sends delayed to or receives
+ * from whose forwarder is not running (a subscriber started before the first delayed publish, a
+ * forwarder that stopped), until it closes. Several processes running one for a topic share its
+ * partitions through the group. A failure to create or find a delayed-publish topic is remembered
+ * and retried with backoff, not at every publish.
  *
  * <p>{@link #ensureGroup} creates the topic if needed and commits the group's starting position
  * (the end of each partition) when the group has none, so a group provisioned before publishing
@@ -82,6 +92,13 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   private static final Duration MAX_DELAY = Duration.ofDays(1);
   /** Retention of the delay and delayed-publish topics: far beyond MAX_DELAY, so a record outlives a forwarder outage. */
   private static final Duration DELAY_RETENTION = Duration.ofDays(7);
+  /** How often the transport looks for topics that should have a running forwarder and have none. */
+  static final int FORWARDER_CHECK_SECONDS = 30;
+  /** Backoff after a failure to create or find a delayed-publish topic: doubling from the first to the last. */
+  private static final long FIRST_TOPIC_FAILURE_BACKOFF_MILLIS = 5_000;
+  private static final long MAX_TOPIC_FAILURE_BACKOFF_MILLIS = 300_000;
+  /** Failures of the forwarder upkeep are logged at most this often. */
+  private static final long FAILURE_LOG_INTERVAL_MILLIS = 60_000;
   // Kafka's own rule: legal characters, at most 249, and never "." or "..".
   private static final NamingRules NAMING = NamingRules.of(249, Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9._\\-]+"),
       "letters, digits, '.', '_' and '-' (not '.' or '..' alone)", ".");
@@ -97,6 +114,13 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   private final Set<KafkaReceiver> receivers = ConcurrentHashMap.newKeySet();
   /** The running forwarders by topic; guarded by itself for start and close. */
   private final Map<String, DelayedForwarder> forwarders = new HashMap<>();
+  /** Topics this transport sends delayed to or receives from: each should have a running forwarder. */
+  private final Set<String> forwardedTopics = ConcurrentHashMap.newKeySet();
+  /** Delayed-publish topics whose creation or lookup failed: no admin call for them until the backoff ends. */
+  private final Map<String, TopicFailure> topicFailures = new ConcurrentHashMap<>();
+  private final AtomicLong failureLoggedAt = new AtomicLong(Long.MIN_VALUE / 2);
+  /** Runs the forwarder upkeep; started with the first forwarded topic, guarded by {@link #forwarders}. */
+  private ScheduledExecutorService upkeep;
   private final AtomicInteger roundRobin = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -193,7 +217,12 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   /**
    * Stores {@code message} with its due time in the topic's delayed-publish topic; the future
    * completes when the broker has stored it ({@code acks=all}). The topic's forwarder, started here
-   * if this transport does not run it yet, publishes it to {@code topic} when it is due. Null
+   * if this transport does not run it yet, publishes it to {@code topic} when it is due. The topic
+   * and its delayed-publish topic are created first if {@code auto-create-topics} is on (as
+   * {@link #send} creates the topic); if off, a missing delayed-publish topic fails the publish as a
+   * missing topic fails {@link #send} (unless the broker creates it), and the forwarder starts once
+   * it exists. A failed creation fails the publish, and later publishes fail fast with it (no admin
+   * call) until its backoff ends. Null
    * arguments, an invalid topic name and a delay that is negative or above {@link Capabilities#maxDelay()}
    * throw before any I/O; a message too large for the broker fails the future, also before any I/O.
    */
@@ -218,34 +247,47 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     }
     long due = System.currentTimeMillis() + delay.toMillis();
     try {
-      String delayed = ensureForwarder(topic, settings.autoCreateTopics());
+      String delayed = delayedTopic(topic);
+      boolean running = ensureForwarder(topic, settings.autoCreateTopics());
       Integer partition = message.key().isEmpty() ? unkeyedPartition(delayed) : null;
-      return send(RecordMapper.toDelayed(delayed, partition, message, topic, due), message);
+      CompletableFuture<Void> sent = send(RecordMapper.toDelayed(delayed, partition, message, topic, due), message);
+      if (!running) {
+        // The delayed-publish topic exists now (the broker created it, or someone else did): start
+        // the forwarder without waiting for the next upkeep round.
+        sent.thenRun(() -> runUpkeep(() -> ensureForwarder(topic, false)));
+      }
+      return sent;
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
   /**
-   * Starts this transport's forwarder of {@code topic} unless it runs already, creating the topic
-   * (if asked) and its delayed-publish topic first. Returns the delayed-publish topic.
+   * Starts this transport's forwarder of {@code topic} unless it runs already. With
+   * {@code create}, creates the topic and its delayed-publish topic first (a failure throws);
+   * without, starts it only if the delayed-publish topic exists. Either way the upkeep looks again
+   * every {@value #FORWARDER_CHECK_SECONDS} s while it does not run. Returns whether it runs.
    */
-  private String ensureForwarder(String topic, boolean createTopic) {
+  private boolean ensureForwarder(String topic, boolean create) {
+    forwardedTopics.add(topic);
+    startUpkeep();
+    if (forwarderRunning(topic)) {
+      return true;
+    }
     String delayed = delayedTopic(topic);
-    synchronized (forwarders) {
-      if (forwarders.containsKey(topic)) {
-        return delayed;
+    if (create) {
+      if (!knownTopics.contains(topic)) {
+        ensureTopic(topic);
       }
+      createDelayedTopic(topic, delayed);
+    } else if (!delayedTopicExists(delayed)) {
+      return false;
     }
-    if (createTopic && !knownTopics.contains(topic)) {
-      ensureTopic(topic);
-    }
-    createTopic(delayed, partitions(topic), Map.of("retention.ms", Long.toString(DELAY_RETENTION.toMillis())));
     DelayedForwarder forwarder;
     synchronized (forwarders) {
       checkOpen(); // close() takes its snapshot under this lock: a forwarder added here is closed with the rest
       if (forwarders.containsKey(topic)) {
-        return delayed;
+        return true;
       }
       forwarder = new DelayedForwarder(topic, delayed,
           settings.consumerProperties(forwarderGroupId(topic), 500), producer, settings.receiverSettings(),
@@ -254,12 +296,172 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     }
     forwarder.start();
     log.debug("started the delayed-publish forwarder of {}", topic);
-    return delayed;
+    return true;
+  }
+
+  private boolean forwarderRunning(String topic) {
+    synchronized (forwarders) {
+      return forwarders.containsKey(topic);
+    }
+  }
+
+  /** Creates {@code delayed} unless it exists; a failure is remembered: until its backoff ends it is thrown again. */
+  private void createDelayedTopic(String topic, String delayed) {
+    if (knownTopics.contains(delayed)) {
+      return;
+    }
+    TopicFailure failed = topicFailures.get(delayed);
+    if (failed != null && System.currentTimeMillis() < failed.retryAt()) {
+      throw failed.error();
+    }
+    try {
+      createTopic(delayed, partitions(topic), Map.of("retention.ms", Long.toString(DELAY_RETENTION.toMillis())));
+      topicFailures.remove(delayed);
+    } catch (RuntimeException e) {
+      if (closed.get()) {
+        throw e;
+      }
+      if (existsDespite(delayed)) {
+        return; // say, allowed to write to it but not to create topics
+      }
+      CourierException error = e instanceof CourierException c ? c
+          : adminFailure("create topic '" + delayed + "'", e);
+      topicFailed(delayed, error);
+      throw error;
+    }
+  }
+
+  /** After a failed creation: whether the topic exists all the same (one lookup; false if that fails too). */
+  private boolean existsDespite(String topic) {
+    try {
+      admin.describeTopics(List.of(topic)).allTopicNames().get(timeout(), TimeUnit.MILLISECONDS);
+      knownTopics.add(topic);
+      topicFailures.remove(topic);
+      return true;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Whether {@code delayed} exists, without creating it. A failed lookup (not "unknown topic") is
+   * remembered: until its backoff ends the answer is false without asking the broker.
+   */
+  private boolean delayedTopicExists(String delayed) {
+    if (knownTopics.contains(delayed)) {
+      return true;
+    }
+    TopicFailure failed = topicFailures.get(delayed);
+    if (failed != null && System.currentTimeMillis() < failed.retryAt()) {
+      return false;
+    }
+    try {
+      admin.describeTopics(List.of(delayed)).allTopicNames().get(timeout(), TimeUnit.MILLISECONDS);
+      knownTopics.add(delayed);
+      topicFailures.remove(delayed);
+      return true;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        topicFailures.remove(delayed);
+        return false;
+      }
+      topicFailed(delayed, adminFailure("look up topic '" + delayed + "'", e.getCause()));
+      return false;
+    } catch (TimeoutException e) {
+      topicFailed(delayed, adminFailure("look up topic '" + delayed + "'", e));
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Remembers a failure for {@code topic}, backing off (doubling) before the next admin call; logs at most once a minute. */
+  private void topicFailed(String topic, CourierException error) {
+    TopicFailure before = topicFailures.get(topic);
+    int failures = before == null ? 1 : before.failures() + 1;
+    long backoff = Math.min(MAX_TOPIC_FAILURE_BACKOFF_MILLIS,
+        FIRST_TOPIC_FAILURE_BACKOFF_MILLIS << Math.min(failures - 1, 10));
+    topicFailures.put(topic, new TopicFailure(System.currentTimeMillis() + backoff, error, failures));
+    logFailure("{}; delayed publishes to its topic are not forwarded by this process until it succeeds "
+        + "(next attempt in {} s, {} failures)", error.getMessage(), backoff / 1000, failures);
+  }
+
+  private void logFailure(String format, Object... args) {
+    long now = System.currentTimeMillis();
+    long last = failureLoggedAt.get();
+    if (now - last >= FAILURE_LOG_INTERVAL_MILLIS && failureLoggedAt.compareAndSet(last, now)) {
+      log.warn(format, args);
+    } else {
+      log.debug(format, args);
+    }
+  }
+
+  /** A remembered failure to create or look up a delayed-publish topic. */
+  private record TopicFailure(long retryAt, CourierException error, int failures) {}
+
+  /** Starts the upkeep thread unless it runs: every FORWARDER_CHECK_SECONDS, start the missing forwarders. */
+  private void startUpkeep() {
+    synchronized (forwarders) {
+      if (upkeep != null || closed.get()) {
+        return;
+      }
+      upkeep = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "courier-kafka-forwarder-upkeep");
+        t.setDaemon(true);
+        return t;
+      });
+      upkeep.scheduleWithFixedDelay(this::startMissingForwarders, FORWARDER_CHECK_SECONDS, FORWARDER_CHECK_SECONDS,
+          TimeUnit.SECONDS);
+    }
+  }
+
+  /** Runs {@code task} on the upkeep thread (nothing if the transport closed). */
+  private void runUpkeep(Runnable task) {
+    synchronized (forwarders) {
+      if (upkeep == null || closed.get()) {
+        return;
+      }
+      try {
+        upkeep.execute(() -> {
+          try {
+            task.run();
+          } catch (RuntimeException e) {
+            if (!closed.get()) {
+              logFailure("could not start a delayed-publish forwarder ({})", e.toString());
+            }
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        // closing
+      }
+    }
+  }
+
+  private void startMissingForwarders() {
+    for (String topic : forwardedTopics) {
+      if (closed.get()) {
+        return;
+      }
+      try {
+        if (!forwarderRunning(topic)) {
+          ensureForwarder(topic, false);
+        }
+      } catch (RuntimeException e) {
+        if (!closed.get()) {
+          logFailure("could not start the delayed-publish forwarder of {} ({}); trying again in {} s", topic,
+              e.toString(), FORWARDER_CHECK_SECONDS);
+        }
+      }
+    }
   }
 
   private void forwarderStopped(DelayedForwarder f) {
     synchronized (forwarders) {
-      forwarders.remove(f.topic(), f); // a later sendDelayed or receive starts a new one
+      forwarders.remove(f.topic(), f); // the upkeep (or a later sendDelayed or receive) starts a new one
     }
   }
 
@@ -291,13 +493,16 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     int partitions = partitions(spec.topic());
     createTopic(delayTopic, partitions, Map.of("retention.ms", Long.toString(DELAY_RETENTION.toMillis())));
     try {
-      ensureForwarder(spec.topic(), false); // keeps forwarding the topic's delayed publishes while subscribed
+      // Forwards the topic's delayed publishes while subscribed: now if its delayed-publish topic
+      // exists, else once the upkeep finds it does (never creating it here).
+      ensureForwarder(spec.topic(), false);
     } catch (RuntimeException e) {
       if (closed.get()) {
         throw e;
       }
-      log.warn("could not start the delayed-publish forwarder of {} ({}); delayed messages to it are forwarded by "
-          + "the processes that publish them, and by the next subscriber that starts one", spec.topic(), e.toString());
+      logFailure("could not start the delayed-publish forwarder of {} ({}); trying again in {} s; meanwhile delayed "
+          + "messages to it are forwarded by the processes that publish them", spec.topic(), e.toString(),
+          FORWARDER_CHECK_SECONDS);
     }
     Properties props = settings.consumerProperties(groupId(spec.topic(), spec.group()), Math.min(500, spec.maxInFlight()));
     KafkaReceiver receiver = new KafkaReceiver(spec, delayTopic, partitions(delayTopic), props, producer,
@@ -703,6 +908,9 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     List<DelayedForwarder> running;
     synchronized (forwarders) {
       running = new ArrayList<>(forwarders.values());
+      if (upkeep != null) {
+        upkeep.shutdownNow();
+      }
     }
     // All at once, then wait for each: before the producer closes, as they wait for their forwards' acks.
     for (DelayedForwarder f : running) {

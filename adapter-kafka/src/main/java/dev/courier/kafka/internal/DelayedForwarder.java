@@ -3,15 +3,17 @@ package dev.courier.kafka.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -19,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -30,6 +33,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,23 +46,60 @@ import org.slf4j.LoggerFactory;
  * between them.
  *
  * <p>Records not yet due are held in memory, ordered by due time, so a long delay never holds back
- * a shorter one read after it; beyond {@code maxDelayedHeld} held records every partition is paused
- * (bounded memory; records then wait in Kafka). A due record is published to the topic with the
- * transport's idempotent {@code acks=all} producer: same key, value, timestamp and headers (the id
- * among them), without the due time and target topic; an unkeyed one on the next round-robin
- * partition, as a direct publish would be. A failed forward is retried with exponential backoff,
- * keeping the record. Per partition only offsets up to the first record not yet forwarded and
- * acknowledged are committed, so a crash or close between a forward and its commit may forward a
- * record twice but never loses one: held records stay uncommitted and the next owner reads them
- * again. Records naming another topic (two topics whose delayed-publish topic names coincide) are
+ * a shorter one read after it. A due record is published to the topic with the transport's
+ * idempotent {@code acks=all} producer: same key, value and headers (the id among them), without
+ * the due time and target topic, timestamped now with the message's own timestamp in a header (so
+ * a broker's timestamp limits never reject a forward of an old message); an unkeyed one on the
+ * next round-robin partition, as a direct publish would be. A failed forward is retried with
+ * exponential backoff (up to 10 s; up to 60 s, logged at ERROR, for errors that retrying cannot
+ * fix, such as authorization), keeping the record uncommitted. Failures are logged at most once a
+ * minute. Records naming another topic (two topics whose delayed-publish topic names coincide) are
  * skipped.
+ *
+ * <p>Commits: per partition only offsets up to the first record not yet done are committed, so a
+ * crash between a forward and its commit may forward a record twice but never loses one. A held
+ * record would pin that position: a 1-day delay followed by a million short ones would make every
+ * new owner forward the million again. So a held record is <em>relayed</em> instead of kept
+ * uncommitted wherever that matters: a copy (same partition, key, value and headers, due time and
+ * target topic included) is written to the tail of the delayed-publish topic, and once the broker
+ * acknowledges the copy the original counts as done and its offset becomes committable. Whoever
+ * owns the partition then reads the copy like any other record. Relaying happens
+ * <ul>
+ *   <li>on revocation and on close, for every held record of the partitions given up; the commit
+ *       then moves past them (bounded by the revoke or close timeout; a copy not acknowledged by
+ *       then leaves its original uncommitted, so nothing is lost, only possibly duplicated);
+ *   <li>when more than {@code maxDelayedHeld} records are held: the farthest-due ones beyond the
+ *       bound are relayed and dropped from memory (memory stays bounded without pausing in front
+ *       of later, shorter delays). To avoid reading the copies straight back in a loop, this
+ *       happens at most once per {@value #OVERFLOW_RELAY_INTERVAL_MILLIS} ms; while the bound is
+ *       reached and copies are in flight or that interval runs, the partitions are paused (the
+ *       only pausing left). So in overload the farthest records circulate through the topic at
+ *       most once a second;
+ *   <li>while running, when a partition's commit position lags more than {@value #PIN_RELAY_LAG}
+ *       offsets behind what was read (held records pinning it while later ones are forwarded):
+ *       its held records older than half that lag are relayed, so a crash re-forwards at most
+ *       about {@value #PIN_RELAY_LAG} records per partition.
+ * </ul>
+ * A copy failing while running is held again. Forwards waiting for a retry are not relayed: they
+ * stay uncommitted for the next owner.
  */
 public final class DelayedForwarder {
   private static final Logger log = LoggerFactory.getLogger(DelayedForwarder.class);
   private static final long POLL_MILLIS = 100;
   private static final long MAX_RETRY_BACKOFF_MILLIS = 10_000;
+  /** Retry backoff cap for errors retrying cannot fix by itself (authorization, invalid record). */
+  private static final long MAX_PERMANENT_BACKOFF_MILLIS = 60_000;
+  /** Failures are logged at most this often. */
+  private static final long FAILURE_LOG_INTERVAL_MILLIS = 60_000;
   /** Records being forwarded (in the producer, or waiting to be retried), at most. */
   private static final int MAX_FORWARDING = 1_000;
+  /** Relays of the farthest held records beyond maxDelayedHeld, at most one batch this often. */
+  static final long OVERFLOW_RELAY_INTERVAL_MILLIS = 1_000;
+  /** Offsets a partition's commit may lag behind what was read before its pinning held records are relayed. */
+  static final long PIN_RELAY_LAG = 10_000;
+
+  private static final Comparator<Held> BY_DUE = Comparator.comparingLong((Held h) -> h.due)
+      .thenComparingInt(h -> h.record.partition()).thenComparingLong(h -> h.record.offset());
 
   private final String topic;
   private final String delayedTopic;
@@ -71,14 +113,22 @@ public final class DelayedForwarder {
 
   // Poll thread only.
   private final Map<TopicPartition, Partition> owned = new HashMap<>();
-  private final PriorityQueue<Held> held = new PriorityQueue<>(Comparator.comparingLong((Held h) -> h.due)
-      .thenComparingInt(h -> h.record.partition()).thenComparingLong(h -> h.record.offset()));
+  private final PriorityQueue<Held> held = new PriorityQueue<>(BY_DUE);
   private boolean paused;
   private boolean assignmentChanged;
   private long nextCommitAt;
+  private long nextOverflowRelayAt;
+  private long loopFailureLoggedAt = Long.MIN_VALUE / 2;
+  private int loopFailuresUnlogged;
 
   // Shared. Records taken from held and not yet forwarded or given up.
   private final AtomicInteger forwarding = new AtomicInteger();
+  /** Relay copies handed to the producer and not yet acknowledged or failed. */
+  private final AtomicInteger relaying = new AtomicInteger();
+  /** Records whose relay failed while running: the poll thread holds them again. */
+  private final ConcurrentLinkedQueue<Held> returned = new ConcurrentLinkedQueue<>();
+  private final AtomicLong failureLoggedAt = new AtomicLong(Long.MIN_VALUE / 2);
+  private final AtomicInteger failuresUnlogged = new AtomicInteger();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean closing;
@@ -124,9 +174,9 @@ public final class DelayedForwarder {
   }
 
   /**
-   * Stops forwarding, waits (up to the close timeout) for forwards the broker has not acknowledged
-   * yet, commits what was forwarded and leaves the group. Held records stay uncommitted for the
-   * group's next owner. Bounded by 3 x close timeout + revoke timeout + 5 s.
+   * Stops forwarding, relays the held records to the tail of the delayed-publish topic, waits (up
+   * to the close timeout) for forwards and relays the broker has not acknowledged yet, commits what
+   * is done and leaves the group. Bounded by 4 x close timeout + revoke timeout + 5 s.
    */
   public void close() {
     beginClose();
@@ -149,13 +199,13 @@ public final class DelayedForwarder {
     consumer.wakeup();
   }
 
-  /** Waits until the poll thread has stopped, at most 3 x close timeout + revoke timeout + 5 s. */
+  /** Waits until the poll thread has stopped, at most 4 x close timeout + revoke timeout + 5 s. */
   public void awaitClosed() {
     if (!thread.isAlive()) {
       return;
     }
     try {
-      thread.join(settings.closeTimeout().toMillis() * 3 + settings.revokeTimeout().toMillis() + 5_000);
+      thread.join(settings.closeTimeout().toMillis() * 4 + settings.revokeTimeout().toMillis() + 5_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -164,7 +214,7 @@ public final class DelayedForwarder {
     }
   }
 
-  // ---- forwarding, from the poll thread and the retry thread
+  // ---- forwarding and relaying, from the poll thread, the retry thread and producer callbacks
 
   /**
    * Hands {@code h} to the producer. Counts it as sending before checking for revocation or close,
@@ -204,15 +254,70 @@ public final class DelayedForwarder {
       return;
     }
     int failures = ++h.failures;
-    long backoff = Math.min(MAX_RETRY_BACKOFF_MILLIS, 100L << Math.min(failures - 1, 10));
-    if (failures == 1 || backoff == MAX_RETRY_BACKOFF_MILLIS && failures % 10 == 0) {
-      log.warn("could not forward a delayed publish from {}-{}@{} to {} ({}, {} attempts); retrying in {} ms",
-          delayedTopic, h.record.partition(), h.record.offset(), topic, e.toString(), failures, backoff);
-    }
+    boolean permanent = permanent(e);
+    long cap = permanent ? MAX_PERMANENT_BACKOFF_MILLIS : MAX_RETRY_BACKOFF_MILLIS;
+    long backoff = Math.min(cap, 100L << Math.min(failures - 1, 10));
+    logFailure(permanent, "could not forward a delayed publish from {}-{}@{} to {} ({}, {} attempts); it stays "
+        + "uncommitted, retrying in {} ms", delayedTopic, h.record.partition(), h.record.offset(), topic, e.toString(),
+        failures, backoff);
     try {
       retries.schedule(() -> forward(h), backoff, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException rejected) {
       forwarding.decrementAndGet(); // closing: uncommitted, forwarded by the next owner
+    }
+  }
+
+  /**
+   * Writes a copy of held record {@code h} to the tail of its partition; once acknowledged, the
+   * original is done (committable). {@code handover}: on revocation or close, a failed copy
+   * leaves the original uncommitted; otherwise a failed copy is held again.
+   */
+  private void relay(Held h, boolean handover) {
+    Partition p = h.partition;
+    p.sending.incrementAndGet();
+    relaying.incrementAndGet();
+    try {
+      producer.send(RecordMapper.toRelay(h.record), (md, e) -> relayed(h, handover, e));
+    } catch (RuntimeException e) {
+      relayed(h, handover, e);
+    }
+  }
+
+  private void relayed(Held h, boolean handover, Exception e) {
+    Partition p = h.partition;
+    if (e == null) {
+      p.open.remove(h.record.offset());
+    } else if (!handover && !closing && !p.revoked) {
+      logFailure(permanent(e), "could not relay a held delayed publish {}-{}@{} to the tail of its partition ({}); "
+          + "holding it again", delayedTopic, h.record.partition(), h.record.offset(), e.toString());
+      returned.add(h);
+    } else {
+      logFailure(false, "could not hand over the held delayed publish {}-{}@{} ({}); it stays uncommitted for the "
+          + "next owner", delayedTopic, h.record.partition(), h.record.offset(), e.toString());
+    }
+    relaying.decrementAndGet();
+    p.sending.decrementAndGet();
+  }
+
+  /** An error retrying cannot fix by itself: a non-retriable Kafka API error (authorization, invalid record). */
+  private static boolean permanent(Exception e) {
+    return e instanceof ApiException && !(e instanceof RetriableException);
+  }
+
+  /** Logs a failure (ERROR if permanent, else WARN), at most once per {@link #FAILURE_LOG_INTERVAL_MILLIS}. */
+  private void logFailure(boolean permanent, String format, Object... args) {
+    long now = System.currentTimeMillis();
+    long last = failureLoggedAt.get();
+    if (now - last < FAILURE_LOG_INTERVAL_MILLIS || !failureLoggedAt.compareAndSet(last, now)) {
+      failuresUnlogged.incrementAndGet();
+      return;
+    }
+    int unlogged = failuresUnlogged.getAndSet(0);
+    String message = unlogged == 0 ? format : format + " (and " + unlogged + " more failures in the last minute)";
+    if (permanent) {
+      log.error(message, args);
+    } else {
+      log.warn(message, args);
     }
   }
 
@@ -231,8 +336,7 @@ public final class DelayedForwarder {
           // close()
         } catch (RuntimeException e) {
           failures++;
-          log.warn("the delayed-publish forwarder of {} failed ({}); retrying", topic, e.toString(),
-              failures == 1 ? e : null);
+          loopFailed(e);
           sleep(Math.min(5_000, 100L * failures));
         }
       }
@@ -245,10 +349,30 @@ public final class DelayedForwarder {
     }
   }
 
+  /** Logs a failed poll-loop round at most once a minute (ERROR if retrying cannot fix it). */
+  private void loopFailed(RuntimeException e) {
+    long now = System.currentTimeMillis();
+    if (now - loopFailureLoggedAt < FAILURE_LOG_INTERVAL_MILLIS) {
+      loopFailuresUnlogged++;
+      return;
+    }
+    String more = loopFailuresUnlogged == 0 ? "" : " (and " + loopFailuresUnlogged + " more failures in the last minute)";
+    if (permanent(e)) {
+      log.error("the delayed-publish forwarder of {} failed ({}){}; retrying", topic, e.toString(), more, e);
+    } else {
+      log.warn("the delayed-publish forwarder of {} failed ({}){}; retrying", topic, e.toString(), more, e);
+    }
+    loopFailureLoggedAt = now;
+    loopFailuresUnlogged = 0;
+  }
+
   private void loopOnce() {
     long now = System.currentTimeMillis();
+    drainReturned();
     forwardDue(now);
-    applyPause();
+    relayOverflow(now);
+    relayPinning();
+    applyPause(now);
     if (now >= nextCommitAt) {
       commitAsync();
       nextCommitAt = now + settings.commitInterval().toMillis();
@@ -278,6 +402,16 @@ public final class DelayedForwarder {
     held.add(new Held(p, r, RecordMapper.due(r)));
   }
 
+  /** Holds again the records whose relay failed, unless their partition went meanwhile. */
+  private void drainReturned() {
+    Held h;
+    while ((h = returned.poll()) != null) {
+      if (!h.partition.revoked && owned.get(h.partition.tp) == h.partition) {
+        held.add(h);
+      }
+    }
+  }
+
   private void forwardDue(long now) {
     Held h;
     while (!closing && forwarding.get() < MAX_FORWARDING && (h = held.peek()) != null && h.due <= now) {
@@ -287,9 +421,60 @@ public final class DelayedForwarder {
     }
   }
 
-  /** Pauses every partition while {@code maxDelayedHeld} records are held; resumes below that. */
-  private void applyPause() {
-    boolean want = held.size() >= settings.maxDelayedHeld();
+  /** Beyond maxDelayedHeld held records: relays the farthest-due ones, at most once per interval. */
+  private void relayOverflow(long now) {
+    int excess = held.size() - settings.maxDelayedHeld();
+    if (excess <= 0 || now < nextOverflowRelayAt) {
+      return;
+    }
+    List<Held> byDueDescending = new ArrayList<>(held);
+    byDueDescending.sort(BY_DUE.reversed());
+    List<Held> farthest = byDueDescending.subList(0, excess);
+    relayAll(farthest);
+    nextOverflowRelayAt = now + OVERFLOW_RELAY_INTERVAL_MILLIS;
+    log.debug("forwarder of {} holds more than {} records; relaying the {} farthest-due to the tail of {}",
+        topic, settings.maxDelayedHeld(), excess, delayedTopic);
+  }
+
+  /** Relays the held records that pin a partition's commit far behind what was read. */
+  private void relayPinning() {
+    for (Partition p : owned.values()) {
+      long position = p.position();
+      if (position < 0 || p.next - position <= PIN_RELAY_LAG || p.next - p.pinCheckedAt < PIN_RELAY_LAG / 2) {
+        continue;
+      }
+      p.pinCheckedAt = p.next; // pinned by a forward waiting for a retry, perhaps: look again later
+      long cutoff = p.next - PIN_RELAY_LAG / 2;
+      List<Held> pinning = new ArrayList<>();
+      for (Held h : held) {
+        if (h.partition == p && h.record.offset() < cutoff) {
+          pinning.add(h);
+        }
+      }
+      if (!pinning.isEmpty()) {
+        log.debug("forwarder of {}: {} held records pin the commit of {} at {}; relaying them", topic, pinning.size(),
+            p.tp, position);
+        relayAll(pinning);
+      }
+    }
+  }
+
+  /** Takes {@code which} out of held and relays them (not a handover: a failed copy is held again). */
+  private void relayAll(List<Held> which) {
+    Set<Held> set = Collections.newSetFromMap(new IdentityHashMap<>());
+    set.addAll(which);
+    held.removeIf(set::contains);
+    for (Held h : set) {
+      relay(h, false);
+    }
+  }
+
+  /**
+   * Pauses every partition while {@code maxDelayedHeld} records are held and either relays of the
+   * farthest are in flight or the overflow relay interval runs; resumes otherwise.
+   */
+  private void applyPause(long now) {
+    boolean want = held.size() >= settings.maxDelayedHeld() && (relaying.get() > 0 || now < nextOverflowRelayAt);
     if (want == paused && !assignmentChanged) {
       return;
     }
@@ -304,11 +489,12 @@ public final class DelayedForwarder {
     assignmentChanged = false;
   }
 
-  private Map<TopicPartition, OffsetAndMetadata> committable(Collection<Partition> partitions) {
+  /** The commit positions of {@code partitions}: all of them if {@code force}, else those past the last commit. */
+  private static Map<TopicPartition, OffsetAndMetadata> committable(Collection<Partition> partitions, boolean force) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (Partition p : partitions) {
       long position = p.position();
-      if (position > p.committed) {
+      if (position >= 0 && (force || position > p.committed)) {
         offsets.put(p.tp, new OffsetAndMetadata(position));
       }
     }
@@ -316,26 +502,31 @@ public final class DelayedForwarder {
   }
 
   private void commitAsync() {
-    Map<TopicPartition, OffsetAndMetadata> offsets = committable(owned.values());
+    Map<TopicPartition, OffsetAndMetadata> offsets = committable(owned.values(), false);
     if (offsets.isEmpty()) {
       return;
     }
-    List<Partition> targets = new ArrayList<>();
-    offsets.forEach((tp, o) -> {
-      Partition p = owned.get(tp);
-      p.committed = o.offset();
-      targets.add(p);
-    });
+    Map<TopicPartition, Partition> targets = new HashMap<>();
+    offsets.keySet().forEach(tp -> targets.put(tp, owned.get(tp)));
+    // The callback runs on this thread (inside poll or commitSync); committed is set only on success,
+    // so a revocation right after never takes an unconfirmed commit for done.
     consumer.commitAsync(offsets, (done, e) -> {
       if (e != null) {
         log.debug("commit of the forwarder of {} failed ({}); retried with the next commit", topic, e.toString());
-        targets.forEach(p -> p.committed = -1);
+        return;
       }
+      done.forEach((tp, o) -> {
+        Partition p = targets.get(tp);
+        if (p != null) {
+          p.committed = Math.max(p.committed, o.offset());
+        }
+      });
     });
   }
 
+  /** Commits the position of every one of {@code partitions}, whatever was committed before. */
   private void commitSync(Collection<Partition> partitions, Duration timeout) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = committable(partitions);
+    Map<TopicPartition, OffsetAndMetadata> offsets = committable(partitions, true);
     if (offsets.isEmpty()) {
       return;
     }
@@ -360,8 +551,8 @@ public final class DelayedForwarder {
   }
 
   /**
-   * Waits up to {@code timeout} until the producer acknowledged or failed every forward of
-   * {@code partitions} it has (a forward waiting to be retried is given up by then).
+   * Waits up to {@code timeout} until the producer acknowledged or failed every forward and relay
+   * of {@code partitions} it has (a forward waiting to be retried is given up by then).
    */
   private void awaitForwards(Collection<Partition> partitions, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -374,23 +565,61 @@ public final class DelayedForwarder {
         return;
       }
       if (System.nanoTime() > deadline) {
-        log.info("{} forwards to {} not acknowledged after {}; their records stay uncommitted", n, topic, timeout);
+        log.info("{} forwards or relays of {} not acknowledged after {}; their records stay uncommitted",
+            n, delayedTopic, timeout);
         return;
       }
       sleep(5);
     }
   }
 
+  /**
+   * Hands {@code partitions} over: relays their held records (and those whose relay failed and
+   * wait to be held again), waits for every forward and relay in flight, then commits.
+   */
+  private void handOver(Collection<Partition> partitions, List<Held> heldOfThem, Duration timeout) {
+    for (Held h : heldOfThem) {
+      relay(h, true);
+    }
+    awaitForwards(partitions, timeout);
+    commitSync(partitions, timeout);
+    if (!heldOfThem.isEmpty()) {
+      log.debug("forwarder of {}: relayed {} held records of {} to their tail", topic, heldOfThem.size(), partitions);
+    }
+  }
+
+  /** Takes out of held (and of the failed relays) every record of {@code partitions}. */
+  private List<Held> takeHeld(Collection<Partition> partitions) {
+    Set<Partition> of = Collections.newSetFromMap(new IdentityHashMap<>());
+    of.addAll(partitions);
+    List<Held> taken = new ArrayList<>();
+    Held r;
+    while ((r = returned.poll()) != null) {
+      if (of.contains(r.partition)) {
+        taken.add(r);
+      } else if (!r.partition.revoked) {
+        held.add(r);
+      }
+    }
+    held.removeIf(h -> {
+      if (of.contains(h.partition)) {
+        taken.add(h);
+        return true;
+      }
+      return false;
+    });
+    return taken;
+  }
+
   private void shutdown() {
     try {
-      held.clear();
       if (!owned.isEmpty()) {
         List<Partition> all = new ArrayList<>(owned.values());
-        awaitForwards(all, settings.closeTimeout());
-        commitSync(all, settings.closeTimeout());
+        handOver(all, takeHeld(all), settings.closeTimeout());
         all.forEach(p -> p.revoked = true);
         owned.clear();
       }
+      held.clear();
     } catch (RuntimeException e) {
       log.warn("final commit of the forwarder of {} failed ({})", topic, e.toString());
     } finally {
@@ -413,7 +642,8 @@ public final class DelayedForwarder {
 
   @Override
   public String toString() {
-    return "DelayedForwarder{" + delayedTopic + " -> " + topic + ", forwarding=" + forwarding.get() + '}';
+    return "DelayedForwarder{" + delayedTopic + " -> " + topic + ", forwarding=" + forwarding.get()
+        + ", relaying=" + relaying.get() + '}';
   }
 
   /** A record read and not yet forwarded. */
@@ -432,16 +662,18 @@ public final class DelayedForwarder {
   }
 
   /**
-   * An assigned partition of the delayed-publish topic: the offsets read and not yet forwarded
-   * (held, or forwarded without acknowledgement), so the commit position is the first of them.
+   * An assigned partition of the delayed-publish topic: the offsets read and not yet done
+   * (held, or forwarded or relayed without acknowledgement), so the commit position is the first of them.
    */
   private static final class Partition {
     final TopicPartition tp;
     /** Removed from by producer callbacks; added to by the poll thread only. */
     final ConcurrentSkipListSet<Long> open = new ConcurrentSkipListSet<>();
-    /** Forwards handed to the producer and not yet acknowledged or failed. */
+    /** Forwards and relays handed to the producer and not yet acknowledged or failed. */
     final AtomicInteger sending = new AtomicInteger();
     long next = -1; // poll thread: offset after the last record read
+    long pinCheckedAt = Long.MIN_VALUE / 2; // poll thread: next when pinning records were last looked for
+    /** Confirmed committed position; set only once the broker accepted the commit. */
     volatile long committed = -1;
     volatile boolean revoked;
 
@@ -449,7 +681,7 @@ public final class DelayedForwarder {
       this.tp = tp;
     }
 
-    /** The first offset not yet forwarded, else the one after the last read; -1 if none read. */
+    /** The first offset not yet done, else the one after the last read; -1 if none read. */
     long position() {
       Iterator<Long> it = open.iterator();
       return it.hasNext() ? it.next() : next;
@@ -463,33 +695,40 @@ public final class DelayedForwarder {
       if (partitions.isEmpty()) {
         return;
       }
-      List<Partition> revoked = remove(partitions);
-      awaitForwards(revoked, settings.revokeTimeout());
-      commitSync(revoked, settings.revokeTimeout());
+      List<Partition> revoked = owned(partitions);
+      List<Held> heldOfThem = takeHeld(revoked);
+      forget(revoked);
+      handOver(revoked, heldOfThem, settings.revokeTimeout());
       log.debug("forwarder of {}: revoked {}", topic, partitions);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      remove(partitions);
+      List<Partition> lost = owned(partitions);
+      takeHeld(lost);
+      forget(lost);
       log.info("forwarder of {}: lost {} (session expired); their unforwarded records go to the next owner",
           topic, partitions);
     }
 
-    /** Stops forwarding the partitions' held records and forgets the partitions (after commitSync's read). */
-    private List<Partition> remove(Collection<TopicPartition> partitions) {
-      Set<TopicPartition> gone = new HashSet<>(partitions);
-      held.removeIf(h -> gone.contains(h.partition.tp));
-      List<Partition> removed = new ArrayList<>();
-      for (TopicPartition tp : gone) {
-        Partition p = owned.remove(tp);
+    private List<Partition> owned(Collection<TopicPartition> partitions) {
+      List<Partition> of = new ArrayList<>();
+      for (TopicPartition tp : partitions) {
+        Partition p = owned.get(tp);
         if (p != null) {
-          p.revoked = true;
-          removed.add(p);
+          of.add(p);
         }
       }
+      return of;
+    }
+
+    /** Stops forwarding the partitions' records and forgets the partitions (their commit follows). */
+    private void forget(List<Partition> partitions) {
+      for (Partition p : partitions) {
+        p.revoked = true;
+        owned.remove(p.tp);
+      }
       assignmentChanged = true;
-      return removed;
     }
 
     @Override

@@ -14,8 +14,11 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 /**
  * Maps messages to Kafka records and back: key to record key (UTF-8), payload to value, timestamp
  * to the record timestamp (milliseconds), every header to a record header (UTF-8 value), and the
- * message id to the {@value #ID} header. The adapter's own headers (id, delivery count, due time,
- * delay group, delayed-publish target) are taken out again on the way in, so they never reach the
+ * message id to the {@value #ID} header. A record the adapter writes again later (a forwarded or
+ * relayed delayed publish) gets the current time as its record timestamp, so a broker's timestamp
+ * limits never reject it, and carries the message's own timestamp in {@value #TIMESTAMP}, which
+ * then wins on the way in. The adapter's own headers (id, delivery count, due time, delay group,
+ * delayed-publish target, timestamp) are taken out again on the way in, so they never reach the
  * handler or a dead letter.
  */
 public final class RecordMapper {
@@ -38,11 +41,18 @@ public final class RecordMapper {
    */
   public static final String DELAYED_TOPIC = "courier-delayed-topic";
 
+  /**
+   * On a record written later than its message (forwarded or relayed delayed publish): the
+   * message's own timestamp, epoch milliseconds; the record timestamp is the time of writing.
+   */
+  public static final String TIMESTAMP = "courier-timestamp";
+
   /** Record overhead besides key, value and headers, generously: batch header plus record framing. */
   static final int RECORD_OVERHEAD = 128;
 
   /** What a delayed publish adds to its record, at most: the due time and the target topic (up to 249 chars). */
-  public static final int DELAYED_OVERHEAD = 2 * 10 + DUE.length() + 20 + DELAYED_TOPIC.length() + 249;
+  public static final int DELAYED_OVERHEAD = 2 * 10 + DUE.length() + 20 + DELAYED_TOPIC.length() + 249
+      + 10 + TIMESTAMP.length() + 20;
 
   private RecordMapper() {}
 
@@ -50,7 +60,9 @@ public final class RecordMapper {
     RecordHeaders headers = new RecordHeaders();
     headers.add(ID, m.id().getBytes(StandardCharsets.UTF_8));
     for (Map.Entry<String, String> e : m.headers().asMap().entrySet()) {
-      headers.add(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8));
+      if (!e.getKey().equals(TIMESTAMP)) {
+        headers.add(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8));
+      }
     }
     byte[] key = m.key().map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
     return new ProducerRecord<>(topic, partition, m.timestamp().toEpochMilli(), key, m.payload(), headers);
@@ -70,8 +82,9 @@ public final class RecordMapper {
   }
 
   /**
-   * The record a forwarder publishes to {@code topic} for a due delayed record: same key, value,
-   * timestamp and headers (the id among them), without the due time and target topic.
+   * The record a forwarder publishes to {@code topic} for a due delayed record: same key, value
+   * and headers (the id among them), without the due time and target topic; timestamped now, with
+   * the message's own timestamp in {@value #TIMESTAMP}.
    */
   public static ProducerRecord<byte[], byte[]> toForward(ConsumerRecord<byte[], byte[]> delayed, String topic,
       Integer partition) {
@@ -81,8 +94,28 @@ public final class RecordMapper {
         headers.add(h);
       }
     }
-    return new ProducerRecord<>(topic, partition, delayed.timestamp() < 0 ? null : delayed.timestamp(),
-        delayed.key(), delayed.value(), headers);
+    keepTimestamp(delayed, headers);
+    return new ProducerRecord<>(topic, partition, null, delayed.key(), delayed.value(), headers);
+  }
+
+  /**
+   * A copy of a held delayed record for the tail of its own partition: same key, value and
+   * headers (due time and target topic among them); timestamped now, with the message's own
+   * timestamp in {@value #TIMESTAMP}.
+   */
+  public static ProducerRecord<byte[], byte[]> toRelay(ConsumerRecord<byte[], byte[]> delayed) {
+    RecordHeaders headers = new RecordHeaders();
+    for (Header h : delayed.headers()) {
+      headers.add(h);
+    }
+    keepTimestamp(delayed, headers);
+    return new ProducerRecord<>(delayed.topic(), delayed.partition(), null, delayed.key(), delayed.value(), headers);
+  }
+
+  private static void keepTimestamp(ConsumerRecord<byte[], byte[]> r, RecordHeaders headers) {
+    if (headers.lastHeader(TIMESTAMP) == null && r.timestamp() >= 0) {
+      headers.add(TIMESTAMP, Long.toString(r.timestamp()).getBytes(StandardCharsets.UTF_8));
+    }
   }
 
   /** Whether a delayed-publish record is for {@code topic} (it names it in {@value #DELAYED_TOPIC}). */
@@ -127,14 +160,14 @@ public final class RecordMapper {
       if (name.equals(ID)) {
         id = h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
       } else if (!name.equals(DELIVERY_COUNT) && !name.equals(DUE) && !name.equals(DELAY_GROUP)
-          && !name.equals(DELAYED_TOPIC) && !name.isEmpty() && printable(name)) {
+          && !name.equals(DELAYED_TOPIC) && !name.equals(TIMESTAMP) && !name.isEmpty() && printable(name)) {
         headers.put(name, h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
       }
     }
     Message.Builder b = Message.builder()
         .payload(r.value() == null ? new byte[0] : r.value())
         .headers(Headers.of(headers))
-        .timestamp(Instant.ofEpochMilli(Math.max(0, r.timestamp())));
+        .timestamp(Instant.ofEpochMilli(Math.max(0, longHeader(r, TIMESTAMP, r.timestamp()))));
     try {
       b.id(id != null ? id : "kafka-" + r.topic() + "-" + r.partition() + "-" + r.offset());
     } catch (IllegalArgumentException e) {

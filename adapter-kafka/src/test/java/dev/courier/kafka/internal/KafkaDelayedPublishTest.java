@@ -18,7 +18,10 @@ import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.TransportDelivery;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -83,7 +86,9 @@ class KafkaDelayedPublishTest {
     transport.ensureGroup(topic, group);
     LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
     try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
-      Message sent = Message.builder().id("d-1").key("k-1").header("h", "v").payload(new byte[] {1, 2, 3}).build();
+      Instant written = Instant.ofEpochMilli(System.currentTimeMillis() - 3_600_000);
+      Message sent = Message.builder().id("d-1").key("k-1").header("h", "v").payload(new byte[] {1, 2, 3})
+          .timestamp(written).build();
       long start = System.nanoTime();
       transport.sendDelayed(topic, sent, Duration.ofSeconds(2)).get(20, TimeUnit.SECONDS);
       Arrival got = next(q, 25);
@@ -93,6 +98,7 @@ class KafkaDelayedPublishTest {
       assertEquals("k-1", m.key().orElse(null));
       assertEquals(Map.of("h", "v"), m.headers().asMap(), "the headers changed (or the adapter's own leaked)");
       assertEquals(3, m.payloadSize());
+      assertEquals(written, m.timestamp(), "the forward changed the message's own timestamp");
       assertEquals(1, got.delivery().deliveryCount(), "a delayed publish is a first delivery");
       assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(500), q::isEmpty), "the delayed message arrived twice");
       assertTrue(KafkaProbe.await(Duration.ofSeconds(10),
@@ -111,10 +117,12 @@ class KafkaDelayedPublishTest {
     try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
       transport.sendDelayed(topic, Message.builder().id("long").payload(new byte[] {1}).build(), Duration.ofSeconds(10))
           .get(20, TimeUnit.SECONDS);
+      // The forwarder's group join is not what this test times: wait until it holds the long one.
+      awaitHolding(topic);
       long start = System.nanoTime();
       transport.sendDelayed(topic, Message.builder().id("short").payload(new byte[] {2}).build(), Duration.ofMillis(300))
           .get(20, TimeUnit.SECONDS);
-      Arrival got = next(q, 5);
+      Arrival got = next(q, 9);
       assertEquals("short", got.id(), "the 10 s delay arrived before the 300 ms one");
       assertTrue(got.millisAfter(start) >= 250, "the 300 ms delay arrived after " + got.millisAfter(start) + " ms");
       assertTrue(got.millisAfter(start) < 5_000, "the 300 ms delay took " + got.millisAfter(start)
@@ -122,35 +130,94 @@ class KafkaDelayedPublishTest {
     }
   }
 
+  /** Waits until the topic's forwarder has read its first delayed record and holds it (commit at offset 0). */
+  private static void awaitHolding(String topic) {
+    assertTrue(KafkaProbe.await(Duration.ofSeconds(30),
+            () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), KafkaTransport.delayedTopic(topic), 0) == 0),
+        "the forwarder did not read the first delayed record within 30 s");
+  }
+
   @Test
-  @DisplayName("nothing is lost when the publishing process goes away: a forwarder of a new transport forwards what the closed one held")
-  void survivesTheForwardingProcess() throws Exception {
+  @DisplayName("a graceful close hands the held records over and commits past them: a new forwarder forwards the held "
+      + "one, and not again the ones already forwarded")
+  void closeHandsOverWithoutDuplicates() throws Exception {
     String topic = unique("handover");
     String group = unique("g");
     String delayed = KafkaTransport.delayedTopic(topic);
-    long start;
+    long longPublished;
     try (KafkaTransport a = KafkaTestSupport.transport().partitions(1).build()) {
       a.ensureGroup(topic, group);
-      start = System.nanoTime();
-      a.sendDelayed(topic, Message.builder().id("h-1").payload(new byte[] {7}).build(), Duration.ofSeconds(10))
-          .get(20, TimeUnit.SECONDS);
-      // A's forwarder has read the record and holds it: it commits the position of the first record
-      // not forwarded, offset 0.
-      assertTrue(KafkaProbe.await(Duration.ofSeconds(8),
-              () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), delayed, 0) == 0),
-          "the publishing transport's forwarder did not read the delayed record");
+      LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+      try (Receiver r = a.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+        // First the forwarder joins its group and forwards (offset 0), so the timed part below is short.
+        a.sendDelayed(topic, Message.builder().id("warm").payload(new byte[] {0}).build(), Duration.ZERO)
+            .get(20, TimeUnit.SECONDS);
+        assertEquals("warm", next(q, 30).id());
+        longPublished = System.nanoTime();
+        a.sendDelayed(topic, Message.builder().id("long").payload(new byte[] {1}).build(), Duration.ofSeconds(10))
+            .get(20, TimeUnit.SECONDS); // offset 1
+        for (int i = 1; i <= 3; i++) {
+          a.sendDelayed(topic, Message.builder().id("short-" + i).payload(new byte[] {2}).build(), Duration.ofMillis(200))
+              .get(20, TimeUnit.SECONDS); // offsets 2..4
+        }
+        Set<String> shorts = new HashSet<>();
+        for (int i = 0; i < 3; i++) {
+          shorts.add(next(q, 20).id());
+        }
+        assertEquals(Set.of("short-1", "short-2", "short-3"), shorts);
+        // While running, the held long one pins the forwarder's commit at offset 1.
+        assertTrue(KafkaProbe.await(Duration.ofSeconds(10),
+                () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), delayed, 0) == 1),
+            "the forwarder did not commit up to the held record");
+      }
     }
-    long closed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    assertTrue(closed < 10_000, "transport A closed only after " + closed + " ms, when the message was already due");
-    assertEquals(0, probe.committedIn(KafkaTransport.forwarderGroupId(topic), delayed, 0),
-        "closing committed past a record that was held, not forwarded");
+    long closed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - longPublished);
+    assertTrue(closed < 9_500, "transport A closed only after " + closed + " ms, when the long message was (almost) due");
+    // The close copied the held record to the tail (offset 5) and committed past everything else.
+    assertEquals(6, probe.endOffset(delayed, 0), "expected warm, long, 3 short and one copy of long");
+    assertEquals(5, probe.committedIn(KafkaTransport.forwarderGroupId(topic), delayed, 0),
+        "closing did not commit past the forwarded records and the handed-over one");
     try (KafkaTransport b = KafkaTestSupport.transport().partitions(1).build()) {
       LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
       try (Receiver r = b.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
         Arrival got = next(q, 30);
-        assertEquals("h-1", got.id());
-        assertTrue(got.millisAfter(start) >= 9_950, "a message delayed by 10 s arrived after " + got.millisAfter(start) + " ms");
-        assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(500), q::isEmpty), "the delayed message arrived twice");
+        assertEquals("long", got.id(), "a record forwarded before the close was forwarded again");
+        assertTrue(got.millisAfter(longPublished) >= 9_950,
+            "a message delayed by 10 s arrived after " + got.millisAfter(longPublished) + " ms");
+        assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(1_000), q::isEmpty), "a delayed message arrived twice");
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("beyond max-delayed-held the farthest-due records go back to the tail: a short delay published after "
+      + "them still arrives promptly")
+  void fullForwarderDoesNotHoldBackAShortDelay() throws Exception {
+    try (KafkaTransport small = KafkaTestSupport.transport().partitions(1).maxDelayedHeld(3).build()) {
+      String topic = unique("full");
+      String group = unique("g");
+      String delayed = KafkaTransport.delayedTopic(topic);
+      small.ensureGroup(topic, group);
+      LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+      try (Receiver r = small.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+        small.sendDelayed(topic, Message.builder().id("far-0").payload(new byte[] {1}).build(), Duration.ofMinutes(5))
+            .get(20, TimeUnit.SECONDS);
+        assertTrue(KafkaProbe.await(Duration.ofSeconds(30),
+                () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), delayed, 0) == 0),
+            "the forwarder did not read the first delayed record within 30 s");
+        for (int i = 1; i < 5; i++) {
+          small.sendDelayed(topic, Message.builder().id("far-" + i).payload(new byte[] {1}).build(),
+              Duration.ofMinutes(5)).get(20, TimeUnit.SECONDS);
+        }
+        long start = System.nanoTime();
+        small.sendDelayed(topic, Message.builder().id("short").payload(new byte[] {2}).build(), Duration.ofMillis(300))
+            .get(20, TimeUnit.SECONDS);
+        Arrival got = next(q, 15);
+        assertEquals("short", got.id());
+        assertTrue(got.millisAfter(start) < 6_000, "the 300 ms delay took " + got.millisAfter(start)
+            + " ms behind 5 far-future ones with max-delayed-held 3");
+        assertTrue(probe.endOffset(delayed, 0) > 6, "no far-future record was copied to the tail");
+        assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(500), q::isEmpty), "a far-future record arrived early");
       }
     }
   }
