@@ -71,10 +71,12 @@ import org.slf4j.LoggerFactory;
  *   <li>when more than {@code maxDelayedHeld} records are held: the farthest-due ones beyond the
  *       bound are relayed and dropped from memory (memory stays bounded without pausing in front
  *       of later, shorter delays). To avoid reading the copies straight back in a loop, this
- *       happens at most once per {@value #OVERFLOW_RELAY_INTERVAL_MILLIS} ms; while the bound is
- *       reached and copies are in flight or that interval runs, the partitions are paused (the
- *       only pausing left). So in overload the farthest records circulate through the topic at
- *       most once a second;
+ *       happens at most once per interval, which starts at {@value #OVERFLOW_RELAY_INTERVAL_MILLIS} ms
+ *       and doubles, up to {@value #MAX_OVERFLOW_RELAY_INTERVAL_MILLIS} ms, for as long as the
+ *       overload lasts (back to the start after a quiet interval); while the bound is reached and
+ *       copies are in flight or that interval runs, the partitions are paused (the only pausing
+ *       left). So in a lasting overload the farthest records circulate through the topic about
+ *       once a minute, and a short delay published meanwhile may wait up to that interval;
  *   <li>while running, when a partition's commit position lags more than {@value #PIN_RELAY_LAG}
  *       offsets behind what was read (held records pinning it while later ones are forwarded):
  *       its held records older than half that lag are relayed, so a crash re-forwards at most
@@ -95,6 +97,8 @@ public final class DelayedForwarder {
   private static final int MAX_FORWARDING = 1_000;
   /** Relays of the farthest held records beyond maxDelayedHeld, at most one batch this often. */
   static final long OVERFLOW_RELAY_INTERVAL_MILLIS = 1_000;
+  /** The longest interval between overflow relays while an overload lasts (bounds the rewrites). */
+  static final long MAX_OVERFLOW_RELAY_INTERVAL_MILLIS = 60_000;
   /** Offsets a partition's commit may lag behind what was read before its pinning held records are relayed. */
   static final long PIN_RELAY_LAG = 10_000;
 
@@ -118,6 +122,7 @@ public final class DelayedForwarder {
   private boolean assignmentChanged;
   private long nextCommitAt;
   private long nextOverflowRelayAt;
+  private long overflowRelayInterval = OVERFLOW_RELAY_INTERVAL_MILLIS;
   private long loopFailureLoggedAt = Long.MIN_VALUE / 2;
   private int loopFailuresUnlogged;
 
@@ -424,14 +429,21 @@ public final class DelayedForwarder {
   /** Beyond maxDelayedHeld held records: relays the farthest-due ones, at most once per interval. */
   private void relayOverflow(long now) {
     int excess = held.size() - settings.maxDelayedHeld();
-    if (excess <= 0 || now < nextOverflowRelayAt) {
+    if (excess <= 0) {
+      if (now >= nextOverflowRelayAt + overflowRelayInterval) {
+        overflowRelayInterval = OVERFLOW_RELAY_INTERVAL_MILLIS; // a quiet interval: the overload is over
+      }
+      return;
+    }
+    if (now < nextOverflowRelayAt) {
       return;
     }
     List<Held> byDueDescending = new ArrayList<>(held);
     byDueDescending.sort(BY_DUE.reversed());
     List<Held> farthest = byDueDescending.subList(0, excess);
     relayAll(farthest);
-    nextOverflowRelayAt = now + OVERFLOW_RELAY_INTERVAL_MILLIS;
+    nextOverflowRelayAt = now + overflowRelayInterval;
+    overflowRelayInterval = Math.min(MAX_OVERFLOW_RELAY_INTERVAL_MILLIS, overflowRelayInterval * 2);
     log.debug("forwarder of {} holds more than {} records; relaying the {} farthest-due to the tail of {}",
         topic, settings.maxDelayedHeld(), excess, delayedTopic);
   }
