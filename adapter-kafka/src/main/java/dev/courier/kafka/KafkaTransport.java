@@ -334,9 +334,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   /** After a failed creation: whether the topic exists all the same (one lookup; false if that fails too). */
   private boolean existsDespite(String topic) {
     try {
-      admin.describeTopics(List.of(topic)).allTopicNames().get(timeout(), TimeUnit.MILLISECONDS);
-      knownTopics.add(topic);
-      topicFailures.remove(topic);
+      lookUp(topic);
       return true;
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
@@ -344,6 +342,13 @@ public final class KafkaTransport implements Transport, TopicBrowser {
       }
       return false;
     }
+  }
+
+  /** Describes {@code topic}; once the broker knows it, remembers it as known and forgets its failures. */
+  private void lookUp(String topic) throws ExecutionException, TimeoutException, InterruptedException {
+    admin.describeTopics(List.of(topic)).allTopicNames().get(timeout(), TimeUnit.MILLISECONDS);
+    knownTopics.add(topic);
+    topicFailures.remove(topic);
   }
 
   /**
@@ -359,9 +364,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
       return false;
     }
     try {
-      admin.describeTopics(List.of(delayed)).allTopicNames().get(timeout(), TimeUnit.MILLISECONDS);
-      knownTopics.add(delayed);
-      topicFailures.remove(delayed);
+      lookUp(delayed);
       return true;
     } catch (ExecutionException e) {
       if (e.getCause() instanceof UnknownTopicOrPartitionException) {

@@ -22,34 +22,16 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("Kafka delayed publish: a per-topic delayed-publish topic and forwarder, against a real broker")
-class KafkaDelayedPublishTest {
-  private static KafkaTransport transport;
-  private static KafkaProbe probe;
-
-  @BeforeAll
-  static void connect() {
-    transport = KafkaTestSupport.transport().partitions(1).build();
-    probe = new KafkaProbe();
-  }
-
-  @AfterAll
-  static void disconnect() {
-    transport.close();
-    probe.close();
-  }
-
+class KafkaDelayedPublishTest extends SharedBrokerTest {
   private static String unique(String purpose) {
-    return "kd-" + purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
+    return unique("kd", purpose);
   }
 
   /** Waits up to {@code seconds} for the next delivery, acks it and returns it with its arrival time. */

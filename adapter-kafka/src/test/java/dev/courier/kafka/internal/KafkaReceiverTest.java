@@ -13,35 +13,17 @@ import dev.courier.spi.TransportDelivery;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("Kafka receiver: offsets, backpressure and redelivery against a real broker")
-class KafkaReceiverTest {
-  private static KafkaTransport transport;
-  private static KafkaProbe probe;
-
-  @BeforeAll
-  static void connect() {
-    transport = KafkaTestSupport.transport().partitions(1).build();
-    probe = new KafkaProbe();
-  }
-
-  @AfterAll
-  static void disconnect() {
-    transport.close();
-    probe.close();
-  }
-
+class KafkaReceiverTest extends SharedBrokerTest {
   private static String unique(String purpose) {
-    return "kt-" + purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
+    return unique("kt", purpose);
   }
 
   private static void publish(String topic, int n) {
