@@ -284,7 +284,7 @@ public final class RabbitMqTransport implements Transport {
         () -> {
           topology.forget(spec.topic(), spec.group());
           topology.ensureGroup(spec.topic(), spec.group());
-        }, scheduler);
+        }, scheduler, settings.publishTimeout().plusSeconds(5), settings.singleActiveConsumer());
     receiver.start(declared);
     receivers.add(receiver);
     return new Receiver() {

@@ -13,6 +13,7 @@ import dev.courier.UnsupportedCapabilityException;
 import dev.courier.idempotency.IdempotencyStore;
 import dev.courier.idempotency.InMemoryIdempotencyStore;
 import dev.courier.Message;
+import dev.courier.MessageHandler;
 import dev.courier.RetryPolicy;
 import dev.courier.Subscription;
 import dev.courier.SubscriptionOptions;
@@ -579,6 +580,70 @@ public abstract class CourierTck extends TckSupport {
       check(all, missing(expected, seen) + " after the first subscriber closed",
           "that Receiver.close() returns every unsettled delivery to the group and that nothing is acked "
               + "before its handler returned");
+    }
+
+    @Test
+    @DisplayName("TCK-9.5 subscriptions closed and reopened mid-stream, one at a time and together, multiply nothing: no message is handled again after its handler returned, and attempts never go back")
+    void closeAndReopenMultipliesNothing() throws Exception {
+      String topic = name("reopen");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      Set<String> expected = ids(publish(courier(), topic, messages("reopen", 400)));
+      Recorder rec = recorder();
+      SubscriptionOptions opts = options(topic, group).concurrency(2).maxInFlight(16).build();
+      MessageHandler handler = rec.handler(d -> LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)));
+      List<Subscription> live = new ArrayList<>(List.of(subscribe(courier(), opts, handler),
+          subscribe(courier(), opts, handler)));
+      for (int round = 1; round <= 4; round++) {
+        int target = round * 60;
+        check(rec.awaitCompletedIds(target, patience()), "only " + rec.completedIds().size()
+            + " messages were handled before round " + round, "that messages keep arriving after a subscriber is replaced");
+        if (round < 4) {
+          live.remove(0).close();
+          live.add(subscribe(courier(), opts, handler));
+        } else {
+          ExecutorService closers = Executors.newFixedThreadPool(live.size());
+          try {
+            List<Future<?>> closing = new ArrayList<>();
+            for (Subscription s : live) {
+              closing.add(closers.submit(s::close));
+            }
+            for (Future<?> f : closing) {
+              f.get(patience().toMillis(), TimeUnit.MILLISECONDS);
+            }
+          } finally {
+            closers.shutdownNow();
+          }
+          live.clear();
+          live.add(subscribe(courier(), opts, handler));
+        }
+      }
+      boolean all = rec.awaitCompleted(expected, patience());
+      Map<String, Integer> completions = rec.completionsById();
+      List<String> multiplied = new ArrayList<>();
+      completions.forEach((id, n) -> {
+        if (n > 1) {
+          multiplied.add(id + " ×" + n);
+        }
+      });
+      recordDuplicates(multiplied.size());
+      check(all, missing(expected, rec.completedIds()) + " after subscribers were closed and reopened",
+          "that Receiver.close() returns every unsettled delivery to the group");
+      check(multiplied.isEmpty(), multiplied.size() + " messages were handled again after their handler had "
+              + "returned, e.g. " + multiplied.subList(0, Math.min(5, multiplied.size())),
+          "that close() keeps acks sent before it (they reach the broker before the channel or consumer closes) "
+              + "and that release() hands a message back without leaving a copy beside the original");
+      Map<String, Integer> lastAttempt = new LinkedHashMap<>();
+      List<String> wentBack = new ArrayList<>();
+      for (Call c : rec.started()) {
+        Integer before = lastAttempt.put(c.id(), c.delivery().attempt());
+        if (before != null && c.delivery().attempt() < before) {
+          wentBack.add(c.id() + ": " + before + " then " + c.delivery().attempt());
+        }
+      }
+      check(wentBack.isEmpty(), "attempt numbers went back for " + wentBack.size() + " messages, e.g. "
+              + wentBack.subList(0, Math.min(5, wentBack.size())),
+          "that a handed-back message exists once: a second live copy restarts its count");
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -75,7 +76,11 @@ final class BrokenTransport implements Transport, TopicBrowser {
     /** Receivers that lived through a simulated outage never deliver again. */
     NEVER_RECOVERS,
     /** Claims PERSISTENT, but a simulated restart loses every stored message. */
-    FORGETS_ON_RESTART;
+    FORGETS_ON_RESTART,
+    /** Hands a released message back as a copy, and leaves the original in the group too. */
+    RELEASE_LEAVES_ORIGINAL,
+    /** Acks sent once the receiver is stopping never reach the broker: the messages come back. */
+    LOSES_ACKS_WHILE_CLOSING;
 
     boolean simulatesOutage() {
       return compareTo(SIMULATED_OUTAGE) >= 0;
@@ -210,26 +215,40 @@ final class BrokenTransport implements Transport, TopicBrowser {
     ReceiveSpec actual = new ReceiveSpec(topic(spec.topic()), group,
         flaw == Flaw.IGNORES_MAX_IN_FLIGHT ? 1_000_000 : spec.maxInFlight(), spec.orderedByKey());
     long restartsAtStart = outage == null ? 0 : outage.restarts.get();
-    return delegate.receive(actual, d -> {
+    AtomicBoolean stopping = new AtomicBoolean();
+    Receiver real = delegate.receive(actual, d -> {
       if (outage != null && (outage.down
           || (flaw == Flaw.NEVER_RECOVERS && outage.restarts.get() > restartsAtStart))) {
         d.nack(Duration.ofMillis(20)); // unreachable broker: the delivery stays on it
         return;
       }
-      sink.accept(wrap(d));
+      sink.accept(wrap(d, actual.topic(), stopping));
     });
+    return new Receiver() {
+      @Override
+      public void stopFetching() {
+        stopping.set(true);
+        real.stopFetching();
+      }
+
+      @Override
+      public void close() {
+        stopping.set(true);
+        real.close();
+      }
+    };
   }
 
-  private TransportDelivery wrap(TransportDelivery d) {
+  private TransportDelivery wrap(TransportDelivery d, String topic, AtomicBoolean stopping) {
     return switch (flaw) {
       case ACKS_BEFORE_HANDLING -> {
         d.ack();
-        yield new Delivery(d, d.message(), d.deliveryCount(), true);
+        yield new Delivery(d, d.message(), d.deliveryCount(), true, topic, stopping);
       }
       case REWRITES_IDS -> new Delivery(d, d.message().toBuilder().id(UUID.randomUUID().toString()).build(),
-          d.deliveryCount(), false);
-      case FORGETS_DELIVERY_COUNT -> new Delivery(d, d.message(), 1, false);
-      default -> new Delivery(d, d.message(), d.deliveryCount(), false);
+          d.deliveryCount(), false, topic, stopping);
+      case FORGETS_DELIVERY_COUNT -> new Delivery(d, d.message(), 1, false, topic, stopping);
+      default -> new Delivery(d, d.message(), d.deliveryCount(), false, topic, stopping);
     };
   }
 
@@ -272,12 +291,17 @@ final class BrokenTransport implements Transport, TopicBrowser {
     private final Message message;
     private final int count;
     private final boolean settled;
+    private final String topic;
+    private final AtomicBoolean stopping;
 
-    Delivery(TransportDelivery real, Message message, int count, boolean settled) {
+    Delivery(TransportDelivery real, Message message, int count, boolean settled, String topic,
+        AtomicBoolean stopping) {
       this.real = real;
       this.message = message;
       this.count = count;
       this.settled = settled;
+      this.topic = topic;
+      this.stopping = stopping;
     }
 
     @Override
@@ -292,9 +316,27 @@ final class BrokenTransport implements Transport, TopicBrowser {
 
     @Override
     public void ack() {
-      if (!settled) {
-        real.ack();
+      if (settled) {
+        return;
       }
+      if (flaw == Flaw.LOSES_ACKS_WHILE_CLOSING && stopping.get()) {
+        real.nack(Duration.ZERO);
+        return;
+      }
+      real.ack();
+    }
+
+    @Override
+    public void release() {
+      if (settled) {
+        return;
+      }
+      if (flaw == Flaw.RELEASE_LEAVES_ORIGINAL) {
+        delegate.send(topic, message).join();
+      }
+      // As TransportDelivery's default: counted. TCK-8.2 sees the maxInFlight surplus the core
+      // releases only through that count (issue: count unsettled deliveries at the SPI instead).
+      nack(Duration.ZERO);
     }
 
     @Override

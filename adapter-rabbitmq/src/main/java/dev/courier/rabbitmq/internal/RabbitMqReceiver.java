@@ -36,10 +36,25 @@ import org.slf4j.LoggerFactory;
  * (consumer timeout, a channel error) or a consumer it cancels (queue deleted) is not: this receiver
  * then re-declares the group's queue, opens a new channel and consumes again, with backoff, logging
  * at ERROR while it cannot. Closing the channel returns every unacked delivery to the queue.
+ *
+ * <p>A hand-back (release, defer, delayed redelivery) publishes a copy and acks the original once
+ * the copy is confirmed. {@link #close()} waits, bounded, for every hand-back under way, so the
+ * channel's close never returns an original beside its confirmed copy. On a single-active-consumer
+ * queue a closing receiver keeps its consumer (so no other subscriber becomes active while it
+ * drains) and leaves what it releases unacked: closing the channel returns those messages to the
+ * head of the queue, in order, and only then the next subscriber becomes active. Quorum queues
+ * before RabbitMQ 4.0 count such a return as a delivery.
  */
 public final class RabbitMqReceiver implements Receiver {
   private static final Logger log = LoggerFactory.getLogger(RabbitMqReceiver.class);
   private static final long MAX_BACKOFF_MILLIS = 5_000;
+  /**
+   * How long close leaves the channel open after its last ack or nack. The broker's quorum-queue
+   * client holds back settlements while earlier commands are unapplied (past a soft limit of about
+   * 32) and drops them when the channel closes first, returning acked messages as if never
+   * settled; it sends them once earlier commands apply, within milliseconds.
+   */
+  private static final long SETTLE_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
 
   private final Connection connection;
   private final ReceiveSpec spec;
@@ -48,12 +63,18 @@ public final class RabbitMqReceiver implements Receiver {
   private final Delayer delayer;
   private final Runnable redeclare;
   private final ScheduledExecutorService scheduler;
+  private final Duration handBackTimeout;
+  private final boolean singleActiveConsumer;
+  private final AtomicBoolean closing = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong epoch = new AtomicLong();
   private volatile Channel channel;
   private volatile boolean fetching = true;
   private volatile String consumerTag;
   private boolean resubscribing; // guarded by this
+  private int handBacks; // copies published and not yet settled, guarded by this
+  private boolean handBacksOver; // close stopped waiting for hand-backs, guarded by this
+  private long lastSettleNanos = System.nanoTime() - SETTLE_QUIET_NANOS; // guarded by this
 
   /**
    * Republishes a delivered message, keeping {@code priorDeliveries} as its delivery count so far:
@@ -67,10 +88,13 @@ public final class RabbitMqReceiver implements Receiver {
 
   /**
    * {@code redeclare} declares the group's queue again (after the broker lost or deleted it);
-   * {@code scheduler} runs the re-subscription attempts.
+   * {@code scheduler} runs the re-subscription attempts; {@code handBackTimeout} bounds how long
+   * close waits for hand-backs under way (their copies' confirmations); {@code
+   * singleActiveConsumer} says the queue was declared with single active consumer.
    */
   public RabbitMqReceiver(Connection connection, ReceiveSpec spec, String queue, DeliverySink sink, Delayer delayer,
-      Runnable redeclare, ScheduledExecutorService scheduler) {
+      Runnable redeclare, ScheduledExecutorService scheduler, Duration handBackTimeout,
+      boolean singleActiveConsumer) {
     this.connection = connection;
     this.spec = spec;
     this.queue = queue;
@@ -78,6 +102,8 @@ public final class RabbitMqReceiver implements Receiver {
     this.delayer = delayer;
     this.redeclare = redeclare;
     this.scheduler = scheduler;
+    this.handBackTimeout = handBackTimeout;
+    this.singleActiveConsumer = singleActiveConsumer;
   }
 
   private Channel openChannel() throws IOException {
@@ -237,6 +263,7 @@ public final class RabbitMqReceiver implements Receiver {
         return; // its channel is gone: the broker redelivers it
       }
       try {
+        lastSettleNanos = System.nanoTime();
         d.channel.basicAck(d.tag, false);
       } catch (IOException | RuntimeException e) {
         log.debug("ack of delivery {} on '{}' not sent ({}); the broker redelivers it", d.tag, queue, e.toString());
@@ -250,6 +277,7 @@ public final class RabbitMqReceiver implements Receiver {
         return;
       }
       try {
+        lastSettleNanos = System.nanoTime();
         d.channel.basicNack(d.tag, false, true);
       } catch (IOException | RuntimeException e) {
         log.debug("nack of delivery {} on '{}' not sent ({}); the broker redelivers it", d.tag, queue, e.toString());
@@ -261,7 +289,9 @@ public final class RabbitMqReceiver implements Receiver {
   public void stopFetching() {
     fetching = false;
     String tag = consumerTag;
-    if (tag != null) {
+    // A single active consumer stays registered while it drains: cancelling would make the next
+    // subscriber active before this one's unsettled messages return to the head of the queue.
+    if (tag != null && !singleActiveConsumer) {
       // Even when the channel looks closed: during connection recovery the client would otherwise
       // re-create this consumer; cancelling unregisters it from recovery.
       synchronized (this) {
@@ -274,16 +304,68 @@ public final class RabbitMqReceiver implements Receiver {
     }
   }
 
+  /**
+   * Waits (up to the hand-back timeout) for hand-backs under way to ack their originals, then closes
+   * the channel, which returns every delivery still unacked to the queue.
+   */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      fetching = false;
-      synchronized (this) {
-        if (channel != null) { // null until a subscription made during an outage first subscribed
-          closeChannel(channel);
-        }
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    fetching = false;
+    awaitHandBacks();
+    closed.set(true);
+    synchronized (this) {
+      if (channel != null) { // null until a subscription made during an outage first subscribed
+        closeChannel(channel);
       }
     }
+  }
+
+  private synchronized void awaitHandBacks() {
+    long deadline = System.nanoTime() + handBackTimeout.toNanos();
+    boolean interrupted = false;
+    while (handBacks > 0) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        log.warn("closing the consumer of '{}' with {} hand-back(s) unconfirmed after {}: a message may come back"
+            + " twice (its original and its copy)", queue, handBacks, handBackTimeout);
+        break;
+      }
+      try {
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      } catch (InterruptedException e) {
+        interrupted = true; // closing must finish; the flag is restored below
+      }
+    }
+    handBacksOver = true;
+    // Let the broker apply the last settlements before the channel's close returns what is unacked.
+    while (System.nanoTime() - lastSettleNanos < SETTLE_QUIET_NANOS) {
+      long left = SETTLE_QUIET_NANOS - (System.nanoTime() - lastSettleNanos);
+      try {
+        TimeUnit.NANOSECONDS.timedWait(this, Math.max(1, left));
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** False once close stopped waiting: the channel's close returns the message instead. */
+  private synchronized boolean handBackStarted() {
+    if (handBacksOver) {
+      return false;
+    }
+    handBacks++;
+    return true;
+  }
+
+  private synchronized void handBackEnded() {
+    handBacks--;
+    notifyAll();
   }
 
   /**
@@ -378,6 +460,9 @@ public final class RabbitMqReceiver implements Receiver {
       if (!settled.compareAndSet(false, true) || closed.get()) {
         return; // when closed, closing the channel has returned it already
       }
+      if (singleActiveConsumer && !fetching) {
+        return; // closing returns it to the head of the queue, keeping the group's order
+      }
       republishThenAck(deliveryCount - 1, Duration.ZERO, "release");
     }
 
@@ -391,14 +476,27 @@ public final class RabbitMqReceiver implements Receiver {
     }
 
     private void republishThenAck(int priorDeliveries, Duration delay, String what) {
-      // Ack the original only once the copy is confirmed.
-      delayer.redeliverLater(queue, props, body, priorDeliveries, delay).whenComplete((ok, failure) -> {
-        if (failure == null) {
-          RabbitMqReceiver.this.ack(this);
-        } else {
-          log.warn("could not {} message {} on '{}' ({}); returning it at once", what, message.id(), queue,
-              failure.getMessage());
-          requeue(this);
+      // Ack the original only once the copy is confirmed; close() waits for this.
+      if (!handBackStarted()) {
+        return;
+      }
+      CompletableFuture<Void> copied;
+      try {
+        copied = delayer.redeliverLater(queue, props, body, priorDeliveries, delay);
+      } catch (RuntimeException e) {
+        copied = CompletableFuture.failedFuture(e);
+      }
+      copied.whenComplete((ok, failure) -> {
+        try {
+          if (failure == null) {
+            RabbitMqReceiver.this.ack(this);
+          } else {
+            log.warn("could not {} message {} on '{}' ({}); returning it at once", what, message.id(), queue,
+                failure.getMessage());
+            requeue(this);
+          }
+        } finally {
+          handBackEnded();
         }
       });
     }
