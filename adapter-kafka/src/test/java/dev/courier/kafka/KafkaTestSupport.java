@@ -3,6 +3,8 @@ package dev.courier.kafka;
 import dev.courier.Courier;
 import dev.courier.config.CourierConfig;
 import dev.courier.testsupport.KafkaBroker;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** The run's shared broker (started by the build's tests themselves) and Couriers configured for it. */
 public final class KafkaTestSupport {
@@ -14,12 +16,20 @@ public final class KafkaTestSupport {
 
   /** Configuration as an application writes it, with test-friendly group timing. */
   public static CourierConfig.Builder config() {
-    return CourierConfig.builder()
-        .set("courier.broker", "kafka")
-        .set("courier.kafka.bootstrap-servers", broker().bootstrapServers())
-        .set("courier.kafka.client.consumer.session.timeout.ms", "6000")
-        .set("courier.kafka.client.consumer.heartbeat.interval.ms", "300")
-        .set("courier.kafka.client.producer.linger.ms", "1");
+    CourierConfig.Builder b = CourierConfig.builder();
+    settings().forEach(b::set);
+    return b;
+  }
+
+  /** The keys and values of {@link #config()}. */
+  public static Map<String, String> settings() {
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put("courier.broker", "kafka");
+    s.put("courier.kafka.bootstrap-servers", broker().bootstrapServers());
+    s.put("courier.kafka.client.consumer.session.timeout.ms", "6000");
+    s.put("courier.kafka.client.consumer.heartbeat.interval.ms", "300");
+    s.put("courier.kafka.client.producer.linger.ms", "1");
+    return s;
   }
 
   public static Courier newCourier() {

@@ -1,5 +1,7 @@
 package dev.courier.tck;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.courier.Capability;
 import dev.courier.Courier;
 import dev.courier.CourierHeaders;
@@ -665,6 +667,33 @@ public abstract class CourierTck extends TckSupport {
       check(survivor.awaitCompleted(expected, patience()), missing(expected, survivor.completedIds())
               + " after the consumer holding them stopped",
           "that deliveries a consumer never settled return to the group (never acked on hand-over)");
+    }
+
+    @Test
+    @DisplayName("TCK-9.7 the unsettled messages of a consumer whose process is killed reach another consumer of the group within the broker's bound")
+    void killedConsumerProcess() {
+      String topic = name("kill");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      CrashingConsumer child = fixtureUnderTest().startCrashingConsumer(topic, group, patience()).orElse(null);
+      assumeTrue(child != null, "the fixture cannot start a consumer in another process (TckFixture.childConfiguration() "
+          + "is empty)");
+      Set<String> expected;
+      try {
+        expected = ids(publish(courier(), topic, messages("kill", 20)));
+        check(await(patience(), () -> child.started().size() >= 2), "the consumer started "
+            + child.started().size() + " handlers", "that messages arrive");
+      } finally {
+        child.kill();
+      }
+      Set<String> stranded = child.started();
+      Duration bound = fixtureUnderTest().crashRedeliveryBound().plus(patience());
+      Recorder survivor = recorder();
+      subscribe(courier(), options(topic, group).build(), survivor.handler());
+      check(survivor.awaitCompleted(expected, bound), missing(expected, survivor.completedIds()) + " within "
+              + bound.toSeconds() + " s of killing the consumer that held " + stranded.size() + " of them unsettled",
+          "that the broker returns a dead consumer's unsettled deliveries within the fixture's crashRedeliveryBound() "
+              + "(connection loss, visibility timeout or session timeout)");
     }
 
     @Test

@@ -2,6 +2,9 @@ package dev.courier.tck;
 
 import dev.courier.Capabilities;
 import dev.courier.Courier;
+import dev.courier.tck.internal.ChildJvmConsumer;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -35,6 +38,32 @@ public interface TckFixture extends AutoCloseable {
    */
   default String uniqueName(String purpose) {
     return "tck-" + purpose + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFL);
+  }
+
+  /**
+   * Configuration from which {@code Courier.fromConfig} in another JVM, on this JVM's class path,
+   * reaches the same broker; the real-crash rule starts such a consumer and kills it. Empty (the
+   * default) skips that rule, with the reason, as for an in-process broker.
+   */
+  default Optional<Map<String, String>> childConfiguration() {
+    return Optional.empty();
+  }
+
+  /**
+   * How long after a consumer's process dies the broker may take to give its unsettled messages to
+   * another consumer of the group: its visibility timeout, ack deadline or session timeout. 30 s by
+   * default.
+   */
+  default Duration crashRedeliveryBound() {
+    return Duration.ofSeconds(30);
+  }
+
+  /**
+   * Starts a consumer of the group whose handlers never finish, and that can be killed as a crash
+   * would: by default in a child JVM from {@link #childConfiguration()}; empty when there is none.
+   */
+  default Optional<CrashingConsumer> startCrashingConsumer(String topic, String group, Duration patience) {
+    return childConfiguration().map(config -> ChildJvmConsumer.start(config, topic, group, patience));
   }
 
   /** How to stop and start the broker, for the fault rules; empty (the default) skips them. */

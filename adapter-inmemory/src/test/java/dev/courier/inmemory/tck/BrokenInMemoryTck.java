@@ -2,15 +2,22 @@ package dev.courier.inmemory.tck;
 
 import dev.courier.Capabilities;
 import dev.courier.Courier;
+import dev.courier.SubscriptionOptions;
 import dev.courier.inmemory.InMemoryBroker;
 import dev.courier.inmemory.InMemoryTransport;
 import dev.courier.tck.BrokerControl;
 import dev.courier.inmemory.tck.BrokenTransport.Flaw;
 import dev.courier.tck.CourierTck;
+import dev.courier.tck.CrashingConsumer;
 import dev.courier.tck.TckFixture;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,6 +47,8 @@ class BrokenInMemoryTck extends CourierTck {
     Flaw current = flaw;
     String broker = "tck-broken-" + UUID.randomUUID();
     BrokenTransport.Outage outage = current.simulatesOutage() ? new BrokenTransport.Outage(broker, current) : null;
+    List<Courier> crashed = new CopyOnWriteArrayList<>();
+    CountDownLatch ruleEnded = new CountDownLatch(1);
     return new TckFixture() {
       @Override
       public Courier newCourier() {
@@ -54,7 +63,44 @@ class BrokenInMemoryTck extends CourierTck {
       }
 
       @Override
+      public Duration crashRedeliveryBound() {
+        return Duration.ofSeconds(1);
+      }
+
+      /**
+       * A consumer in this JVM, "killed" as the broker would see a dead process: its receivers go
+       * away without settling, so the broker takes their deliveries back; with
+       * STRANDS_CRASHED_DELIVERIES they stay with the dead consumer.
+       */
+      @Override
+      public Optional<CrashingConsumer> startCrashingConsumer(String topic, String group, Duration patience) {
+        InMemoryTransport real = InMemoryTransport.builder().brokerName(broker).build();
+        Courier consumer = Courier.builder().transport(new BrokenTransport(real, current, outage)).build();
+        crashed.add(consumer);
+        Set<String> started = ConcurrentHashMap.newKeySet();
+        consumer.subscribe(SubscriptionOptions.builder(topic, group).concurrency(2).maxInFlight(8).build(), d -> {
+          started.add(d.message().id());
+          ruleEnded.await();
+        });
+        return Optional.of(new CrashingConsumer() {
+          @Override
+          public Set<String> started() {
+            return Set.copyOf(started);
+          }
+
+          @Override
+          public void kill() {
+            if (current != Flaw.STRANDS_CRASHED_DELIVERIES) {
+              real.close();
+            }
+          }
+        });
+      }
+
+      @Override
       public void close() {
+        ruleEnded.countDown();
+        crashed.forEach(Courier::close);
         InMemoryBroker.discard(broker);
       }
 

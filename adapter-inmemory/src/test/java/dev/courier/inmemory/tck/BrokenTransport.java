@@ -80,7 +80,9 @@ final class BrokenTransport implements Transport, TopicBrowser {
     /** Hands a released message back as a copy, and leaves the original in the group too. */
     RELEASE_LEAVES_ORIGINAL,
     /** Acks sent once the receiver is stopping never reach the broker: the messages come back. */
-    LOSES_ACKS_WHILE_CLOSING;
+    LOSES_ACKS_WHILE_CLOSING,
+    /** A killed consumer's unsettled deliveries stay with it (as with a day-long visibility timeout). */
+    STRANDS_CRASHED_DELIVERIES;
 
     boolean simulatesOutage() {
       return compareTo(SIMULATED_OUTAGE) >= 0;

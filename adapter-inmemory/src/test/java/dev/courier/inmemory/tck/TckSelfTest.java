@@ -65,7 +65,8 @@ class TckSelfTest {
       Map.entry(Flaw.NEVER_RECOVERS, Set.of("TCK-9.3")),
       Map.entry(Flaw.FORGETS_ON_RESTART, Set.of("TCK-9.4")),
       Map.entry(Flaw.RELEASE_LEAVES_ORIGINAL, Set.of("TCK-9.5")),
-      Map.entry(Flaw.LOSES_ACKS_WHILE_CLOSING, Set.of("TCK-9.5"))));
+      Map.entry(Flaw.LOSES_ACKS_WHILE_CLOSING, Set.of("TCK-9.5")),
+      Map.entry(Flaw.STRANDS_CRASHED_DELIVERIES, Set.of("TCK-9.7"))));
 
   /** The fault rules, which the simulated outage without a flaw must pass. */
   private static final Set<String> FAULT_RULES = Set.of("TCK-2.3", "TCK-9.3", "TCK-9.4");

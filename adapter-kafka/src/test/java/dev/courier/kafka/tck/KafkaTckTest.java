@@ -8,6 +8,8 @@ import dev.courier.tck.BrokerControl;
 import dev.courier.tck.CourierTck;
 import dev.courier.tck.TckFixture;
 import dev.courier.testsupport.KafkaBroker;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 
@@ -25,6 +27,16 @@ class KafkaTckTest extends CourierTck {
       @Override
       public Courier newCourier() {
         return KafkaTestSupport.newCourier();
+      }
+
+      @Override
+      public Optional<Map<String, String>> childConfiguration() {
+        return Optional.of(KafkaTestSupport.settings());
+      }
+
+      @Override
+      public Duration crashRedeliveryBound() {
+        return Duration.ofSeconds(15); // session timeout 6 s, then a rebalance
       }
 
       @Override

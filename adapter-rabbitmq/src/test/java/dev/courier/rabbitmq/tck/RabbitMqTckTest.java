@@ -9,6 +9,8 @@ import dev.courier.tck.CourierTck;
 import dev.courier.tck.TckFixture;
 import dev.courier.testsupport.RabbitMqNode;
 import dev.courier.testsupport.RabbitMqServer;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
@@ -43,16 +45,28 @@ class RabbitMqTckTest extends CourierTck {
   protected TckFixture fixture() {
     boolean faultRule = isFaultRule();
     String uri = faultRule ? privateNode().uri() : RabbitMqServer.shared().uri();
+    Map<String, String> config = Map.of(
+        "courier.broker", "rabbitmq",
+        "courier.rabbitmq.uri", uri,
+        "courier.rabbitmq.connection-name", "courier-tck",
+        "courier.rabbitmq.recovery-interval", "500ms",
+        "courier.rabbitmq.publish-timeout", "5s");
     return new TckFixture() {
       @Override
       public Courier newCourier() {
-        return Courier.fromConfig(CourierConfig.builder()
-            .set("courier.broker", "rabbitmq")
-            .set("courier.rabbitmq.uri", uri)
-            .set("courier.rabbitmq.connection-name", "courier-tck")
-            .set("courier.rabbitmq.recovery-interval", "500ms")
-            .set("courier.rabbitmq.publish-timeout", "5s")
-            .build());
+        CourierConfig.Builder b = CourierConfig.builder();
+        config.forEach(b::set);
+        return Courier.fromConfig(b.build());
+      }
+
+      @Override
+      public Optional<Map<String, String>> childConfiguration() {
+        return Optional.of(config);
+      }
+
+      @Override
+      public Duration crashRedeliveryBound() {
+        return Duration.ofSeconds(5); // the broker returns a dead connection's deliveries at once
       }
 
       @Override
