@@ -93,7 +93,11 @@ public final class SubscriptionOptions {
     return Optional.ofNullable(idempotency);
   }
 
-  /** A handler call running longer is interrupted and counted as failed; default 60 s. */
+  /**
+   * A handler call running longer is interrupted and counted as failed; default 60 s. A call that
+   * ignores the interrupt for a grace period (this timeout, within 1 s … 10 s) is abandoned: its
+   * delivery is settled as failed, its thread replaced, and its late result ignored.
+   */
   public Duration handlerTimeout() {
     return handlerTimeout;
   }

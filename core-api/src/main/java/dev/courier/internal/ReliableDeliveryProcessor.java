@@ -118,7 +118,11 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
       current = n == 1 ? first : context(raw.message(), base + n);
       listener.delivered(current);
       long started = System.nanoTime();
-      failure = call(current, call);
+      DeliveryContext attempt = current;
+      failure = call(current, call, () -> abandoned(raw, attempt, deliveryCount));
+      if (call.isAbandoned()) {
+        return; // settled in this thread's place, which must now exit: a late result counts for nothing
+      }
       if (failure != null && call.isStopping()) {
         // Interrupted by Subscription.close(): the message did nothing wrong. Hand it back
         // untouched rather than retry, redeliver with a count, or dead-letter it.
@@ -149,6 +153,11 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
       }
     }
     release(idempotency, key, owner);
+    settleFailure(raw, current, failure, deliveryCount);
+  }
+
+  /** The in-process attempts are spent (or pointless): redeliver or dead-letter. */
+  private void settleFailure(TransportDelivery raw, DeliveryContext current, Throwable failure, int deliveryCount) {
     if (!retryable(failure)) {
       DeadLetterSender.Reason reason = isDecodeFailure(failure)
           ? DeadLetterSender.Reason.UNDECODABLE : DeadLetterSender.Reason.NON_RETRYABLE;
@@ -160,10 +169,23 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
     }
   }
 
+  /**
+   * Settles, on the runtime's thread, a delivery whose handler ignored its timeout and was
+   * abandoned: a timeout failure that skips the remaining in-process attempts (the handler is
+   * still hanging in its thread). The idempotency claim is kept, not released: the abandoned
+   * handler may still be doing the message's work, and the claim's lease is what stops a
+   * redelivery from running it a second time concurrently; the redelivery is deferred until the
+   * lease expires.
+   */
+  private void abandoned(TransportDelivery raw, DeliveryContext current, int deliveryCount) {
+    rememberFailure(raw.message(), clock.instant());
+    settleFailure(raw, current, new HandlerTimeoutException(options.handlerTimeout(), null), deliveryCount);
+  }
+
   /** One handler call under the watchdog; null on success, else the failure. */
-  private Throwable call(DeliveryContext delivery, HandlerWatchdog.Call call) {
+  private Throwable call(DeliveryContext delivery, HandlerWatchdog.Call call, Runnable settleIfAbandoned) {
     Throwable failure = null;
-    call.start(timeoutNanos);
+    call.start(timeoutNanos, settleIfAbandoned);
     try {
       handler.handle(delivery);
     } catch (Throwable t) { // an Error is a failed message, not a dead consumer

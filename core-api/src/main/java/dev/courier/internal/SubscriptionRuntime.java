@@ -5,12 +5,15 @@ import dev.courier.SubscriptionOptions;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.TransportDelivery;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -21,12 +24,21 @@ import org.slf4j.LoggerFactory;
  * Dispatches an adapter's deliveries to {@code concurrency} handler threads. The adapter keeps at
  * most maxInFlight deliveries unsettled, so the hand-off queue is bounded by it. With
  * orderedByKey, deliveries with the same key go through a lane: one at a time, in arrival order.
+ *
+ * <p>A handler still running a grace period (its handlerTimeout, within [{@link #MIN_GRACE},
+ * {@link #MAX_GRACE}]) after the timeout's interrupt ignored it: its thread is abandoned (it may
+ * hang for good). Its delivery is settled as a timeout failure on a new thread, which then takes
+ * the slot over, lane included, so the subscription keeps its concurrency. At most
+ * {@code concurrency} abandoned threads may be alive; beyond that a stuck slot stays empty until
+ * one of them returns. An abandoned thread's late result is ignored, and it exits.
  */
 public final class SubscriptionRuntime implements Subscription, DeliverySink {
   private static final Logger log = LoggerFactory.getLogger(SubscriptionRuntime.class);
   private static final int OPEN = 0;
   private static final int CLOSING = 1;
   private static final int CLOSED = 2;
+  static final Duration MIN_GRACE = Duration.ofSeconds(1);
+  static final Duration MAX_GRACE = Duration.ofSeconds(10);
 
   private final SubscriptionOptions options;
   private final DeliveryProcessor processor;
@@ -34,11 +46,18 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   private final Consumer<SubscriptionRuntime> onClosed;
   private final ArrayBlockingQueue<TransportDelivery> queue;
   private final Map<String, ArrayDeque<TransportDelivery>> lanes;
-  private final Thread[] workers;
-  private final HandlerWatchdog.Call[] calls;
+  private final long graceNanos;
   private final Object monitor = new Object();
+  private final Thread[] workers; // guarded by monitor: a slot's thread is replaced when abandoned
+  private final HandlerWatchdog.Call[] calls; // guarded by monitor
+  /** Per slot, the delivery its worker runs; published to the watchdog by the call's start. */
+  private final TransportDelivery[] handling;
+  private final Set<Thread> abandoned = new HashSet<>(); // guarded by monitor: not yet returned
+  private final Set<Thread> settling = new HashSet<>(); // guarded by monitor: settling for an abandoned one
+  private final ArrayDeque<Integer> emptySlots = new ArrayDeque<>(); // guarded by monitor
+  private int replacements; // guarded by monitor
   private volatile int state = OPEN;
-  private int running; // guarded by monitor
+  private int running; // guarded by monitor: deliveries started and not yet settled by a live thread
   private Receiver receiver;
 
   public SubscriptionRuntime(SubscriptionOptions options, DeliveryProcessor processor,
@@ -52,14 +71,21 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     // wait here. Beyond that, the adapter broke its promise and the surplus goes back.
     this.queue = new ArrayBlockingQueue<>(options.maxInFlight() * 2);
     this.lanes = options.orderedByKey() ? new HashMap<>() : null;
+    long timeout = options.handlerTimeout().toNanos();
+    this.graceNanos = Math.min(MAX_GRACE.toNanos(), Math.max(MIN_GRACE.toNanos(), timeout));
     this.workers = new Thread[options.concurrency()];
     this.calls = new HandlerWatchdog.Call[workers.length];
+    this.handling = new TransportDelivery[workers.length];
     for (int i = 0; i < workers.length; i++) {
       int slot = i;
-      Thread t = new Thread(() -> work(slot), "courier-" + options.topic() + "-" + options.group() + "-" + i);
-      t.setDaemon(true);
-      workers[i] = t;
+      workers[i] = thread(() -> work(slot, null), Integer.toString(i));
     }
+  }
+
+  private Thread thread(Runnable body, String suffix) {
+    Thread t = new Thread(body, "courier-" + options.topic() + "-" + options.group() + "-" + suffix);
+    t.setDaemon(true);
+    return t;
   }
 
   /** The adapter's receiver feeding this runtime; set once, right after receive() returns. */
@@ -75,7 +101,11 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
 
   /** Starts the handler threads, before the receiver is created. */
   public void startWorkers() {
-    for (Thread t : workers) {
+    List<Thread> threads;
+    synchronized (monitor) {
+      threads = List.of(workers);
+    }
+    for (Thread t : threads) {
       t.start();
     }
   }
@@ -122,8 +152,10 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     return false;
   }
 
-  private void work(int slot) {
-    HandlerWatchdog.Call call = watchdog.register(Thread.currentThread());
+  /** A worker's loop; a replacement first finishes the lane of {@code laneOf} (or null). */
+  private void work(int slot, TransportDelivery laneOf) {
+    HandlerWatchdog.Call call = watchdog.register(Thread.currentThread(), graceNanos,
+        (c, settle, runningNanos) -> stuck(slot, c, settle, runningNanos));
     synchronized (monitor) {
       calls[slot] = call;
       if (state != OPEN) {
@@ -131,7 +163,10 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
       }
     }
     try {
-      while (state == OPEN) {
+      if (laneOf != null) {
+        runLane(laneOf, slot, call);
+      }
+      while (state == OPEN && !call.isAbandoned()) {
         TransportDelivery d;
         try {
           d = queue.take();
@@ -141,17 +176,20 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
           }
           continue;
         }
-        run(d, call);
-        if (lanes != null) {
-          runLane(d, call);
+        run(d, slot, call);
+        if (lanes != null && !call.isAbandoned()) {
+          runLane(d, slot, call);
         }
       }
     } finally {
       watchdog.unregister(call);
+      if (call.isAbandoned()) {
+        returned(call);
+      }
     }
   }
 
-  private void runLane(TransportDelivery first, HandlerWatchdog.Call call) {
+  private void runLane(TransportDelivery first, int slot, HandlerWatchdog.Call call) {
     Optional<String> key = first.message().key();
     if (key.isEmpty()) {
       return;
@@ -166,11 +204,14 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
           return;
         }
       }
-      run(next, call);
+      run(next, slot, call);
+      if (call.isAbandoned()) {
+        return; // the lane is its replacement's now
+      }
     }
   }
 
-  private void run(TransportDelivery d, HandlerWatchdog.Call call) {
+  private void run(TransportDelivery d, int slot, HandlerWatchdog.Call call) {
     if (!d.tryStart()) {
       return; // withdrawn: the broker delivers it again, to whoever owns it now
     }
@@ -180,6 +221,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
       }
       running++;
     }
+    handling[slot] = d;
     try {
       processor.process(d, call);
     } catch (RuntimeException | Error e) {
@@ -187,19 +229,113 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
           d.message().id(), options.topic(), options.group(), e);
     } finally {
       synchronized (monitor) {
-        running--;
-        monitor.notifyAll();
+        if (!call.isAbandoned()) { // else stuck() handed this delivery's count to its settler
+          running--;
+          monitor.notifyAll();
+        }
       }
     }
   }
 
-  private boolean isWorker(Thread t) {
-    for (Thread w : workers) {
-      if (w == t) {
-        return true;
+  /**
+   * The watchdog's report that slot's handler ignored its timeout for the grace period. The
+   * stuck thread cannot return from its call before this ends. Lock order: the call's lock, then
+   * monitor; so nothing holding monitor may call a synchronized method of a Call.
+   */
+  private void stuck(int slot, HandlerWatchdog.Call call, Runnable settle, long runningNanos) {
+    TransportDelivery d = handling[slot];
+    synchronized (monitor) {
+      abandoned.add(call.worker());
+      boolean replace = state == OPEN && abandoned.size() <= workers.length;
+      String then = replace ? "starting a replacement thread"
+          : state != OPEN ? "the subscription is closing"
+          : "NOT replacing it: " + abandoned.size() + " abandoned handler threads are stuck (at most concurrency = "
+              + workers.length + " are replaced), so this slot handles nothing until one of them returns";
+      log.error("handler of {}/{} has run {} ms on message {}, ignoring the interrupt of its handlerTimeout of {}: "
+          + "abandoning its thread {} (it exits when the handler returns; its result is ignored) and settling the "
+          + "message as a failed attempt (redelivered or dead-lettered per the retry policy); {}", options.topic(),
+          options.group(), TimeUnit.NANOSECONDS.toMillis(runningNanos), d.message().id(), options.handlerTimeout(),
+          call.worker().getName(), then);
+      if (!replace && state == OPEN) {
+        emptySlots.add(slot);
+      }
+      // The new thread holds the delivery's running count until it has settled it, so close()
+      // drains the settlement like any handler.
+      Thread t = thread(() -> takeOver(slot, d, settle, replace),
+          slot + (replace ? "-r" : "-settle") + ++replacements);
+      settling.add(t);
+      if (replace) {
+        workers[slot] = t;
+      }
+      t.start();
+    }
+  }
+
+  private void takeOver(int slot, TransportDelivery d, Runnable settle, boolean replace) {
+    try {
+      if (settle != null) {
+        settle.run();
+      }
+    } catch (RuntimeException | Error e) {
+      log.error("reliability layer failed on abandoned message {} of {}/{}; it stays unsettled and returns to the broker",
+          d.message().id(), options.topic(), options.group(), e);
+    } finally {
+      synchronized (monitor) {
+        settling.remove(Thread.currentThread());
+        running--;
+        monitor.notifyAll();
       }
     }
-    return false;
+    if (replace) {
+      work(slot, lanes != null ? d : null);
+    } else {
+      releaseLane(d); // no thread will run it
+    }
+  }
+
+  private void releaseLane(TransportDelivery d) {
+    Optional<String> key = d.message().key();
+    if (lanes == null || key.isEmpty()) {
+      return;
+    }
+    ArrayDeque<TransportDelivery> lane;
+    synchronized (lanes) {
+      lane = lanes.remove(key.get());
+    }
+    if (lane != null) {
+      lane.forEach(TransportDelivery::release);
+    }
+  }
+
+  /** An abandoned thread's handler returned at last: the thread exits, and an empty slot gets a new one. */
+  private void returned(HandlerWatchdog.Call call) {
+    synchronized (monitor) {
+      abandoned.remove(call.worker());
+      Integer slot = state == OPEN ? emptySlots.poll() : null;
+      if (slot != null) {
+        Thread t = thread(() -> work(slot, null), slot + "-r" + ++replacements);
+        workers[slot] = t;
+        t.start();
+      }
+    }
+    log.warn("the abandoned handler thread {} of {}/{} returned; its result was ignored",
+        call.worker().getName(), options.topic(), options.group());
+  }
+
+  /** How many started deliveries the thread holds: 1 for a worker or a settler, else 0. */
+  private int heldBy(Thread t) {
+    if (settling.contains(t)) {
+      return 1;
+    }
+    if (abandoned.contains(t)) {
+      return 0; // its delivery went to a settler
+    }
+    for (Thread w : workers) {
+      if (w == t) {
+        return 1;
+      }
+    }
+    return 0;
   }
 
   @Override
@@ -219,8 +355,12 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
 
   @Override
   public void close() {
-    boolean fromHandler = isWorker(Thread.currentThread());
+    Thread current = Thread.currentThread();
+    int self;
+    boolean fromHandler;
     synchronized (monitor) {
+      self = heldBy(current);
+      fromHandler = self > 0 || abandoned.contains(current);
       if (state != OPEN) {
         // A handler closing its own subscription must not wait for itself.
         while (state != CLOSED && !fromHandler) {
@@ -256,7 +396,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
         d.release();
       }
       long deadline = System.nanoTime() + options.drainTimeout().toNanos();
-      int self = fromHandler ? 1 : 0;
+      List<Thread> toInterrupt = new ArrayList<>();
       synchronized (monitor) {
         while (running > self) {
           long left = deadline - System.nanoTime();
@@ -281,9 +421,12 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
             c.stop();
           }
         }
+        emptySlots.clear();
+        toInterrupt.addAll(List.of(workers));
+        toInterrupt.addAll(abandoned); // once more: they may still be stuck in a handler
       }
-      for (Thread t : workers) {
-        if (t != Thread.currentThread()) {
+      for (Thread t : toInterrupt) {
+        if (t != current) {
           t.interrupt();
         }
       }
