@@ -13,6 +13,12 @@ public interface Subscription extends AutoCloseable {
   boolean isOpen();
 
   /**
+   * Unsettled deliveries now, the most at once so far, and {@code maxInFlight}: counted by Courier
+   * as the adapter hands deliveries over, so a peak above the limit is the adapter's fault.
+   */
+  InFlight inFlight();
+
+  /**
    * Stops fetching, waits up to the subscription's drain timeout for running handlers, settles
    * what they finished, and returns every other delivery to the broker for redelivery. Never acks
    * a message whose handler did not complete. Idempotent; blocks until done.

@@ -1,5 +1,6 @@
 package dev.courier.internal;
 
+import dev.courier.InFlight;
 import dev.courier.Subscription;
 import dev.courier.SubscriptionOptions;
 import dev.courier.spi.DeliverySink;
@@ -45,6 +46,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   private final HandlerWatchdog watchdog;
   private final Consumer<SubscriptionRuntime> onClosed;
   private final ArrayBlockingQueue<TransportDelivery> queue;
+  private final InFlightCounter inFlight;
   private final Map<String, ArrayDeque<TransportDelivery>> lanes;
   private final long graceNanos;
   private final Object monitor = new Object();
@@ -70,6 +72,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     // hand out maxInFlight new deliveries while stale ones (whose settlement is now a no-op) still
     // wait here. Beyond that, the adapter broke its promise and the surplus goes back.
     this.queue = new ArrayBlockingQueue<>(options.maxInFlight() * 2);
+    this.inFlight = new InFlightCounter(options.maxInFlight());
     this.lanes = options.orderedByKey() ? new HashMap<>() : null;
     long timeout = options.handlerTimeout().toNanos();
     this.graceNanos = Math.min(MAX_GRACE.toNanos(), Math.max(MIN_GRACE.toNanos(), timeout));
@@ -111,10 +114,17 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   }
 
   @Override
-  public void accept(TransportDelivery delivery) {
+  public void accept(TransportDelivery raw) {
     if (state != OPEN) {
       return; // left unsettled: Receiver.close() returns it to the broker
     }
+    TransportDelivery delivery = inFlight.track(raw);
+    int unsettled = inFlight.now();
+    if (unsettled > options.maxInFlight()) {
+      countOutWithdrawn();
+      unsettled = inFlight.now();
+    }
+    inFlight.observe(unsettled);
     if (lanes != null) {
       Optional<String> key = delivery.message().key();
       if (key.isPresent()) {
@@ -134,6 +144,26 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
       }
     }
     offer(delivery);
+  }
+
+  /** Asks every unsettled delivery the core holds whether the adapter took it back. */
+  private void countOutWithdrawn() {
+    queue.removeIf(TransportDelivery::isWithdrawn);
+    if (lanes != null) {
+      synchronized (lanes) {
+        lanes.values().forEach(lane -> lane.removeIf(TransportDelivery::isWithdrawn));
+      }
+    }
+    for (TransportDelivery d : handling) {
+      if (d != null) {
+        d.isWithdrawn();
+      }
+    }
+  }
+
+  @Override
+  public InFlight inFlight() {
+    return inFlight.snapshot();
   }
 
   private boolean offer(TransportDelivery delivery) {

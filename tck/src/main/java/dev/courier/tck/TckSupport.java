@@ -50,6 +50,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 public abstract class TckSupport {
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private final java.util.List<Subscription> subscriptions = new java.util.ArrayList<>();
   private final CountDownLatch release = new CountDownLatch(1);
   private TckFixture fixture;
   private Capabilities declared;
@@ -92,6 +93,8 @@ public abstract class TckSupport {
   @AfterEach
   final void closeRule() throws Exception {
     release.countDown();
+    subscriptions.stream().map(Subscription::inFlight).max(java.util.Comparator.comparingDouble(
+        f -> (double) f.peak() / f.limit())).ifPresent(f -> report.observeInFlight(ruleId(), f.peak(), f.limit()));
     Exception first = null;
     if (fixture != null) {
       resources.addLast(fixture); // closed last, after the Couriers it made
@@ -172,6 +175,7 @@ public abstract class TckSupport {
   protected final Subscription subscribe(Courier on, SubscriptionOptions options, MessageHandler handler) {
     Subscription s = on.subscribe(options, handler);
     resources.push(s);
+    subscriptions.add(s);
     return s;
   }
 
@@ -195,7 +199,12 @@ public abstract class TckSupport {
   }
 
   protected final void recordDuplicates(long n) {
-    report.addDuplicates(n);
+    report.addDuplicates(ruleId(), n);
+  }
+
+  private String ruleId() {
+    int space = rule.indexOf(' ');
+    return space < 0 ? rule : rule.substring(0, space);
   }
 
   /** Fails the rule, quoting it, saying what was observed and what to check, unless {@code ok}. */

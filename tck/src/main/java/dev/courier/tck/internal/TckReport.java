@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,7 +24,13 @@ public final class TckReport {
   /** One rule's result; {@code reason} is empty for a pass. */
   public record RuleResult(String id, String title, Status status, String reason, long millis) {}
 
+  /** What a rule observed beside its outcome: duplicates, and the most unsettled deliveries at once vs maxInFlight. */
+  public record Observed(long duplicates, int inFlightPeak, int inFlightLimit) {
+    static final Observed NONE = new Observed(0, 0, 0);
+  }
+
   private final List<RuleResult> rules = new ArrayList<>();
+  private final Map<String, Observed> observed = new HashMap<>();
   private final AtomicLong duplicates = new AtomicLong();
   private String adapter;
   private List<String> capabilities = List.of();
@@ -44,8 +52,20 @@ public final class TckReport {
   }
 
   /** Counts redundant deliveries observed by a rule (at-least-once allows them; the report shows them). */
-  public void addDuplicates(long n) {
+  public synchronized void addDuplicates(String ruleId, long n) {
     duplicates.addAndGet(n);
+    Observed o = observed(ruleId);
+    observed.put(ruleId, new Observed(o.duplicates() + n, o.inFlightPeak(), o.inFlightLimit()));
+  }
+
+  /** Records the subscription of a rule that came closest to (or past) its maxInFlight. */
+  public synchronized void observeInFlight(String ruleId, int peak, int limit) {
+    Observed o = observed(ruleId);
+    observed.put(ruleId, new Observed(o.duplicates(), peak, limit));
+  }
+
+  public synchronized Observed observed(String ruleId) {
+    return observed.getOrDefault(ruleId, Observed.NONE);
   }
 
   public long duplicates() {
@@ -87,7 +107,10 @@ public final class TckReport {
           .append(", \"title\": ").append(quote(r.title()))
           .append(", \"status\": ").append(quote(r.status().name()))
           .append(", \"reason\": ").append(quote(r.reason()))
-          .append(", \"millis\": ").append(r.millis()).append('}');
+          .append(", \"millis\": ").append(r.millis())
+          .append(", \"duplicates\": ").append(observed(r.id()).duplicates())
+          .append(", \"inFlightPeak\": ").append(observed(r.id()).inFlightPeak())
+          .append(", \"maxInFlight\": ").append(observed(r.id()).inFlightLimit()).append('}');
     }
     out.append(sorted.isEmpty() ? "]" : "\n  ]");
     out.append(",\n  \"duplicates\": ").append(duplicates()).append("\n}\n");
@@ -105,11 +128,14 @@ public final class TckReport {
         .append("  \n")
         .append(String.format(Locale.ROOT, "Rules: %d passed, %d failed, %d skipped; duplicates seen: %d%n%n",
             passed, failed, skipped, duplicates()))
-        .append("| Rule | Title | Status | Reason | ms |\n|---|---|---|---|---:|\n");
+        .append("| Rule | Title | Status | Reason | ms | duplicates | in flight / max |\n")
+        .append("|---|---|---|---|---:|---:|---:|\n");
     for (RuleResult r : sorted) {
+      Observed o = observed(r.id());
       out.append("| ").append(cell(r.id())).append(" | ").append(cell(r.title())).append(" | ")
           .append(r.status()).append(" | ").append(cell(r.reason())).append(" | ")
-          .append(r.millis()).append(" |\n");
+          .append(r.millis()).append(" | ").append(o.duplicates()).append(" | ")
+          .append(o.inFlightLimit() == 0 ? "" : o.inFlightPeak() + " / " + o.inFlightLimit()).append(" |\n");
     }
     return out.toString();
   }

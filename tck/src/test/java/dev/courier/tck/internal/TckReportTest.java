@@ -38,16 +38,18 @@ class TckReportTest {
     report.describe("my-adapter", List.of("FAN_OUT"));
     report.describe("ignored", List.of());
     report.add(new RuleResult("TCK-1.1", "a | b", Status.FAILED, "line1\nline2 \"q\"", 12));
-    report.addDuplicates(3);
+    report.addDuplicates("TCK-1.1", 3);
+    report.observeInFlight("TCK-1.1", 5, 4);
     report.write(dir);
     String json = Files.readString(dir.resolve("my-adapter.json"));
     assertTrue(json.contains("\"adapter\": \"my-adapter\""), json);
     assertTrue(json.contains("\"capabilities\": [\"FAN_OUT\"]"), json);
     assertTrue(json.contains("{\"id\": \"TCK-1.1\", \"title\": \"a | b\", \"status\": \"FAILED\", "
-        + "\"reason\": \"line1\\nline2 \\\"q\\\"\", \"millis\": 12}"), json);
+        + "\"reason\": \"line1\\nline2 \\\"q\\\"\", \"millis\": 12, \"duplicates\": 3, \"inFlightPeak\": 5, "
+        + "\"maxInFlight\": 4}"), json);
     assertTrue(json.contains("\"duplicates\": 3"), json);
     String md = Files.readString(dir.resolve("my-adapter.md"));
-    assertTrue(md.contains("| TCK-1.1 | a \\| b | FAILED | line1 line2 \"q\" | 12 |"), md);
+    assertTrue(md.contains("| TCK-1.1 | a \\| b | FAILED | line1 line2 \"q\" | 12 | 3 | 5 / 4 |"), md);
     assertTrue(md.contains("0 passed, 1 failed, 0 skipped; duplicates seen: 3"), md);
   }
 }
