@@ -4,6 +4,7 @@ import dev.courier.config.CourierConfig;
 import dev.courier.internal.DeadLetterSender;
 import dev.courier.internal.DefaultDeadLetters;
 import dev.courier.internal.DefaultPublisher;
+import dev.courier.internal.Durations;
 import dev.courier.internal.HandlerWatchdog;
 import dev.courier.internal.ProviderRegistry;
 import dev.courier.internal.PublishTimeouts;
@@ -251,13 +252,16 @@ public final class Courier implements AutoCloseable {
       return this;
     }
 
-    /** Bound on waiting for the broker's confirmation of a publish; default 30 s. */
+    /**
+     * Bound on waiting for the broker's confirmation of a publish; default 30 s. Positive; this
+     * and the redrive idle timeout count as 36,500 days when longer.
+     */
     public Builder publishTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "publishTimeout");
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("publishTimeout must be positive, was " + timeout);
       }
-      this.publishTimeout = timeout;
+      this.publishTimeout = Durations.capped(timeout);
       return this;
     }
 
@@ -270,7 +274,7 @@ public final class Courier implements AutoCloseable {
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("redriveIdleTimeout must be positive, was " + timeout);
       }
-      this.redriveIdleTimeout = timeout;
+      this.redriveIdleTimeout = Durations.capped(timeout);
       return this;
     }
 

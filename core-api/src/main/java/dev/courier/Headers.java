@@ -10,12 +10,17 @@ import java.util.Set;
 
 /**
  * Immutable, ordered string headers of a {@link Message}. Names are non-empty and free of control
- * characters; values are non-null. Names starting with {@value #RESERVED_PREFIX} belong to Courier
- * (attempt counts, dead-letter metadata) and are set only by the library.
+ * characters; values are non-null. Names starting with {@value #RESERVED_PREFIX} or
+ * {@value #RESERVED_WIRE_PREFIX} (in any case) belong to Courier (message id, attempt counts,
+ * dead-letter metadata, adapters' wire headers): they are set only by the library, and publishing
+ * a message that carries one fails with an {@link IllegalArgumentException} before any I/O.
+ * Messages received from a broker may carry them (a dead letter's {@code courier-dlq-*} headers).
  */
 public final class Headers {
   /** Prefix of the headers Courier itself writes. */
   public static final String RESERVED_PREFIX = "courier-";
+  /** Prefix of the headers adapters write on the wire (RabbitMQ's {@code x-courier-key}). */
+  public static final String RESERVED_WIRE_PREFIX = "x-courier-";
 
   private static final Headers EMPTY = new Headers(Map.of());
 
@@ -40,8 +45,29 @@ public final class Headers {
     return new Headers(Collections.unmodifiableMap(copy));
   }
 
+  /** Checks one entry as {@link #with} does, for builders that collect entries themselves. */
+  static void check(String name, String value) {
+    checkName(name);
+    checkValue(name, value);
+  }
+
+  /** A copy of entries that were already checked with {@link #check}. */
+  static Headers ofChecked(Map<String, String> checked) {
+    return checked.isEmpty() ? EMPTY : new Headers(Collections.unmodifiableMap(new LinkedHashMap<>(checked)));
+  }
+
   public static Headers of(String name, String value) {
     return EMPTY.with(name, value);
+  }
+
+  /**
+   * Whether {@code name} starts with {@value #RESERVED_PREFIX} or {@value #RESERVED_WIRE_PREFIX},
+   * ignoring case: a header only Courier may set.
+   */
+  public static boolean isReserved(String name) {
+    Objects.requireNonNull(name, "name");
+    return name.regionMatches(true, 0, RESERVED_PREFIX, 0, RESERVED_PREFIX.length())
+        || name.regionMatches(true, 0, RESERVED_WIRE_PREFIX, 0, RESERVED_WIRE_PREFIX.length());
   }
 
   public Optional<String> get(String name) {

@@ -1,5 +1,6 @@
 package dev.courier;
 
+import dev.courier.internal.Durations;
 import dev.courier.idempotency.IdempotencyStore;
 import java.time.Duration;
 import java.util.Objects;
@@ -42,7 +43,10 @@ public final class Idempotency {
     return new Idempotency(store, Objects.requireNonNull(keyFunction, "keyFunction"), lease, retention);
   }
 
-  /** How long a claim blocks other consumers if its holder dies without releasing it. */
+  /**
+   * How long a claim blocks other consumers if its holder dies without releasing it. This and the
+   * retention are capped at 36,500 days.
+   */
   public Idempotency withLease(Duration lease) {
     return new Idempotency(store, keyFunction, positive(lease, "lease"), retention);
   }
@@ -79,6 +83,6 @@ public final class Idempotency {
     if (d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(name + " must be positive, was " + d);
     }
-    return d;
+    return Durations.capped(d);
   }
 }

@@ -4,6 +4,8 @@ import dev.courier.internal.MessageIds;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -99,7 +101,7 @@ public final class Message {
     Builder b = new Builder();
     b.id = id;
     b.key = key;
-    b.headers = headers;
+    b.headers.putAll(headers.asMap());
     b.payload = payload;
     b.timestamp = timestamp;
     return b;
@@ -133,6 +135,11 @@ public final class Message {
     if (key.isEmpty()) {
       throw new IllegalArgumentException("key must not be empty; leave it unset for no key");
     }
+    // Keys go into log lines like ids: a line break in one could forge log entries.
+    if (hasControlCharacter(key)) {
+      throw new IllegalArgumentException(
+          "key must not contain control characters: '" + Headers.printable(key) + "'");
+    }
     return key;
   }
 
@@ -140,7 +147,7 @@ public final class Message {
   public static final class Builder {
     private String id;
     private String key;
-    private Headers headers = Headers.empty();
+    private final Map<String, String> headers = new LinkedHashMap<>(); // entries checked on the way in
     private byte[] payload;
     private Instant timestamp;
 
@@ -165,13 +172,16 @@ public final class Message {
       return this;
     }
 
+    /** Sets a header, replacing an earlier value (which keeps its position). */
     public Builder header(String name, String value) {
-      this.headers = headers.with(name, value);
+      Headers.check(name, value);
+      headers.put(name, value);
       return this;
     }
 
+    /** Sets every header of {@code headers}, replacing earlier values. */
     public Builder headers(Headers headers) {
-      this.headers = this.headers.withAll(Objects.requireNonNull(headers, "headers"));
+      this.headers.putAll(Objects.requireNonNull(headers, "headers").asMap());
       return this;
     }
 
@@ -185,7 +195,7 @@ public final class Message {
     public <T> Builder payload(T value, Codec<T> codec) {
       Objects.requireNonNull(codec, "codec");
       this.payload = codec.encode(Objects.requireNonNull(value, "value"));
-      this.headers = headers.withAll(codec.headers());
+      this.headers.putAll(codec.headers().asMap());
       return this;
     }
 
@@ -201,7 +211,7 @@ public final class Message {
       return new Message(
           id != null ? id : MessageIds.next(),
           key,
-          headers,
+          Headers.ofChecked(headers),
           payload,
           timestamp != null ? timestamp : Instant.now());
     }

@@ -1,5 +1,6 @@
 package dev.courier;
 
+import dev.courier.internal.Durations;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -276,12 +277,13 @@ public final class RetryPolicy {
       return value;
     }
 
+    /** Durations longer than 36,500 days count as 36,500 days. */
     private static Duration notNegative(Duration d, String name) {
       Objects.requireNonNull(d, name);
       if (d.isNegative()) {
         throw new IllegalArgumentException(name + " must not be negative, was " + d);
       }
-      return d;
+      return Durations.capped(d);
     }
   }
 }

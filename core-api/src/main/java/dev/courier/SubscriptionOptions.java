@@ -1,5 +1,6 @@
 package dev.courier;
 
+import dev.courier.internal.Durations;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -169,17 +170,19 @@ public final class SubscriptionOptions {
       return this;
     }
 
+    /** Positive; longer than 36,500 days counts as 36,500 days ("forever"). */
     public Builder handlerTimeout(Duration timeout) {
       this.handlerTimeout = positive(timeout, "handlerTimeout");
       return this;
     }
 
+    /** Not negative; longer than 36,500 days counts as 36,500 days ("forever"). */
     public Builder drainTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "drainTimeout");
       if (timeout.isNegative()) {
         throw new IllegalArgumentException("drainTimeout must not be negative, was " + timeout);
       }
-      this.drainTimeout = timeout;
+      this.drainTimeout = Durations.capped(timeout);
       return this;
     }
 
@@ -204,7 +207,7 @@ public final class SubscriptionOptions {
       if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException(name + " must be positive, was " + d);
       }
-      return d;
+      return Durations.capped(d);
     }
   }
 }

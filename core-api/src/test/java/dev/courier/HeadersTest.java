@@ -71,6 +71,20 @@ class HeadersTest {
     assertThrows(IllegalArgumentException.class, () -> Headers.empty().with(name, "v"));
   }
 
+  @ParameterizedTest(name = "\"{0}\" is reserved")
+  @ValueSource(strings = {"courier-id", "courier-dlq-reason", "Courier-Id", "COURIER-X", "x-courier-key", "X-Courier-Seq"})
+  @DisplayName("treat names starting with courier- or x-courier-, in any case, as reserved")
+  void reserved(String name) {
+    assertTrue(Headers.isReserved(name), name);
+  }
+
+  @ParameterizedTest(name = "\"{0}\" is not reserved")
+  @ValueSource(strings = {"courier", "courierid", "my-courier-id", "x-courier", "x-trace", "content-type"})
+  @DisplayName("leave every other name to the application")
+  void notReserved(String name) {
+    assertFalse(Headers.isReserved(name), name);
+  }
+
   @Test
   @DisplayName("refuse null names and values, naming the header")
   void nulls() {

@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -168,6 +171,17 @@ class MessageTest {
     }
 
     @Test
+    @DisplayName("a key with control characters, in the builder and in withKey, which would forge log lines")
+    void controlCharsInKey() {
+      String forged = "k\n[main] INFO FORGED";
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Message.builder().key(forged));
+      assertTrue(e.getMessage().contains("key"), e.getMessage());
+      assertFalse(e.getMessage().chars().anyMatch(Character::isISOControl), "the error must not echo it: " + e.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> Message.of(new byte[0]).withKey("tab\there"));
+      assertThrows(IllegalArgumentException.class, () -> Message.builder().key("c1\u0085"));
+    }
+
+    @Test
     @DisplayName("null headers, timestamp, codec or value")
     void otherNulls() {
       assertEquals("headers", assertThrows(NullPointerException.class, () -> Message.builder().headers(null)).getMessage());
@@ -188,6 +202,44 @@ class MessageTest {
       assertThrows(IllegalArgumentException.class, () -> Message.builder().header("a\u0000b", "v"));
       assertThrows(NullPointerException.class, () -> Message.of(new byte[0]).withHeader(null, "v"));
       assertThrows(NullPointerException.class, () -> Message.of(new byte[0]).withHeader("h", null));
+    }
+  }
+
+  @Nested
+  @DisplayName("builder headers")
+  class BuilderHeaders {
+    @Test
+    @DisplayName("adding 100,000 headers one by one takes linear time, not a copy of the map per header")
+    void manyHeadersOneByOne() {
+      Message m = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+        Message.Builder b = Message.builder().payload(new byte[0]);
+        for (int i = 0; i < 100_000; i++) {
+          b.header("h" + i, "v" + i);
+        }
+        return b.build();
+      });
+      assertEquals(100_000, m.headers().size());
+      assertEquals(Optional.of("v99999"), m.headers().get("h99999"));
+      assertEquals("h0", m.headers().names().iterator().next(), "insertion order is kept");
+    }
+
+    @Test
+    @DisplayName("a header set twice keeps its first position and its last value; headers() merges the same way")
+    void replacesInPlace() {
+      Message m = Message.builder().header("a", "1").header("b", "2").header("a", "3")
+          .headers(Headers.of("b", "4")).payload(new byte[0]).build();
+      assertEquals(List.of("a", "b"), List.copyOf(m.headers().names()));
+      assertEquals(Optional.of("3"), m.headers().get("a"));
+      assertEquals(Optional.of("4"), m.headers().get("b"));
+    }
+
+    @Test
+    @DisplayName("a builder from toBuilder() adds headers without changing the original message")
+    void toBuilderHeaders() {
+      Message original = Message.builder().header("a", "1").payload(new byte[0]).build();
+      Message changed = original.toBuilder().header("b", "2").build();
+      assertEquals(1, original.headers().size());
+      assertEquals(2, changed.headers().size());
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.courier.config;
 
 import dev.courier.ConfigurationException;
+import dev.courier.internal.Durations;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -25,8 +26,9 @@ public final class AdapterConfig {
   private static final Pattern SECRET_WORDS = Pattern.compile(
       ".*(password|passwd|passphrase|secret|token|credential|jaas|private|api\\.?key|access\\.key|keystore\\.key"
           + "|user\\.?info).*");
-  // The password of user:password@ in a URI (amqp://app:pw@host): masked even under a harmless key.
-  private static final Pattern URI_PASSWORD = Pattern.compile("(://[^/:@\\s]*:)[^@/\\s]+@");
+  // The whole user-info of a URI (amqp://app:pw@host), up to the last '@' (as URI parsers split a
+  // raw '@' in a password): masked even under a harmless key. Masks too much rather than too little.
+  private static final Pattern URI_USER_INFO = Pattern.compile("(://)\\S*@");
   static final String MASK = "****";
 
   private final String adapter;
@@ -126,13 +128,13 @@ public final class AdapterConfig {
     throw invalid(name, "true or false", null);
   }
 
-  /** Accepts {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO-8601 ({@code PT30S}). */
+  /** Accepts {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO-8601 ({@code PT30S}), up to 36,500 days. */
   public Duration getDuration(String name) {
     String v = get(name).trim();
     try {
       return parseDuration(v);
     } catch (IllegalArgumentException e) {
-      throw invalid(name, "a duration such as 250ms, 30s, 5m or PT30S", e);
+      throw invalid(name, "a duration of at most 36500d such as 250ms, 30s, 5m or PT30S", e);
     }
   }
 
@@ -160,10 +162,19 @@ public final class AdapterConfig {
 
   /** {@code value} as it may be printed: masked under a secret-looking name, else with any URI password masked. */
   static String masked(String name, String value) {
-    return isSecretName(name) ? MASK : URI_PASSWORD.matcher(value).replaceAll("$1" + MASK + "@");
+    return isSecretName(name) ? MASK : URI_USER_INFO.matcher(value).replaceAll("$1" + MASK + "@");
   }
 
+  /** A duration in one of the forms above, at most 36,500 days ({@link Durations#MAX}). */
   static Duration parseDuration(String v) {
+    Duration d = parseAnyDuration(v);
+    if (d.compareTo(Durations.MAX) > 0) {
+      throw new IllegalArgumentException("duration " + v + " is longer than the maximum of 36500d");
+    }
+    return d;
+  }
+
+  private static Duration parseAnyDuration(String v) {
     Matcher m = DURATION.matcher(v);
     if (m.matches()) {
       long n = Long.parseLong(m.group(1));

@@ -32,8 +32,13 @@ import java.util.TreeMap;
  *   <li>the properties file named by {@code courier.config} / {@code COURIER_CONFIG};</li>
  *   <li>{@code courier.properties} on the class path.</li>
  * </ol>
- * Only keys under {@code courier.} are read. Immutable; values that look secret are masked in
- * {@link #toString()}.
+ * Only keys under {@code courier.} are read. A key directly under {@code courier.} must be one
+ * of {@link #TOP_LEVEL_KEYS} (a typo such as {@code courier.publish-timout} fails the build with a
+ * {@link ConfigurationException}); the keys under {@code courier.<adapter>.} are checked by
+ * {@link #forAdapter} when that adapter is used, so one file may configure several adapters.
+ * Environment variables are not checked for unknown names: {@code COURIER_PUBLISH_TIMOUT} cannot
+ * be told from an adapter's key, and other tools may use {@code COURIER_} variables of their own.
+ * Immutable; values that look secret are masked in {@link #toString()}.
  */
 public final class CourierConfig {
   /** Selects the adapter by name. */
@@ -42,6 +47,9 @@ public final class CourierConfig {
   public static final String PUBLISH_TIMEOUT = "courier.publish-timeout";
   /** Names a properties file to read. */
   public static final String CONFIG_FILE = "courier.config";
+
+  /** The keys directly under {@code courier.}; every other key belongs to an adapter's namespace. */
+  public static final List<String> TOP_LEVEL_KEYS = List.of(BROKER, PUBLISH_TIMEOUT, CONFIG_FILE);
 
   static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(30);
 
@@ -83,7 +91,7 @@ public final class CourierConfig {
       }
       return d;
     } catch (IllegalArgumentException e) {
-      throw new ConfigurationException("'" + PUBLISH_TIMEOUT + "' must be a positive duration such as 30s, was '"
+      throw new ConfigurationException("'" + PUBLISH_TIMEOUT + "' must be a positive duration of at most 36500d such as 30s, was '"
           + v.get() + "'", e);
     }
   }
@@ -219,6 +227,10 @@ public final class CourierConfig {
         }
       }
       Map<String, String> classpathLayer = classpath ? readClasspath() : Map.of();
+      checkTopLevel(explicit, "set in code");
+      checkTopLevel(system, "a system property");
+      checkTopLevel(fileLayer, "in the configuration file");
+      checkTopLevel(classpathLayer, "in courier.properties on the class path");
       List<Map<String, String>> layers = new ArrayList<>();
       layers.add(Map.copyOf(explicit));
       layers.add(Map.copyOf(system));
@@ -226,6 +238,21 @@ public final class CourierConfig {
       layers.add(Map.copyOf(fileLayer));
       layers.add(Map.copyOf(classpathLayer));
       return new CourierConfig(Collections.unmodifiableList(layers), 2, Map.copyOf(env));
+    }
+
+    /** Fails on a key directly under {@code courier.} that is not a top-level key, or a top-level key with a suffix. */
+    private static void checkTopLevel(Map<String, String> layer, String source) {
+      for (String key : layer.keySet()) {
+        String rest = key.substring("courier.".length());
+        int dot = rest.indexOf('.');
+        String first = dot < 0 ? rest : rest.substring(0, dot);
+        boolean topLevel = TOP_LEVEL_KEYS.contains("courier." + first);
+        if (dot < 0 ? !topLevel : topLevel || first.isEmpty()) {
+          throw new ConfigurationException("unknown configuration key '" + key + "' (" + source
+              + "): the keys directly under 'courier.' are " + String.join(", ", TOP_LEVEL_KEYS)
+              + "; adapter keys go under 'courier.<adapter>.'");
+        }
+      }
     }
 
     private static Map<String, String> readFile(Path path) {

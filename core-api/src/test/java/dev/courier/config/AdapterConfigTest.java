@@ -82,14 +82,16 @@ class AdapterConfigTest {
   }
 
   @ParameterizedTest(name = "\"{0}\" is {1} ms")
-  @CsvSource({"250ms, 250", "30s, 30000", "5m, 300000", "2h, 7200000", "1d, 86400000", "PT1.5S, 1500", "'10 s', 10000", "0s, 0"})
+  @CsvSource({"250ms, 250", "30s, 30000", "5m, 300000", "2h, 7200000", "1d, 86400000", "PT1.5S, 1500", "'10 s', 10000", "0s, 0",
+      "36500d, 3153600000000"})
   @DisplayName("parses durations in short and ISO-8601 forms")
   void durations(String value, long millis) {
     assertEquals(Duration.ofMillis(millis), config("timeout", value).getDuration("timeout"));
   }
 
   @ParameterizedTest(name = "\"{0}\" is refused")
-  @ValueSource(strings = {"30", "30x", "-5s", "soon", "1.5s", "9999999999999999d"})
+  @ValueSource(strings = {"30", "30x", "-5s", "soon", "1.5s", "9999999999999999d", "9999999999999d",
+      "36501d", "9223372036854775807ms", "PT876600000H"})
   @DisplayName("refuses malformed durations with a ConfigurationException naming the key and value")
   void badDurations(String value) {
     ConfigurationException e = assertThrows(ConfigurationException.class, () -> config("timeout", value).getDuration("timeout"));

@@ -231,6 +231,40 @@ class CourierConfigTest {
       assertTrue(v.getMessage().contains("courier.broker"), v.getMessage());
     }
 
+    @ParameterizedTest(name = "\"{0}\" is refused")
+    @ValueSource(strings = {"courier.publish-timout", "courier.brokr", "courier.broker.name", "courier.config.file"})
+    @DisplayName("an unknown top-level key fails, naming it and listing the valid keys")
+    void unknownTopLevelKey(String key) {
+      ConfigurationException e = assertThrows(ConfigurationException.class,
+          () -> CourierConfig.builder().classpathFile(false).set(key, "30s").build());
+      assertTrue(e.getMessage().contains("'" + key + "'"), e.getMessage());
+      for (String valid : List.of(CourierConfig.BROKER, CourierConfig.PUBLISH_TIMEOUT, CourierConfig.CONFIG_FILE)) {
+        assertTrue(e.getMessage().contains(valid), e.getMessage());
+      }
+      assertThrows(ConfigurationException.class,
+          () -> CourierConfig.builder().classpathFile(false).systemProperties(props(key, "x")).build());
+      assertThrows(ConfigurationException.class,
+          () -> CourierConfig.builder().classpathFile(false).properties(props(key, "x")).build());
+    }
+
+    @Test
+    @DisplayName("environment variables are not checked for unknown keys: other tools' COURIER_ variables do not break start-up")
+    void unrelatedEnvironment() {
+      CourierConfig c = CourierConfig.builder().classpathFile(false)
+          .environment(Map.of("COURIER_PUBLISH_TIMOUT", "1s", "COURIER_HOME", "/opt/courier", "COURIER_BROKER", "kafka"))
+          .build();
+      assertEquals(Optional.of("kafka"), c.broker());
+    }
+
+    @Test
+    @DisplayName("keys of adapters and known top-level keys are accepted")
+    void knownKeys() {
+      CourierConfig c = CourierConfig.builder().classpathFile(false).set("courier.broker", "kafka")
+          .set("courier.publish-timeout", "5s").set("courier.kafka.bootstrap-servers", "localhost:9092")
+          .set("courier.rabbitmq.uri", "amqp://localhost").build();
+      assertEquals(Duration.ofSeconds(5), c.publishTimeout());
+    }
+
     @Test
     @DisplayName("a blank courier.broker counts as unset")
     void blankBroker() {
@@ -251,7 +285,8 @@ class CourierConfigTest {
     }
 
     @ParameterizedTest(name = "\"{0}\" is refused")
-    @ValueSource(strings = {"0s", "-1s", "PT-1S", "soon", "", "99999999999999999999s", "9999999999999999d"})
+    @ValueSource(strings = {"0s", "-1s", "PT-1S", "soon", "", "99999999999999999999s", "9999999999999999d",
+      "9999999999999d", "9223372036854775807ms"})
     @DisplayName("must be a positive duration, and the error names the key and the bad value")
     void refuses(String value) {
       ConfigurationException e = assertThrows(ConfigurationException.class, () -> timeout(value));
@@ -287,8 +322,18 @@ class CourierConfigTest {
         assertFalse(s.contains(secret), "leaked " + secret + " in " + s);
       }
       assertTrue(s.contains("localhost:9092"), "non-secret values stay visible: " + s);
-      assertTrue(s.contains("amqp://app:****@localhost:5672/vhost"), "the rest of a URI stays visible: " + s);
+      assertTrue(s.contains("amqp://****@localhost:5672/vhost"), "the rest of a URI stays visible: " + s);
       assertTrue(s.contains("courier.rabbitmq.password"), "secret keys are still listed: " + s);
+    }
+
+    @Test
+    @DisplayName("masks the whole user-info of a URI, up to the last '@' before the host")
+    void masksWholeUserInfo() {
+      String s = CourierConfig.builder().classpathFile(false)
+          .set("courier.rabbitmq.uri", "amqp://alice:S3cret@x@host/").build().toString();
+      assertFalse(s.contains("S3cret"), s);
+      assertFalse(s.contains("@x@"), s);
+      assertTrue(s.contains("amqp://****@host/"), s);
     }
   }
 }

@@ -12,15 +12,18 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A transport that moves nothing: sends are confirmed and forgotten, receivers never deliver. It
- * only records whether Courier closed it and its receivers, for wiring tests.
+ * only records how many messages it was given and whether Courier closed it and its receivers, for
+ * wiring tests.
  */
 public final class CoreTestTransport implements Transport {
   private final AdapterConfig config;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final List<TestReceiver> receivers = new CopyOnWriteArrayList<>();
+  private final AtomicInteger sent = new AtomicInteger();
 
   CoreTestTransport(AdapterConfig config) {
     this.config = config;
@@ -32,6 +35,11 @@ public final class CoreTestTransport implements Transport {
 
   public boolean isClosed() {
     return closed.get();
+  }
+
+  /** How many messages were handed to {@link #send}. */
+  public int sent() {
+    return sent.get();
   }
 
   public List<TestReceiver> receivers() {
@@ -55,6 +63,7 @@ public final class CoreTestTransport implements Transport {
 
   @Override
   public CompletableFuture<Void> send(String topic, Message message) {
+    sent.incrementAndGet();
     return CompletableFuture.completedFuture(null);
   }
 

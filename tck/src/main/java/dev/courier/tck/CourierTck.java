@@ -1059,6 +1059,11 @@ public abstract class CourierTck extends TckSupport {
       expect(PayloadTooLargeException.class, "publishAll([fine, too big])",
           () -> courier().publisher().publishAll(topic, List.of(fine, tooBig)), wrong);
       check(wrong.isEmpty(), wrong.toString(), "Transport.capabilities() limits and the core's MessageValidator");
+      checkNothingLeaked(topic, group);
+    }
+
+    /** Publishes a sentinel to {@code topic}; {@code group} must receive it and nothing else. */
+    private void checkNothingLeaked(String topic, String group) {
       Message sentinel = publish(courier(), topic, messages("sentinel", 1)).get(0);
       Recorder r = recorder();
       subscribe(courier(), options(topic, group).build(), r.handler());
@@ -1091,6 +1096,43 @@ public abstract class CourierTck extends TckSupport {
           () -> courier().publisher().publishDelayed(name("t"), Message.of(new byte[] {1}), Duration.ofSeconds(-1)),
           wrong);
       check(wrong.isEmpty(), wrong.toString(), "Capabilities.maxDelay() and the core's delay check");
+    }
+
+    @Test
+    @DisplayName("TCK-11.6 a header with a reserved name (courier-*, x-courier-*) fails with IllegalArgumentException naming it, before any I/O")
+    void reservedHeaders() {
+      String topic = name("reserved");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      List<String> wrong = new ArrayList<>();
+      Message fine = Message.of(new byte[] {2});
+      for (String reserved : List.of("courier-id", CourierHeaders.DLQ_REASON, "Courier-Redrive-Count", "x-courier-key")) {
+        Message spoofed = Message.builder().header(reserved, "forged").payload(new byte[] {1}).build();
+        expectNaming(reserved, "publish(header '" + reserved + "')",
+            () -> courier().publisher().publish(topic, spoofed), wrong);
+        expectNaming(reserved, "publishAll([fine, header '" + reserved + "'])",
+            () -> courier().publisher().publishAll(topic, List.of(fine, spoofed)), wrong);
+        if (courier().capabilities().has(Capability.DELAYED_PUBLISH)) {
+          expectNaming(reserved, "publishDelayed(header '" + reserved + "')",
+              () -> courier().publisher().publishDelayed(topic, spoofed, Duration.ofMillis(10)), wrong);
+        }
+      }
+      check(wrong.isEmpty(), wrong.toString(), "the core's MessageValidator (Headers.isReserved)");
+      checkNothingLeaked(topic, group);
+    }
+
+    /** Expects an IllegalArgumentException whose message quotes {@code name}. */
+    private void expectNaming(String name, String call, Runnable action, List<String> wrong) {
+      try {
+        action.run();
+        wrong.add(call + " did not throw");
+      } catch (IllegalArgumentException e) {
+        if (e.getMessage() == null || !e.getMessage().contains(name)) {
+          wrong.add(call + " threw IllegalArgumentException without naming the header: " + e.getMessage());
+        }
+      } catch (RuntimeException e) {
+        wrong.add(call + " threw " + e.getClass().getName() + " instead of IllegalArgumentException");
+      }
     }
   }
 }

@@ -81,7 +81,8 @@ class TckSelfTest {
       Map.entry("TCK-11.2", "the core checks arguments"),
       Map.entry("TCK-11.3", "the core checks declared limits"),
       Map.entry("TCK-11.4", "the core checks the capability"),
-      Map.entry("TCK-11.5", "the core checks the declared maximum delay"));
+      Map.entry("TCK-11.5", "the core checks the declared maximum delay"),
+      Map.entry("TCK-11.6", "the core checks header names before handing a message to the transport"));
 
   /** Rules gated on a capability: with DECLARES_NOTHING they must be SKIPPED. */
   private static final Set<String> GATED = Set.of("TCK-3.3", "TCK-4.2", "TCK-7.1", "TCK-10.1", "TCK-10.3", "TCK-11.5");

@@ -19,7 +19,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * limits never reject it, and carries the message's own timestamp in {@value #TIMESTAMP}, which
  * then wins on the way in. The adapter's own headers (id, delivery count, due time, delay group,
  * delayed-publish target, timestamp) are taken out again on the way in, so they never reach the
- * handler or a dead letter.
+ * handler or a dead letter. The id header is written first and read first: a message header of
+ * that name is not written (the core refuses to publish one anyway), and a second one on a record
+ * cannot replace the id.
  */
 public final class RecordMapper {
   /** The message id. */
@@ -60,7 +62,7 @@ public final class RecordMapper {
     RecordHeaders headers = new RecordHeaders();
     headers.add(ID, m.id().getBytes(StandardCharsets.UTF_8));
     for (Map.Entry<String, String> e : m.headers().asMap().entrySet()) {
-      if (!e.getKey().equals(TIMESTAMP)) {
+      if (!e.getKey().equals(TIMESTAMP) && !e.getKey().equals(ID)) {
         headers.add(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8));
       }
     }
@@ -149,8 +151,9 @@ public final class RecordMapper {
 
   /**
    * The message of a consumed record. Never throws: a record from a foreign producer without an id
-   * gets {@code kafka-<topic>-<partition>-<offset>} (stable across redeliveries), and headers
-   * Courier cannot represent (control characters in the name) are left out.
+   * gets {@code kafka-<topic>-<partition>-<offset>} (stable across redeliveries), the first id
+   * header counts, headers Courier cannot represent (control characters in the name) are left
+   * out, and a key's control characters are escaped as {@code \\uXXXX}.
    */
   public static Message toMessage(ConsumerRecord<byte[], byte[]> r) {
     String id = null;
@@ -158,7 +161,9 @@ public final class RecordMapper {
     for (Header h : r.headers()) {
       String name = h.key();
       if (name.equals(ID)) {
-        id = h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+        if (id == null && h.value() != null) {
+          id = new String(h.value(), StandardCharsets.UTF_8);
+        }
       } else if (!name.equals(DELIVERY_COUNT) && !name.equals(DUE) && !name.equals(DELAY_GROUP)
           && !name.equals(DELAYED_TOPIC) && !name.equals(TIMESTAMP) && !name.isEmpty() && printable(name)) {
         headers.put(name, h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
@@ -174,7 +179,7 @@ public final class RecordMapper {
       b.id("kafka-" + r.topic() + "-" + r.partition() + "-" + r.offset());
     }
     if (r.key() != null && r.key().length > 0) {
-      b.key(new String(r.key(), StandardCharsets.UTF_8));
+      b.key(escapeControls(new String(r.key(), StandardCharsets.UTF_8)));
     }
     return b.build();
   }
@@ -208,6 +213,23 @@ public final class RecordMapper {
     } catch (NumberFormatException e) {
       return fallback;
     }
+  }
+
+  /** {@code s} with each control character as {@code \\uXXXX}, so it can be logged safely. */
+  static String escapeControls(String s) {
+    if (printable(s)) {
+      return s;
+    }
+    StringBuilder b = new StringBuilder(s.length() + 16);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isISOControl(c)) {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
   }
 
   private static boolean printable(String s) {

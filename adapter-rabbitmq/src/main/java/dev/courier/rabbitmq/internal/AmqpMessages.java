@@ -15,7 +15,9 @@ import java.util.Map;
  * Maps a Courier {@link Message} to AMQP properties and back: id → message-id, key → header
  * {@value #KEY}, timestamp → timestamp (seconds) plus {@value #TIMESTAMP} (milliseconds), headers →
  * AMQP headers (UTF-8), persistent delivery mode. Headers the broker or the adapter adds
- * ({@code x-delivery-count}, {@code x-death}, {@code x-courier-*}) are not application headers.
+ * ({@code x-delivery-count}, {@code x-death}, {@code x-courier-*}) are not application headers:
+ * a message header of such a name is not written (the core refuses to publish one anyway), so it
+ * cannot pose as the key, timestamp or delivery count.
  */
 public final class AmqpMessages {
   /** The message's key. */
@@ -36,7 +38,9 @@ public final class AmqpMessages {
     Headers h = m.headers();
     Map<String, Object> headers = new HashMap<>(h.size() + 4);
     for (Map.Entry<String, String> e : h.asMap().entrySet()) {
-      headers.put(e.getKey(), e.getValue());
+      if (!isBrokerOrAdapterHeader(e.getKey())) {
+        headers.put(e.getKey(), e.getValue());
+      }
     }
     m.key().ifPresent(k -> headers.put(KEY, k));
     long millis = m.timestamp().toEpochMilli();
