@@ -25,12 +25,13 @@ import java.util.function.BooleanSupplier;
  * either sees the Courier closed and fails at once, or is counted before close looks.
  */
 public final class DefaultPublisher implements Publisher {
+  private static final long SUBMIT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
   private final Transport transport;
   private final MessageValidator validator;
   private final PublishTimeouts timeouts;
   private final CourierListener listener;
   private final BooleanSupplier open;
-  private static final long SUBMIT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private final AtomicInteger submitting = new AtomicInteger();
 
   public DefaultPublisher(Transport transport, PublishTimeouts timeouts, CourierListener listener, BooleanSupplier open) {
