@@ -30,14 +30,15 @@ import org.slf4j.LoggerFactory;
  * The entry point: one broker connection with its publisher, subscriptions and admin. Create it
  * from configuration ({@link #fromConfig()}: {@code courier.broker} picks the adapter) or from a
  * transport in code ({@link #builder()}), share it, and close it at shutdown: closing drains every
- * subscription, then closes the transport. Thread-safe.
+ * subscription, waits for outstanding publishes to be confirmed, then closes the transport.
+ * Thread-safe.
  */
 public final class Courier implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Courier.class);
 
   private final Transport transport;
   private final CourierListener listener;
-  private final Publisher publisher;
+  private final DefaultPublisher publisher;
   private final Admin admin;
   private final Duration publishTimeout;
   private final Duration redriveIdleTimeout;
@@ -148,7 +149,15 @@ public final class Courier implements AutoCloseable {
     return runtime;
   }
 
-  /** Closes every subscription (draining each), then the transport. Idempotent. */
+  /**
+   * Shuts down gracefully. Publishing fails at once with {@link CourierClosedException} from the
+   * moment close begins. Then every subscription is closed (draining each); then close waits, up to
+   * the publish timeout ({@code courier.publish-timeout}, no publish waits longer anyway), until every
+   * publish started before is confirmed or failed by the broker, and fails those still unconfirmed
+   * with a {@link PublishException} saying the close timed out and the message may or may not have
+   * been stored; only then is the transport closed. No publish future is left pending: one still
+   * inside the transport's send at the deadline fails as soon as the send returns. Idempotent.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -164,11 +173,23 @@ public final class Courier implements AutoCloseable {
       }
     } finally {
       try {
-        transport.close();
+        flushPublishes();
       } finally {
-        watchdog.close();
-        publishTimeouts.close();
+        try {
+          transport.close();
+        } finally {
+          watchdog.close();
+          publishTimeouts.close();
+        }
       }
+    }
+  }
+
+  private void flushPublishes() {
+    int unconfirmed = publisher.flush(publishTimeout);
+    if (unconfirmed > 0) {
+      log.warn("{} publishes were still unconfirmed {} after closing began; they failed with a PublishException",
+          unconfirmed, publishTimeout);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.courier.internal;
 
 import dev.courier.Capability;
+import dev.courier.CourierClosedException;
 import dev.courier.CourierListener;
 import dev.courier.Message;
 import dev.courier.PublishException;
@@ -13,15 +14,25 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
-/** Validates, sends through the transport, bounds the wait for confirmation. */
+/**
+ * Validates, sends through the transport, bounds the wait for confirmation. Counts the publishes
+ * being handed to the transport, so {@link #flush} knows when no new one can appear: a publish
+ * either sees the Courier closed and fails at once, or is counted before close looks.
+ */
 public final class DefaultPublisher implements Publisher {
+  private static final long SUBMIT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
   private final Transport transport;
   private final MessageValidator validator;
   private final PublishTimeouts timeouts;
   private final CourierListener listener;
   private final BooleanSupplier open;
+  private final AtomicInteger submitting = new AtomicInteger();
 
   public DefaultPublisher(Transport transport, PublishTimeouts timeouts, CourierListener listener, BooleanSupplier open) {
     this.transport = transport;
@@ -33,15 +44,27 @@ public final class DefaultPublisher implements Publisher {
 
   @Override
   public CompletableFuture<Void> publish(String topic, Message message) {
-    checkOpen();
-    transport.naming().validateTopic(topic);
-    validator.validate(message);
-    return confirmed(topic, message, invoke(() -> transport.send(topic, message)));
+    enter();
+    try {
+      transport.naming().validateTopic(topic);
+      validator.validate(message);
+      return confirmed(topic, message, invoke(() -> transport.send(topic, message)));
+    } finally {
+      submitting.decrementAndGet();
+    }
   }
 
   @Override
   public CompletableFuture<Void> publishAll(String topic, List<Message> messages) {
-    checkOpen();
+    enter();
+    try {
+      return sendAll(topic, messages);
+    } finally {
+      submitting.decrementAndGet();
+    }
+  }
+
+  private CompletableFuture<Void> sendAll(String topic, List<Message> messages) {
     transport.naming().validateTopic(topic);
     Objects.requireNonNull(messages, "messages");
     List<Message> copy = new ArrayList<>(messages.size());
@@ -87,7 +110,15 @@ public final class DefaultPublisher implements Publisher {
 
   @Override
   public CompletableFuture<Void> publishDelayed(String topic, Message message, Duration delay) {
-    checkOpen();
+    enter();
+    try {
+      return sendDelayed(topic, message, delay);
+    } finally {
+      submitting.decrementAndGet();
+    }
+  }
+
+  private CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
     transport.naming().validateTopic(topic);
     validator.validate(message);
     Objects.requireNonNull(delay, "delay");
@@ -146,9 +177,25 @@ public final class DefaultPublisher implements Publisher {
     }
   }
 
-  private void checkOpen() {
+  /**
+   * Called once the Courier is closed (no publish can start any more): waits until every publish
+   * that started before was handed to the transport and has completed, confirmed or failed, or
+   * until {@code timeout} passed; then fails those still unconfirmed. Returns how many it failed.
+   */
+  public int flush(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (submitting.get() > 0 && System.nanoTime() - deadline < 0) {
+      LockSupport.parkNanos(SUBMIT_POLL_NANOS); // a publish is inside transport.send(), which returns soon
+    }
+    return timeouts.flush(deadline);
+  }
+
+  /** Counts this publish first, then checks: close sets the flag first, then reads the count. */
+  private void enter() {
+    submitting.incrementAndGet();
     if (!open.getAsBoolean()) {
-      throw new dev.courier.CourierClosedException("this Courier is closed; publishing is no longer possible");
+      submitting.decrementAndGet();
+      throw new CourierClosedException("this Courier is closed; publishing is no longer possible");
     }
   }
 

@@ -2,8 +2,11 @@ package dev.courier.internal;
 
 import dev.courier.PublishException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -31,9 +34,46 @@ public final class PublishTimeouts implements AutoCloseable {
     sweeper.start();
   }
 
-  /** Fails {@code result} with a {@link PublishException} if it is not complete within the timeout. */
+  /**
+   * Fails {@code result} with a {@link PublishException} if it is not complete within the timeout;
+   * after {@link #close()}, at once (a publish racing close never stays pending).
+   */
   public void watch(CompletableFuture<Void> result, String topic, String messageId) {
     pending.add(new Pending(System.nanoTime() + timeoutNanos, result, topic, messageId));
+    if (closed) {
+      failPending(); // close may have drained the queue before this entry arrived
+    }
+  }
+
+  /**
+   * Waits until every watched publish completed or {@code deadlineNanos} (a {@link System#nanoTime}
+   * value) passed, then fails those still unconfirmed, saying the close timed out. Returns how many
+   * it failed.
+   */
+  public int flush(long deadlineNanos) {
+    List<CompletableFuture<Void>> outstanding = new ArrayList<>();
+    for (Pending p : pending) {
+      if (!p.result.isDone()) {
+        outstanding.add(p.result);
+      }
+    }
+    try {
+      CompletableFuture.allOf(outstanding.toArray(CompletableFuture[]::new))
+          .get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // failed ones are complete; unconfirmed ones are failed below
+    }
+    int failed = 0;
+    for (Pending p; (p = pending.poll()) != null; ) {
+      if (p.result.completeExceptionally(new PublishException("the Courier's close timed out after " + timeout
+          + " (courier.publish-timeout) before the broker confirmed message " + p.messageId + " on '" + p.topic
+          + "'; it may or may not have been stored", new TimeoutException()))) {
+        failed++;
+      }
+    }
+    return failed;
   }
 
   private void sweep() {
@@ -60,9 +100,13 @@ public final class PublishTimeouts implements AutoCloseable {
   public void close() {
     closed = true;
     LockSupport.unpark(sweeper);
+    failPending();
+  }
+
+  private void failPending() {
     for (Pending p; (p = pending.poll()) != null; ) {
       p.result.completeExceptionally(new PublishException("Courier closed before the broker confirmed message "
-          + p.messageId + " on '" + p.topic + "'"));
+          + p.messageId + " on '" + p.topic + "'; it may or may not have been stored"));
     }
   }
 

@@ -54,4 +54,34 @@ class PublishTimeoutsTest {
     timeouts.close();
     assertTrue(pending.isCompletedExceptionally());
   }
+
+  @Test
+  @DisplayName("fail a publish watched after close at once, so a publish racing close never hangs")
+  void watchAfterCloseFails() {
+    PublishTimeouts timeouts = new PublishTimeouts(Duration.ofMinutes(10));
+    timeouts.close();
+    CompletableFuture<Void> late = new CompletableFuture<>();
+    timeouts.watch(late, "t", "d");
+    assertTrue(late.isCompletedExceptionally(), "a publish watched after close was left pending");
+  }
+
+  @Test
+  @DisplayName("flushing waits for publishes confirmed before the deadline, then fails the rest saying the close timed out")
+  void flushWaitsThenFails() {
+    try (PublishTimeouts timeouts = new PublishTimeouts(Duration.ofMinutes(10))) {
+      CompletableFuture<Void> confirmedLater = new CompletableFuture<>();
+      CompletableFuture<Void> never = new CompletableFuture<>();
+      timeouts.watch(confirmedLater, "t", "e");
+      timeouts.watch(never, "t", "f");
+      CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS).execute(() -> confirmedLater.complete(null));
+      long start = System.nanoTime();
+      int failed = timeouts.flush(start + TimeUnit.MILLISECONDS.toNanos(300));
+      long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertTrue(confirmedLater.isDone() && !confirmedLater.isCompletedExceptionally(), "the confirmed publish failed");
+      ExecutionException e = assertThrows(ExecutionException.class, () -> never.get(0, TimeUnit.SECONDS));
+      assertTrue(e.getCause().getMessage().contains("close timed out")
+          && e.getCause().getMessage().contains("may or may not have been stored"), e.getCause().getMessage());
+      assertTrue(failed == 1 && waitedMillis >= 295, failed + " failed after " + waitedMillis + " ms");
+    }
+  }
 }

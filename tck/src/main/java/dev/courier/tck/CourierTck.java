@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.courier.Capability;
 import dev.courier.Courier;
+import dev.courier.CourierClosedException;
 import dev.courier.CourierHeaders;
 import dev.courier.Codecs;
 import dev.courier.DeadLetters;
@@ -19,6 +20,7 @@ import dev.courier.MessageHandler;
 import dev.courier.RetryPolicy;
 import dev.courier.Subscription;
 import dev.courier.SubscriptionOptions;
+import dev.courier.tck.internal.PublishRace;
 import dev.courier.tck.internal.Recorder;
 import dev.courier.tck.internal.Recorder.Call;
 import java.nio.charset.StandardCharsets;
@@ -742,6 +744,61 @@ public abstract class CourierTck extends TckSupport {
       subscribe(newCourier(), options(topic, group).build(), r.handler());
       check(r.awaitCompleted(expected, patience().multipliedBy(2)), missing(expected, r.completedIds()),
           "that confirmed messages are stored durably (persistent delivery mode, replicated log, ...)");
+    }
+
+    @Test
+    @DisplayName("TCK-9.6 Courier.close() flushes: publishes not yet confirmed when it is called are confirmed and stored, and publishes racing it from other threads each complete")
+    void closeFlushesPublishes() throws Exception {
+      String topic = name("flush");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      Courier closing = newCourier();
+      List<Message> sent = messages("flush", 2_000);
+      List<CompletableFuture<Void>> before = new ArrayList<>(sent.size());
+      try (PublishRace race = PublishRace.start(closing.publisher(), topic, 3, 3_000)) {
+        check(race.awaitStarted(patience()), "publishing threads were still in their first publish after "
+            + patience(), "that send() returns its future without waiting for the broker");
+        for (Message m : sent) {
+          before.add(closing.publisher().publish(topic, m));
+        }
+        CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close); // at once, confirms pending
+        check(await(patience().multipliedBy(2), closed::isDone), "Courier.close() did not return within "
+            + patience().multipliedBy(2), "that Transport.close() returns once the core has flushed the publishes");
+        long unconfirmed = before.stream().filter(f -> !f.isDone() || f.isCompletedExceptionally()).count();
+        check(unconfirmed == 0, unconfirmed + " of " + before.size() + " publishes made just before close() were"
+                + " not confirmed when it returned (" + firstFailure(before) + ")",
+            "that send() futures complete on the broker's confirmation without needing close(): the core waits"
+                + " for them, then closes the transport, which must not fail or drop sends in flight");
+        check(race.awaitStopped(patience()), "publishing threads did not stop within " + patience()
+            + " after close()", "that publishing after close() began fails at once");
+        List<CompletableFuture<Void>> raced = race.futures();
+        check(await(patience(), () -> raced.stream().allMatch(CompletableFuture::isDone)),
+            raced.stream().filter(f -> !f.isDone()).count() + " of " + raced.size()
+                + " publishes racing close() neither completed nor failed within " + patience(),
+            "that a send racing Transport.close() completes its future, confirmed or failed, never leaves it pending");
+        List<RuntimeException> refusals = race.refusals().stream()
+            .filter(e -> !(e instanceof CourierClosedException)).toList();
+        check(refusals.isEmpty(), "a publish racing close() threw " + refusals.stream().findFirst().orElse(null),
+            "that publishing after close() began fails at once with CourierClosedException");
+      }
+      Recorder r = recorder();
+      subscribe(newCourier(), options(topic, group).build(), r.handler());
+      check(r.awaitCompleted(ids(sent), patience()), missing(ids(sent), r.completedIds())
+              + " of the publishes confirmed by close()",
+          "that a message is stored before its send() is confirmed, and that close() drops no send buffer");
+    }
+
+    private String firstFailure(List<CompletableFuture<Void>> futures) {
+      for (CompletableFuture<Void> f : futures) {
+        if (!f.isDone()) {
+          return "one still pending";
+        }
+        if (f.isCompletedExceptionally()) {
+          return "e.g. " + f.handle((v, e) -> e instanceof java.util.concurrent.CompletionException c
+              ? c.getCause() : e).join();
+        }
+      }
+      return "none failed";
     }
 
     private void publishWithRetries(Message m, String topic) {

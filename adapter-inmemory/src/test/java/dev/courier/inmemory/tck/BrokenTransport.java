@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -69,6 +71,11 @@ final class BrokenTransport implements Transport, TopicBrowser {
     DECLARES_NOTHING,
     /** Correct transport, but the fixture claims PERSISTENT, which the adapter does not declare. */
     OVERCLAIMED_BY_FIXTURE,
+    /**
+     * Confirms each send at once but stores it 50 ms later (a write-behind buffer); close() drops
+     * what it has not stored yet instead of flushing it.
+     */
+    DROPS_BUFFER_ON_CLOSE,
     /** No flaw, plus a simulated outage the fault rules can use (and PERSISTENT, as the broker survives it). */
     SIMULATED_OUTAGE,
     /** Under a simulated outage, confirms publishes without storing them. */
@@ -128,12 +135,17 @@ final class BrokenTransport implements Transport, TopicBrowser {
   private final Flaw flaw;
   private final Outage outage;
   private final AtomicLong sends = new AtomicLong();
-
+  private final ScheduledExecutorService buffer; // DROPS_BUFFER_ON_CLOSE
 
   BrokenTransport(InMemoryTransport delegate, Flaw flaw, Outage outage) {
     this.delegate = delegate;
     this.flaw = flaw;
     this.outage = outage;
+    this.buffer = flaw == Flaw.DROPS_BUFFER_ON_CLOSE ? Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "broken-transport-buffer");
+      t.setDaemon(true);
+      return t;
+    }) : null;
   }
 
   @Override
@@ -185,6 +197,9 @@ final class BrokenTransport implements Transport, TopicBrowser {
         break;
       case DROPS_HEADERS:
         return delegate.send(topic(topic), message.withHeaders(Headers.empty()));
+      case DROPS_BUFFER_ON_CLOSE:
+        buffer.schedule(() -> delegate.send(topic, message), 50, TimeUnit.MILLISECONDS);
+        return CompletableFuture.completedFuture(null);
       case TRUNCATES_PAYLOADS:
         if (message.payloadSize() > 256) {
           return delegate.send(topic(topic),
@@ -276,6 +291,9 @@ final class BrokenTransport implements Transport, TopicBrowser {
 
   @Override
   public void close() {
+    if (buffer != null) {
+      buffer.shutdownNow(); // the flaw: unstored sends are dropped, though already confirmed
+    }
     delegate.close();
   }
 

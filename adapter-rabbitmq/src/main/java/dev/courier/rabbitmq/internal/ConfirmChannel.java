@@ -225,8 +225,21 @@ final class ConfirmChannel {
     }
   }
 
-  synchronized void close() {
-    failAll("the transport was closed");
+  /**
+   * Waits up to {@code waitMillis} for the broker to confirm what is in flight (a confirm merely on
+   * its way is not a failure), then fails what is still unconfirmed and closes the channel.
+   */
+  synchronized void close(long waitMillis) {
+    if (channel != null && channel.isOpen() && !pending.isEmpty() && waitMillis > 0) {
+      try {
+        channel.waitForConfirms(waitMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+        // what is still unconfirmed fails below
+      }
+    }
+    failAll("the transport was closed before RabbitMQ confirmed");
     if (channel != null && channel.isOpen()) {
       try {
         channel.close();

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ConfirmChannelPool {
   private final ConfirmChannel[] channels;
+  private final long publishTimeoutMillis;
 
   /**
    * {@code completer} completes the publishes' futures (never the connection's thread);
@@ -26,6 +27,7 @@ public final class ConfirmChannelPool {
   public ConfirmChannelPool(Connection connection, int size, long publishTimeoutMillis,
       ScheduledExecutorService scheduler, Executor completer, Supplier<String> blockedReason) {
     this.channels = new ConfirmChannel[size];
+    this.publishTimeoutMillis = publishTimeoutMillis;
     for (int i = 0; i < size; i++) {
       channels[i] = new ConfirmChannel(connection, "publish-" + i, completer, blockedReason);
     }
@@ -77,9 +79,11 @@ public final class ConfirmChannelPool {
         seq -> AmqpMessages.forDelay(original, deliveriesSoFar, seq, millis), body);
   }
 
+  /** Waits up to the publish timeout in all for the confirms in flight, then closes every channel. */
   public void close() {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(publishTimeoutMillis);
     for (ConfirmChannel c : channels) {
-      c.close();
+      c.close(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
     }
   }
 }
