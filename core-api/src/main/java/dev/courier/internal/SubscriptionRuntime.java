@@ -148,7 +148,8 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
 
   /** Asks every unsettled delivery the core holds whether the adapter took it back. */
   private void countOutWithdrawn() {
-    queue.removeIf(TransportDelivery::isWithdrawn);
+    queue.forEach(TransportDelivery::isWithdrawn); // asking counts them out; a worker skips them
+    // (removing one could strand its key's lane, whose first delivery waits in the queue)
     if (lanes != null) {
       synchronized (lanes) {
         lanes.values().forEach(lane -> lane.removeIf(TransportDelivery::isWithdrawn));
@@ -170,8 +171,9 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     if (queue.offer(delivery)) {
       return true;
     }
-    // Deliveries the adapter took back (ack timeout, lost connection) may still wait here.
-    queue.removeIf(TransportDelivery::isWithdrawn);
+    // Deliveries the adapter took back (ack timeout, lost connection) may still wait here; a
+    // keyed one is its lane's first delivery, which a worker must take to drain the lane.
+    queue.removeIf(d -> d.isWithdrawn() && (lanes == null || d.message().key().isEmpty()));
     if (queue.offer(delivery)) {
       return true;
     }
@@ -245,11 +247,16 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     if (!d.tryStart()) {
       return; // withdrawn: the broker delivers it again, to whoever owns it now
     }
+    boolean open;
     synchronized (monitor) {
-      if (state != OPEN) {
-        return;
+      open = state == OPEN;
+      if (open) {
+        running++;
       }
-      running++;
+    }
+    if (!open) {
+      d.release(); // started, so the adapter may be waiting for it: hand it back now
+      return;
     }
     handling[slot] = d;
     try {
@@ -303,7 +310,9 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
 
   private void takeOver(int slot, TransportDelivery d, Runnable settle, boolean replace) {
     try {
-      if (settle != null) {
+      // Once closed, the receiver has returned the message to the broker: settling it now (say,
+      // dead-lettering a copy) would leave it in two places.
+      if (settle != null && state != CLOSED && !d.isWithdrawn()) {
         settle.run();
       }
     } catch (RuntimeException | Error e) {

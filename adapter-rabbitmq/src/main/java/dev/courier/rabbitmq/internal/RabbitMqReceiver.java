@@ -54,7 +54,7 @@ public final class RabbitMqReceiver implements Receiver {
    * 32) and drops them when the channel closes first, returning acked messages as if never
    * settled; it sends them once earlier commands apply, within milliseconds.
    */
-  private static final long SETTLE_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
+  private static final long SETTLE_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
   private final Connection connection;
   private final ReceiveSpec spec;
@@ -67,6 +67,7 @@ public final class RabbitMqReceiver implements Receiver {
   private final boolean singleActiveConsumer;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final java.util.concurrent.CountDownLatch channelClosed = new java.util.concurrent.CountDownLatch(1);
   private final AtomicLong epoch = new AtomicLong();
   private volatile Channel channel;
   private volatile boolean fetching = true;
@@ -311,15 +312,29 @@ public final class RabbitMqReceiver implements Receiver {
   @Override
   public void close() {
     if (!closing.compareAndSet(false, true)) {
+      awaitClosed(); // the first caller is closing: callers that go on to close the connection wait
       return;
     }
     fetching = false;
-    awaitHandBacks();
-    closed.set(true);
-    synchronized (this) {
-      if (channel != null) { // null until a subscription made during an outage first subscribed
-        closeChannel(channel);
+    try {
+      synchronized (this) {
+        awaitHandBacks(); // sets closed under this lock: no ack slips out after the quiet period
+        if (channel != null) { // null until a subscription made during an outage first subscribed
+          closeChannel(channel);
+        }
       }
+    } finally {
+      channelClosed.countDown();
+    }
+  }
+
+  private void awaitClosed() {
+    try {
+      if (!channelClosed.await(handBackTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+        log.warn("the consumer of '{}' is still closing on another thread", queue);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -349,6 +364,7 @@ public final class RabbitMqReceiver implements Receiver {
         interrupted = true;
       }
     }
+    closed.set(true);
     if (interrupted) {
       Thread.currentThread().interrupt();
     }

@@ -26,6 +26,7 @@ public final class ChildJvmConsumer implements CrashingConsumer {
   private final Path log;
   private final Set<String> started = ConcurrentHashMap.newKeySet();
   private final CountDownLatch subscribed = new CountDownLatch(1);
+  private volatile boolean sawSubscribed;
 
   private ChildJvmConsumer(Process process, Path log) {
     this.process = process;
@@ -50,7 +51,7 @@ public final class ChildJvmConsumer implements CrashingConsumer {
       Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
       ChildJvmConsumer child = new ChildJvmConsumer(p, log);
       boolean signalled = child.subscribed.await(patience.toMillis(), TimeUnit.MILLISECONDS);
-      if (!signalled || !p.isAlive()) {
+      if (!signalled || !child.sawSubscribed) {
         String tail = child.tail();
         child.kill();
         throw new IllegalStateException("the consumer JVM " + (signalled ? "exited" : "did not subscribe within "
@@ -69,6 +70,7 @@ public final class ChildJvmConsumer implements CrashingConsumer {
     try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = r.readLine()) != null; ) {
         if (line.equals(ChildConsumerMain.SUBSCRIBED)) {
+          sawSubscribed = true;
           subscribed.countDown();
         } else if (line.startsWith(ChildConsumerMain.STARTED)) {
           started.add(line.substring(ChildConsumerMain.STARTED.length()));
