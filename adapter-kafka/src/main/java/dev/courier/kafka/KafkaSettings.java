@@ -26,7 +26,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>Native client properties pass through: {@code clientProperty("linger.ms", "10")} applies to
  * every client, {@code clientProperty("producer.linger.ms", "10")} (also {@code consumer.},
  * {@code admin.}) to one kind only. They override Courier's defaults, except the few the adapter's
- * guarantees rest on: {@code acks=all}, idempotence, manual commits, byte-array serializers.
+ * guarantees rest on: {@code acks=all}, idempotence, manual commits, byte-array serializers; and
+ * the producer's {@code delivery.timeout.ms} and {@code request.timeout.ms} stay under the publish
+ * timeout ({@link ProducerTimeouts}).
  */
 public final class KafkaSettings {
   private static final String MASK = "****";
