@@ -71,7 +71,7 @@ public final class Courier implements AutoCloseable {
     return builder().config(config).build();
   }
 
-  private static Transport createTransport(CourierConfig config) {
+  private static Transport createTransport(CourierConfig config, Duration publishTimeout) {
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     if (loader == null) {
       loader = Courier.class.getClassLoader();
@@ -81,7 +81,7 @@ public final class Courier implements AutoCloseable {
         "no broker configured: set courier.broker (or COURIER_BROKER) to one of "
             + ProviderRegistry.names(l)));
     TransportProvider provider = ProviderRegistry.find(name, loader);
-    Transport transport = provider.create(config.forAdapter(name, provider.configKeys()));
+    Transport transport = provider.create(config.forAdapter(name, provider.configKeys()).withPublishTimeout(publishTimeout));
     log.info("Courier using adapter '{}'", name);
     return transport;
   }
@@ -304,7 +304,7 @@ public final class Courier implements AutoCloseable {
         throw new IllegalStateException("a transport or a configuration is required");
       }
       if (config != null) {
-        transport = createTransport(config);
+        transport = createTransport(config, publishTimeout);
       }
       return new Courier(this);
     }

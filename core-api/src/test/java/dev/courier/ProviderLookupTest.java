@@ -50,6 +50,20 @@ class ProviderLookupTest {
   }
 
   @Test
+  @DisplayName("the adapter learns the publish timeout it serves: courier.publish-timeout, or the builder's when set in code")
+  void publishTimeoutReachesTheAdapter() {
+    String instance = "timeout-" + UUID.randomUUID();
+    CourierConfig c = config().set("courier.broker", "core-test").set("courier.core-test.instance", instance)
+        .set("courier.publish-timeout", "7s").build();
+    try (Courier courier = Courier.fromConfig(c)) {
+      assertEquals(Duration.ofSeconds(7), CoreTestTransportProvider.created(instance).orElseThrow().config().publishTimeout());
+    }
+    try (Courier courier = Courier.builder().config(c).publishTimeout(Duration.ofSeconds(4)).build()) {
+      assertEquals(Duration.ofSeconds(4), CoreTestTransportProvider.created(instance).orElseThrow().config().publishTimeout());
+    }
+  }
+
+  @Test
   @DisplayName("an unknown name fails with a ConfigurationException listing the available adapters")
   void unknownName() {
     ConfigurationException e = assertThrows(ConfigurationException.class,

@@ -26,7 +26,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>Native client properties pass through: {@code clientProperty("linger.ms", "10")} applies to
  * every client, {@code clientProperty("producer.linger.ms", "10")} (also {@code consumer.},
  * {@code admin.}) to one kind only. They override Courier's defaults, except the few the adapter's
- * guarantees rest on: {@code acks=all}, idempotence, manual commits, byte-array serializers.
+ * guarantees rest on: {@code acks=all}, idempotence, manual commits, byte-array serializers; and
+ * the producer's {@code delivery.timeout.ms} and {@code request.timeout.ms} stay under the publish
+ * timeout ({@link ProducerTimeouts}).
  */
 public final class KafkaSettings {
   private static final String MASK = "****";
@@ -38,6 +40,7 @@ public final class KafkaSettings {
   private final boolean autoCreateTopics;
   private final Duration requestTimeout;
   private final Duration deliveryTimeout;
+  private final Duration publishTimeout;
   private final Duration maxBlock;
   private final Duration commitInterval;
   private final Duration revokeTimeout;
@@ -64,6 +67,7 @@ public final class KafkaSettings {
     this.autoCreateTopics = b.autoCreateTopics;
     this.requestTimeout = b.requestTimeout;
     this.deliveryTimeout = b.deliveryTimeout;
+    this.publishTimeout = b.publishTimeout;
     this.maxBlock = b.maxBlock;
     this.commitInterval = b.commitInterval;
     this.revokeTimeout = b.revokeTimeout;
@@ -81,6 +85,7 @@ public final class KafkaSettings {
     this.sslKeystorePassword = b.sslKeystorePassword;
     this.sslKeyPassword = b.sslKeyPassword;
     this.clientProperties = Map.copyOf(b.clientProperties);
+    producerProperties(); // fits the producer's timeouts under the publish timeout, or fails before any I/O
   }
 
   static Builder builder(String bootstrapServers) {
@@ -138,6 +143,7 @@ public final class KafkaSettings {
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, ms(deliveryTimeout));
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, ms(maxBlock));
     apply(p, "producer");
+    ProducerTimeouts.fit(p, publishTimeout);
     // What "published" means in Courier: durably stored by every in-sync replica, never duplicated by retries.
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -261,6 +267,7 @@ public final class KafkaSettings {
     private boolean autoCreateTopics = true;
     private Duration requestTimeout = Duration.ofSeconds(10);
     private Duration deliveryTimeout = Duration.ofSeconds(30);
+    private Duration publishTimeout = Duration.ofSeconds(30);
     private Duration maxBlock = Duration.ofSeconds(10);
     private Duration commitInterval = Duration.ofMillis(200);
     private Duration revokeTimeout = Duration.ofSeconds(5);
@@ -281,10 +288,7 @@ public final class KafkaSettings {
 
     private Builder(String bootstrapServers) {
       Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-      if (bootstrapServers.isBlank()) {
-        throw new IllegalArgumentException("bootstrapServers must not be blank (host:port[,host:port...])");
-      }
-      this.bootstrapServers = bootstrapServers.trim();
+      this.bootstrapServers = BootstrapServers.check("bootstrapServers", bootstrapServers);
     }
 
     public Builder clientId(String clientId) {
@@ -322,8 +326,20 @@ public final class KafkaSettings {
       return this;
     }
 
+    /** How long the producer retries a record; capped to give up before the {@link #publishTimeout}. */
     public Builder deliveryTimeout(Duration timeout) {
       this.deliveryTimeout = positive(timeout, "deliveryTimeout");
+      return this;
+    }
+
+    /**
+     * The publish timeout of the Courier this transport serves (default 30 s, Courier's default):
+     * the producer gives up on a record before it, so a publish Courier fails is not stored later.
+     * Set it to the Courier's when building both in code; from configuration it is
+     * {@code courier.publish-timeout}.
+     */
+    public Builder publishTimeout(Duration timeout) {
+      this.publishTimeout = positive(timeout, "publishTimeout");
       return this;
     }
 

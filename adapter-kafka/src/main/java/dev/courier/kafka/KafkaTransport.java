@@ -50,6 +50,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -468,22 +470,47 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     }
   }
 
+  /**
+   * Sends through the producer. A failure says whether the record may have been stored: not if the
+   * producer refused it before sending (in {@code send} itself, on this thread: no metadata within
+   * max.block.ms, no buffer space...) or the broker refused it; maybe if the producer gave up
+   * retrying it (delivery.timeout.ms), as a request in flight may have stored it.
+   */
   private CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> record, Message message) {
     CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread caller = Thread.currentThread();
+    AtomicBoolean inSend = new AtomicBoolean(true);
     try {
       producer.send(record, (metadata, e) -> {
         if (e == null) {
           done.complete(null);
+        } else if (inSend.get() && Thread.currentThread() == caller) {
+          done.completeExceptionally(refusedBeforeSending(record, message, e));
         } else {
           done.completeExceptionally(new PublishException("Kafka did not accept message " + message.id()
-              + " on '" + record.topic() + "': " + e, e));
+              + " on '" + record.topic() + "': " + e + (refused(e) ? "" : "; it may or may not have been stored"), e));
         }
       });
     } catch (RuntimeException e) {
-      done.completeExceptionally(new PublishException("Kafka producer refused message " + message.id()
-          + " for '" + record.topic() + "': " + e, e));
+      done.completeExceptionally(refusedBeforeSending(record, message, e));
+    } finally {
+      inSend.set(false);
     }
     return done;
+  }
+
+  private static PublishException refusedBeforeSending(ProducerRecord<byte[], byte[]> record, Message message, Exception e) {
+    return new PublishException("Kafka producer refused message " + message.id() + " for '" + record.topic()
+        + "' before sending it (it is not stored): " + e, e);
+  }
+
+  /**
+   * Whether the broker answered a produce request with a refusal, so the record is not stored. A
+   * retriable error (above all the producer's delivery timeout) or a failure of the client itself
+   * leaves it open: a request in flight may have stored the record.
+   */
+  private static boolean refused(Exception e) {
+    return e instanceof ApiException && !(e instanceof RetriableException);
   }
 
   @Override

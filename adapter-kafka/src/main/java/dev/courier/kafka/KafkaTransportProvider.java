@@ -14,7 +14,7 @@ import java.util.List;
  */
 public final class KafkaTransportProvider implements TransportProvider {
   static final ConfigKey BOOTSTRAP_SERVERS = ConfigKey.required("bootstrap-servers",
-      "Kafka brokers to connect to, host:port[,host:port...]");
+      "Kafka brokers to connect to, " + BootstrapServers.FORMAT);
   static final ConfigKey CLIENT_ID = ConfigKey.optional("client-id", "courier",
       "Prefix of the Kafka client ids (producer, consumers, admin)");
   static final ConfigKey PARTITIONS = ConfigKey.optional("partitions", "4",
@@ -26,7 +26,8 @@ public final class KafkaTransportProvider implements TransportProvider {
   static final ConfigKey REQUEST_TIMEOUT = ConfigKey.optional("request-timeout", "10s",
       "Timeout of one request to the broker (admin calls, produce and fetch requests)");
   static final ConfigKey DELIVERY_TIMEOUT = ConfigKey.optional("delivery-timeout", "30s",
-      "How long the producer retries a message before its publish fails (delivery.timeout.ms)");
+      "How long the producer retries a message before its publish fails (delivery.timeout.ms); at most "
+          + "courier.publish-timeout minus a tenth of it (at most 1 s), so the producer gives up first");
   static final ConfigKey MAX_BLOCK = ConfigKey.optional("max-block", "10s",
       "Longest a publish call blocks waiting for topic metadata or buffer space (max.block.ms)");
   static final ConfigKey COMMIT_INTERVAL = ConfigKey.optional("commit-interval", "200ms",
@@ -71,19 +72,33 @@ public final class KafkaTransportProvider implements TransportProvider {
 
   @Override
   public Transport create(AdapterConfig config) {
-    return settings(config).build();
+    KafkaSettings.Builder b = settings(config);
+    KafkaSettings s;
+    try {
+      s = b.settings();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException("invalid Kafka configuration: " + e.getMessage(), e);
+    }
+    return new KafkaTransport(s);
   }
 
   /** The builder for {@code config}, validated: bad values fail with a ConfigurationException naming the key. */
   static KafkaSettings.Builder settings(AdapterConfig config) {
+    String servers = config.get(BOOTSTRAP_SERVERS.name());
+    try {
+      BootstrapServers.check("configuration key 'courier.kafka." + BOOTSTRAP_SERVERS.name() + "'", servers);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException(e.getMessage(), e);
+    }
     KafkaSettings.Builder b;
     try {
-      b = KafkaTransport.builder(config.get(BOOTSTRAP_SERVERS.name()));
+      b = KafkaTransport.builder(servers);
       b.clientId(config.get(CLIENT_ID.name()))
           .partitions(config.getInt(PARTITIONS.name()))
           .autoCreateTopics(config.getBoolean(AUTO_CREATE_TOPICS.name()))
           .requestTimeout(config.getDuration(REQUEST_TIMEOUT.name()))
           .deliveryTimeout(config.getDuration(DELIVERY_TIMEOUT.name()))
+          .publishTimeout(config.publishTimeout())
           .maxBlock(config.getDuration(MAX_BLOCK.name()))
           .commitInterval(config.getDuration(COMMIT_INTERVAL.name()))
           .revokeTimeout(config.getDuration(REVOKE_TIMEOUT.name()))

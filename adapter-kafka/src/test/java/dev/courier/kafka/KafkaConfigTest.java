@@ -11,7 +11,10 @@ import dev.courier.Message;
 import dev.courier.PayloadTooLargeException;
 import dev.courier.config.AdapterConfig;
 import dev.courier.kafka.internal.KafkaReceiver;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.DisplayName;
@@ -93,6 +96,66 @@ class KafkaConfigTest {
         config(Map.of("bootstrap-servers", "h:1", "sasl-mechanism", "PLAIN"))));
     assertTrue(e.getMessage().contains("sasl-username"), e.getMessage());
     assertThrows(ConfigurationException.class, () -> config(Map.of()), "bootstrap-servers is required");
+  }
+
+  @Test
+  @DisplayName("a malformed bootstrap-servers fails with a ConfigurationException naming the key and the value, before any client exists")
+  void malformedBootstrapServers() {
+    for (String bad : List.of("localhost", ":::", "host:0", "host:99999", "host:-1", "host:", "host:x", "h:1,,h:2", "h:1,",
+        ",h:1", " , ", "[::1]", "[]:9092", "[::1:9092", "::1:9092", "PLAINTEXT://h:9092", "h h:1")) {
+      ConfigurationException e = assertThrows(ConfigurationException.class,
+          () -> new KafkaTransportProvider().create(config(Map.of("bootstrap-servers", bad))), "accepted '" + bad + "'");
+      assertTrue(e.getMessage().contains("courier.kafka.bootstrap-servers") && e.getMessage().contains("'" + bad + "'"),
+          e.getMessage());
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KafkaTransport.builder("localhost"));
+    assertTrue(e.getMessage().contains("bootstrapServers") && e.getMessage().contains("localhost"), e.getMessage());
+  }
+
+  @Test
+  @DisplayName("well-formed bootstrap-servers are accepted: IPv4, bracketed IPv6, host names, several servers")
+  void wellFormedBootstrapServers() {
+    for (String good : List.of("127.0.0.1:9092", "[::1]:9092", "kafka-1.example.com:1", "h:65535", "[fe80::1%eth0]:9092")) {
+      assertEquals(good, KafkaTransportProvider.settings(config(Map.of("bootstrap-servers", good))).settings().bootstrapServers());
+    }
+    assertEquals("a.example:9092,[::1]:9093", KafkaTransportProvider.settings(
+        config(Map.of("bootstrap-servers", " a.example:9092 , [::1]:9093 "))).settings().bootstrapServers());
+  }
+
+  @Test
+  @DisplayName("the producer gives up before Courier's publish timeout: delivery.timeout.ms is kept below courier.publish-timeout")
+  void deliveryTimeoutBelowPublishTimeout() {
+    long delivery = deliveryMs(config(Map.of("bootstrap-servers", "h:1")));
+    assertTrue(delivery < 30_000 && delivery >= 25_000, "defaults (30 s each) gave delivery.timeout.ms " + delivery);
+    delivery = deliveryMs(config(Map.of("bootstrap-servers", "h:1", "request-timeout", "1s")).withPublishTimeout(Duration.ofSeconds(3)));
+    assertTrue(delivery < 3_000 && delivery >= 2_000, "publish timeout 3 s gave delivery.timeout.ms " + delivery);
+    assertEquals(5_000, deliveryMs(config(Map.of("bootstrap-servers", "h:1", "delivery-timeout", "5s"))),
+        "a delivery timeout below the publish timeout is kept");
+    delivery = deliveryMs(config(Map.of("bootstrap-servers", "h:1", "client.producer.delivery.timeout.ms", "120000")));
+    assertTrue(delivery < 30_000, "a native delivery.timeout.ms is capped too, was " + delivery);
+  }
+
+  @Test
+  @DisplayName("a publish timeout below the request timeout shortens the producer's requests to fit Kafka's rule delivery >= linger + request")
+  void requestTimeoutFitsUnderDeliveryTimeout() {
+    Properties p = KafkaTransportProvider.settings(config(Map.of("bootstrap-servers", "h:1", "client.producer.linger.ms", "100"))
+        .withPublishTimeout(Duration.ofSeconds(5))).settings().producerProperties();
+    long delivery = Long.parseLong(p.getProperty("delivery.timeout.ms"));
+    long request = Long.parseLong(p.getProperty("request.timeout.ms"));
+    assertTrue(delivery < 5_000 && request > 0 && delivery >= 100 + request, "delivery " + delivery + ", request " + request);
+  }
+
+  @Test
+  @DisplayName("a publish timeout the producer cannot give up within (linger.ms too long) fails at start-up, naming both")
+  void impossiblePublishTimeoutRejected() {
+    ConfigurationException e = assertThrows(ConfigurationException.class, () -> new KafkaTransportProvider().create(
+        config(Map.of("bootstrap-servers", "h:1", "client.producer.linger.ms", "5000")).withPublishTimeout(Duration.ofSeconds(2))));
+    assertTrue(e.getMessage().contains("courier.publish-timeout") && e.getMessage().contains("linger.ms"), e.getMessage());
+  }
+
+  private static long deliveryMs(AdapterConfig config) {
+    return Long.parseLong(KafkaTransportProvider.settings(config).settings().producerProperties()
+        .getProperty("delivery.timeout.ms"));
   }
 
   @Test

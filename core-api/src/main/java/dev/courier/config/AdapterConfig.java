@@ -35,13 +35,15 @@ public final class AdapterConfig {
   private final Map<String, ConfigKey> keys;
   private final Map<String, String> values;
   private final Map<String, String> clientProperties;
+  private final Duration publishTimeout;
 
   private AdapterConfig(String adapter, Map<String, ConfigKey> keys, Map<String, String> values,
-      Map<String, String> clientProperties) {
+      Map<String, String> clientProperties, Duration publishTimeout) {
     this.adapter = adapter;
     this.keys = keys;
     this.values = values;
     this.clientProperties = clientProperties;
+    this.publishTimeout = publishTimeout;
   }
 
   /**
@@ -83,7 +85,22 @@ public final class AdapterConfig {
       }
     }
     return new AdapterConfig(adapter, Collections.unmodifiableMap(keys),
-        Collections.unmodifiableMap(resolved), Collections.unmodifiableMap(client));
+        Collections.unmodifiableMap(resolved), Collections.unmodifiableMap(client), CourierConfig.DEFAULT_PUBLISH_TIMEOUT);
+  }
+
+  /** This configuration for a Courier whose publish timeout ({@code courier.publish-timeout}) is {@code timeout}. */
+  public AdapterConfig withPublishTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    return new AdapterConfig(adapter, keys, values, clientProperties, timeout);
+  }
+
+  /**
+   * How long Courier waits for the confirmation of a publish before failing it (the top-level
+   * {@code courier.publish-timeout}, 30 s unless set). A transport that retries on its own should
+   * give up before it, so that a publish Courier fails is not stored later.
+   */
+  public Duration publishTimeout() {
+    return publishTimeout;
   }
 
   public String adapter() {

@@ -117,6 +117,7 @@ public final class CourierConfig {
   /**
    * The configuration of adapter {@code name}, checked against the keys it declares: an unknown
    * key under {@code courier.<name>.} or a missing required one fails with a message naming it.
+   * Carries {@link #publishTimeout()}, which the adapter's transport should give up before.
    */
   public AdapterConfig forAdapter(String name, List<ConfigKey> keys) {
     Objects.requireNonNull(name, "name");
@@ -148,7 +149,7 @@ public final class CourierConfig {
         });
       }
     }
-    return AdapterConfig.of(name, keys, values);
+    return AdapterConfig.of(name, keys, values).withPublishTimeout(publishTimeout());
   }
 
   /** {@code courier.rabbitmq.password} → {@code COURIER_RABBITMQ_PASSWORD}. */

@@ -87,7 +87,8 @@ public final class PublishTimeouts implements AutoCloseable {
       } else if (now - head.deadline >= 0) {
         pending.poll();
         head.result.completeExceptionally(new PublishException("no confirmation for message "
-            + head.messageId + " on '" + head.topic + "' within " + timeout + " (courier.publish-timeout)",
+            + head.messageId + " on '" + head.topic + "' within " + timeout
+            + " (courier.publish-timeout); it may or may not have been stored",
             new TimeoutException()));
       } else {
         LockSupport.parkNanos(this, Math.min(MAX_PARK_NANOS, head.deadline - now));

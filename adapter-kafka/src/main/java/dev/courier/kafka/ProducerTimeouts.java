@@ -1,0 +1,55 @@
+package dev.courier.kafka;
+
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * Fits the producer's timeouts under Courier's publish timeout, so the producer gives up on a
+ * record before Courier fails its publish: a publish Courier reports as failed is then never stored
+ * later by a producer still retrying it (only a record in flight at that moment may have been).
+ * {@code delivery.timeout.ms} becomes at most the publish timeout minus a margin (a tenth of it, at
+ * most 1 s), and {@code request.timeout.ms} at most {@code delivery.timeout.ms - linger.ms}, which
+ * is Kafka's own rule.
+ */
+final class ProducerTimeouts {
+  private static final Duration MAX_MARGIN = Duration.ofSeconds(1);
+
+  private ProducerTimeouts() {}
+
+  /**
+   * Lowers {@code delivery.timeout.ms} and {@code request.timeout.ms} in the producer's properties
+   * (Courier's settings and native overrides applied) to fit under {@code publishTimeout}; an
+   * {@link IllegalArgumentException} naming the settings if nothing fits.
+   */
+  static void fit(Properties producer, Duration publishTimeout) {
+    long linger = millis(producer, ProducerConfig.LINGER_MS_CONFIG);
+    long bound = publishTimeout.minus(min(MAX_MARGIN, publishTimeout.dividedBy(10))).toMillis();
+    long delivery = Math.min(millis(producer, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG), bound);
+    long request = Math.min(millis(producer, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG), delivery - linger);
+    if (request < 1) {
+      throw new IllegalArgumentException("the publish timeout (courier.publish-timeout) " + publishTimeout
+          + " leaves the Kafka producer " + delivery + " ms to deliver a record, no more than its linger.ms of " + linger
+          + " ms; raise the publish timeout or lower linger.ms");
+    }
+    producer.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(delivery));
+    producer.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(request));
+  }
+
+  private static long millis(Properties producer, String name) {
+    Object value = producer.get(name);
+    if (value == null) {
+      value = ProducerConfig.configDef().defaultValues().get(name);
+    }
+    try {
+      return Long.parseLong(String.valueOf(value).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("the Kafka producer's " + name + " must be a number of milliseconds, was '"
+          + value + "'", e);
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+}
