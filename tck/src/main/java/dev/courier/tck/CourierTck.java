@@ -607,6 +607,8 @@ public abstract class CourierTck extends TckSupport {
         int target = round * 60;
         check(rec.awaitCompletedIds(target, patience()), "only " + rec.completedIds().size()
             + " messages were handled before round " + round, "that messages keep arriving after a subscriber is replaced");
+        // Close the subscriber holding the most deliveries (on Kafka one may own no partition).
+        live.sort(java.util.Comparator.comparingInt((Subscription s) -> s.inFlight().now()).reversed());
         for (Subscription s : live) {
           closedHolding += s.inFlight().now() > 0 && (round == 4 || s == live.get(0)) ? 1 : 0;
         }
