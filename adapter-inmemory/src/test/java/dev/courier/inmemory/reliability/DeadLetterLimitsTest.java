@@ -7,13 +7,13 @@ import dev.courier.CourierHeaders;
 import dev.courier.DeadLetters;
 import dev.courier.Headers;
 import dev.courier.Message;
+import dev.courier.MessageLimits;
 import dev.courier.PublishException;
 import dev.courier.RetryPolicy;
 import dev.courier.Subscription;
+import dev.courier.tck.internal.AtLimits;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,19 +32,10 @@ class DeadLetterLimitsTest extends ReliabilityFixture {
     assertEquals(BROKER_HEADER_BYTES, courier.capabilities().brokerLimits().maxHeaderBytes());
   }
 
-  /** Headers filling {@code count} entries and exactly {@code bytes} bytes of names and values. */
+  /** {@code count} headers holding exactly {@code bytes} bytes of names and values. */
   static Headers atLimit(int count, int bytes) {
-    Map<String, String> h = new LinkedHashMap<>();
-    int names = 0;
-    for (int i = 0; i < count; i++) {
-      names += String.format("app-%03d", i).length();
-    }
-    int values = bytes - names;
-    for (int i = 0; i < count; i++) {
-      int len = values / count + (i < values % count ? 1 : 0);
-      h.put(String.format("app-%03d", i), "v".repeat(len));
-    }
-    Headers headers = Headers.of(h);
+    Headers headers = AtLimits.headers(new MessageLimits(1, count, bytes, bytes, bytes), bytes);
+    assertEquals(count, headers.size());
     assertEquals(bytes, headers.encodedSize());
     return headers;
   }
