@@ -114,8 +114,9 @@ public final class Courier implements AutoCloseable {
   }
 
   /**
-   * Starts consuming. Names, capabilities (orderedByKey needs ORDERED_BY_KEY) and the derived
-   * dead-letter topic are checked before any I/O. The handler is called on Courier's threads,
+   * Starts consuming. Names, capabilities (orderedByKey needs ORDERED_BY_KEY), the retry policy's
+   * redelivery delay (at most {@link Capabilities#maxRedeliveryDelay()}, else an
+   * {@link IllegalArgumentException}) and the derived dead-letter topic are checked before any I/O. The handler is called on Courier's threads,
    * at most {@code options.concurrency()} at a time.
    */
   public Subscription subscribe(SubscriptionOptions options, MessageHandler handler) {
@@ -129,11 +130,12 @@ public final class Courier implements AutoCloseable {
     if (options.orderedByKey() && !capabilities().has(Capability.ORDERED_BY_KEY)) {
       throw new UnsupportedCapabilityException(adapter(), Capability.ORDERED_BY_KEY, "orderedByKey(true)");
     }
+    checkRedeliveryDelay(options.retry());
     SubscriptionRuntime runtime = new SubscriptionRuntime(options,
         new ReliableDeliveryProcessor(options, handler, listener,
             new DeadLetterSender(transport, options.topic(), options.group(), deadLetterTopic,
                 options.deadLetter(), publishTimeout),
-            capabilities().maxDelay(), Clock.systemUTC()),
+            capabilities().maxRedeliveryDelay(), Clock.systemUTC()),
         watchdog, subscriptions::remove);
     subscriptions.add(runtime);
     runtime.startWorkers();
@@ -147,6 +149,14 @@ public final class Courier implements AutoCloseable {
       throw e;
     }
     return runtime;
+  }
+
+  private void checkRedeliveryDelay(RetryPolicy retry) {
+    Duration max = capabilities().maxRedeliveryDelay();
+    if (retry.redeliveryMaxDelay().compareTo(max) > 0) {
+      throw new IllegalArgumentException("the retry policy's redeliveryMaxDelay " + retry.redeliveryMaxDelay()
+          + " exceeds adapter '" + adapter() + "' maxRedeliveryDelay of " + max);
+    }
   }
 
   /**

@@ -29,7 +29,7 @@ public interface Publisher {
   /**
    * Publishes a message that becomes visible to consumers after {@code delay}. Needs
    * {@link Capability#DELAYED_PUBLISH}; without it, throws {@link UnsupportedCapabilityException}
-   * before any I/O. The delay must not exceed {@link Capabilities#maxDelay()}.
+   * before any I/O. The delay must not exceed {@link Capabilities#maxPublishDelay()}.
    */
   CompletableFuture<Void> publishDelayed(String topic, Message message, Duration delay);
 }

@@ -171,8 +171,12 @@ class PolicyBuildersTest {
       rejects(IllegalArgumentException.class, "maxPayloadBytes", () -> Capabilities.builder().maxPayloadBytes(0));
       rejects(IllegalArgumentException.class, "maxHeaders", () -> Capabilities.builder().maxHeaders(-1));
       rejects(IllegalArgumentException.class, "maxHeaderBytes", () -> Capabilities.builder().maxHeaderBytes(0));
-      rejects(IllegalArgumentException.class, "maxDelay", () -> Capabilities.builder().maxDelay(Duration.ZERO));
-      rejects(NullPointerException.class, "maxDelay", () -> Capabilities.builder().maxDelay(null));
+      rejects(IllegalArgumentException.class, "maxHeaderValueBytes", () -> Capabilities.builder().maxHeaderValueBytes(0));
+      rejects(IllegalArgumentException.class, "maxMessageBytes", () -> Capabilities.builder().maxMessageBytes(-5));
+      rejects(IllegalArgumentException.class, "maxPublishDelay", () -> Capabilities.builder().maxPublishDelay(Duration.ZERO));
+      rejects(NullPointerException.class, "maxPublishDelay", () -> Capabilities.builder().maxPublishDelay(null));
+      rejects(IllegalArgumentException.class, "maxRedeliveryDelay",
+          () -> Capabilities.builder().maxRedeliveryDelay(Duration.ofSeconds(-1)));
     }
 
     @Test

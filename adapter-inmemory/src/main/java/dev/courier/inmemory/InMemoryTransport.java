@@ -41,7 +41,10 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
         .with(Capability.FAN_OUT, Capability.ORDERED_BY_KEY, Capability.DELAYED_REDELIVERY,
             Capability.DELAYED_PUBLISH, Capability.PEEK)
         .maxPayloadBytes(maxPayloadBytes)
-        .maxDelay(Duration.ofDays(7))
+        .maxHeaders(64)
+        .maxHeaderBytes(16 * 1024)
+        .maxPublishDelay(Duration.ofDays(7))
+        .maxRedeliveryDelay(Duration.ofDays(7))
         .build();
   }
 

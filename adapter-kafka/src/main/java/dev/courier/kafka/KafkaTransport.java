@@ -136,14 +136,17 @@ public final class KafkaTransport implements Transport, TopicBrowser {
       admin.close(Duration.ofSeconds(1));
       throw e;
     }
-    int headroom = MAX_HEADER_BYTES + 10 * MAX_HEADERS + 4096; // headers, key and framing
+    int framing = 10 * MAX_HEADERS + 4096; // per-header framing, id, key, record and delay-topic overhead
+    int headroom = MAX_HEADER_BYTES + framing;
     this.capabilities = Capabilities.builder()
         .with(Capability.FAN_OUT, Capability.ORDERED_BY_KEY, Capability.PERSISTENT, Capability.DELAYED_REDELIVERY,
             Capability.DELAYED_PUBLISH, Capability.PEEK)
         .maxPayloadBytes(Math.max(1024, messageMaxBytes - headroom))
         .maxHeaders(MAX_HEADERS)
         .maxHeaderBytes(MAX_HEADER_BYTES)
-        .maxDelay(MAX_DELAY)
+        .maxMessageBytes(Math.max(1024 + MAX_HEADER_BYTES, messageMaxBytes - framing))
+        .maxPublishDelay(MAX_DELAY)
+        .maxRedeliveryDelay(MAX_DELAY)
         .build();
   }
 
@@ -225,7 +228,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
    * missing topic fails {@link #send} (unless the broker creates it), and the forwarder starts once
    * it exists. A failed creation fails the publish, and later publishes fail fast with it (no admin
    * call) until its backoff ends. Null
-   * arguments, an invalid topic name and a delay that is negative or above {@link Capabilities#maxDelay()}
+   * arguments, an invalid topic name and a delay that is negative or above {@link Capabilities#maxPublishDelay()}
    * throw before any I/O; a message too large for the broker fails the future, also before any I/O.
    */
   @Override

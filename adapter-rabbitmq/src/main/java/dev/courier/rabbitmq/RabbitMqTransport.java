@@ -96,7 +96,10 @@ public final class RabbitMqTransport implements Transport {
         .with(Capability.FAN_OUT, Capability.ORDERED_BY_KEY, Capability.PERSISTENT,
             Capability.DELAYED_REDELIVERY, Capability.DELAYED_PUBLISH)
         .maxPayloadBytes(settings.maxPayloadBytes())
-        .maxDelay(Duration.ofDays(7))
+        .maxHeaders(64) // AMQP headers travel in one content-header frame (frame_max, 128 KiB by default)
+        .maxHeaderBytes(16 * 1024)
+        .maxPublishDelay(Duration.ofDays(7)) // per-message TTL on a delay queue
+        .maxRedeliveryDelay(Duration.ofDays(7))
         .build();
     ConnectionFactory factory = connectionFactory(settings);
     Connection pub = null;

@@ -1,10 +1,10 @@
 package dev.courier.internal;
 
-import dev.courier.Capabilities;
 import dev.courier.CourierHeaders;
 import dev.courier.DeadLetterPolicy;
 import dev.courier.Headers;
 import dev.courier.Message;
+import dev.courier.MessageLimits;
 import dev.courier.PublishException;
 import dev.courier.spi.Transport;
 import java.time.Duration;
@@ -57,11 +57,19 @@ public final class DeadLetterSender {
   /**
    * Publishes the dead-letter copy; returns only once the broker confirmed it.
    *
-   * @throws PublishException if provisioning or the publish failed or was not confirmed in time
+   * @throws PublishException if the copy exceeds the broker's limits, or provisioning or the publish
+   *     failed or was not confirmed in time
    */
   public void send(Message original, int attempts, Instant firstFailure, Instant lastFailure,
       Throwable failure, Reason reason) {
     Message copy = deadLetterCopy(original, attempts, firstFailure, lastFailure, failure, reason);
+    String violation = MessageValidator.violation(copy, transport.capabilities().brokerLimits());
+    if (violation != null) {
+      // Only a message Courier did not validate (another producer's) gets here: it is over the
+      // limits applications get, so its copy is over the broker's.
+      throw new PublishException("the dead letter of message " + original.id() + " would have " + violation
+          + ", over adapter '" + transport.name() + "' limits; it was not sent");
+    }
     try {
       provision();
       transport.send(topic, copy).get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -91,15 +99,23 @@ public final class DeadLetterSender {
     }
   }
 
-  /** The original's id, key, payload, timestamp and headers, plus the dead-letter headers. */
+  /**
+   * The original's id, key, payload, timestamp and headers, plus the dead-letter headers, whose
+   * long values are cut to the broker's limits: the exception class to
+   * {@link CourierHeaders#MAX_EXCEPTION_CLASS_BYTES}, the exception message to the policy's length
+   * and the room left (see {@link CourierHeaders#DLQ_EXCEPTION_MESSAGE}).
+   */
   Message deadLetterCopy(Message original, int attempts, Instant firstFailure, Instant lastFailure,
       Throwable failure, Reason reason) {
+    MessageLimits broker = transport.capabilities().brokerLimits();
+    int valueBytes = broker.maxHeaderValueBytes();
     Headers headers = original.headers();
     for (String name : headers.names().toArray(String[]::new)) {
       if (name.startsWith(CourierHeaders.DLQ_PREFIX)) {
         headers = headers.without(name);
       }
     }
+    String type = failure.getClass().getName();
     headers = headers
         .with(CourierHeaders.DLQ_SOURCE_TOPIC, sourceTopic)
         .with(CourierHeaders.DLQ_GROUP, group)
@@ -107,30 +123,13 @@ public final class DeadLetterSender {
         .with(CourierHeaders.DLQ_FIRST_FAILURE, firstFailure.toString())
         .with(CourierHeaders.DLQ_LAST_FAILURE, lastFailure.toString())
         .with(CourierHeaders.DLQ_REASON, reason.header)
-        .with(CourierHeaders.DLQ_EXCEPTION_CLASS, failure.getClass().getName());
-    String text = bounded(failure.getMessage(), maxErrorMessageLength);
-    Capabilities caps = transport.capabilities();
-    int room = caps.maxHeaderBytes() - headers.encodedSize()
-        - CourierHeaders.DLQ_EXCEPTION_MESSAGE.length();
-    if (text.length() * 4 > room) { // keep the copy within the adapter's header limit
-      text = bounded(text, Math.max(0, room / 4));
-    }
-    headers = headers.with(CourierHeaders.DLQ_EXCEPTION_MESSAGE, text);
+        .with(CourierHeaders.DLQ_EXCEPTION_CLASS,
+            Utf8Text.bytes(type, Math.min(valueBytes, CourierHeaders.MAX_EXCEPTION_CLASS_BYTES)));
+    int used = headers.encodedSize() + CourierHeaders.DLQ_EXCEPTION_MESSAGE.length();
+    int room = Math.min(valueBytes, Math.min(broker.maxHeaderBytes() - used,
+        (int) Math.min(Integer.MAX_VALUE, (long) broker.maxMessageBytes() - used - original.payloadSize())));
+    String text = Utf8Text.chars(Utf8Text.clean(failure.getMessage()), maxErrorMessageLength);
+    headers = headers.with(CourierHeaders.DLQ_EXCEPTION_MESSAGE, Utf8Text.bytes(text, Math.max(0, room)));
     return original.withHeaders(headers);
-  }
-
-  static String bounded(String text, int max) {
-    if (text == null) {
-      return "";
-    }
-    String clean = text.replaceAll("\\p{Cntrl}", " ");
-    if (clean.length() <= max) {
-      return clean;
-    }
-    int end = max;
-    if (end > 0 && Character.isHighSurrogate(clean.charAt(end - 1))) {
-      end--;
-    }
-    return clean.substring(0, end);
   }
 }

@@ -5,6 +5,7 @@ import dev.courier.CourierHeaders;
 import dev.courier.DeadLetters;
 import dev.courier.Headers;
 import dev.courier.Message;
+import dev.courier.PayloadTooLargeException;
 import dev.courier.PublishException;
 import dev.courier.UnsupportedCapabilityException;
 import dev.courier.spi.ReceiveSpec;
@@ -131,6 +132,11 @@ public final class DefaultDeadLetters implements DeadLetters {
     Message replay = dead.withHeaders(replayHeaders(dead.headers()));
     try {
       transport.naming().validateTopic(destination);
+      String violation = MessageValidator.violation(replay, transport.capabilities().brokerLimits());
+      if (violation != null) {
+        throw new PayloadTooLargeException("the redriven copy would have " + violation + ", over adapter '"
+            + transport.name() + "' limits");
+      }
       transport.send(destination, replay).get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       d.release();

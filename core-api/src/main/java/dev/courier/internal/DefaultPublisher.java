@@ -128,9 +128,10 @@ public final class DefaultPublisher implements Publisher {
     if (delay.isNegative()) {
       throw new IllegalArgumentException("delay must not be negative, was " + delay);
     }
-    if (delay.compareTo(transport.capabilities().maxDelay()) > 0) {
+    Duration max = transport.capabilities().maxPublishDelay();
+    if (delay.compareTo(max) > 0) {
       throw new IllegalArgumentException("delay " + delay + " exceeds adapter '" + transport.name()
-          + "' maximum of " + transport.capabilities().maxDelay());
+          + "' maxPublishDelay of " + max);
     }
     return confirmed(topic, message, invoke(() -> transport.sendDelayed(topic, message, delay)));
   }

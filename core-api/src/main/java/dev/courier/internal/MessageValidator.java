@@ -3,13 +3,17 @@ package dev.courier.internal;
 import dev.courier.Capabilities;
 import dev.courier.Headers;
 import dev.courier.Message;
+import dev.courier.MessageLimits;
 import dev.courier.PayloadTooLargeException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * Checks a message an application publishes before any I/O: no header with a reserved name
- * ({@link Headers#isReserved}), and within the adapter's limits. The core's own sends (dead
- * letters, redrive) go to the transport directly and may carry Courier's headers.
+ * ({@link Headers#isReserved}), and within the limits applications get ({@link Capabilities#limits()}).
+ * The core's own sends (dead letters, redrive) may carry Courier's headers and are checked with
+ * {@link #violation} against the broker's limits ({@link Capabilities#brokerLimits()}).
  */
 public final class MessageValidator {
   private final Capabilities capabilities;
@@ -29,24 +33,44 @@ public final class MessageValidator {
             + Headers.RESERVED_WIRE_PREFIX + "' are set only by Courier (remove them to republish a received message)");
       }
     }
-    if (message.payloadSize() > capabilities.maxPayloadBytes()) {
-      throw new PayloadTooLargeException("message " + message.id() + " has a payload of "
-          + message.payloadSize() + " bytes; adapter '" + adapter + "' accepts at most "
-          + capabilities.maxPayloadBytes());
-    }
-    if (message.headers().size() > capabilities.maxHeaders()) {
-      throw new PayloadTooLargeException("message " + message.id() + " has "
-          + message.headers().size() + " headers; adapter '" + adapter + "' accepts at most "
-          + capabilities.maxHeaders());
-    }
-    if (!message.headers().isEmpty()) {
-      int bytes = message.headers().encodedSize();
-      if (bytes > capabilities.maxHeaderBytes()) {
-        throw new PayloadTooLargeException("message " + message.id() + " has " + bytes
-            + " bytes of headers; adapter '" + adapter + "' accepts at most "
-            + capabilities.maxHeaderBytes());
-      }
+    String violation = violation(message, capabilities.limits());
+    if (violation != null) {
+      throw new PayloadTooLargeException("message " + message.id() + " has " + violation + " for adapter '"
+          + adapter + "' (its limits leave room for the headers Courier adds to dead letters)");
     }
     return message;
+  }
+
+  /**
+   * What of {@code message} exceeds {@code limits}, as "a payload of N bytes (at most M)"; null if
+   * it fits.
+   */
+  public static String violation(Message message, MessageLimits limits) {
+    if (message.payloadSize() > limits.maxPayloadBytes()) {
+      return "a payload of " + message.payloadSize() + " bytes (at most " + limits.maxPayloadBytes() + ")";
+    }
+    Headers headers = message.headers();
+    if (headers.size() > limits.maxHeaders()) {
+      return headers.size() + " headers (at most " + limits.maxHeaders() + ")";
+    }
+    if (headers.isEmpty()) {
+      return null;
+    }
+    int bytes = headers.encodedSize();
+    if (bytes > limits.maxHeaderBytes()) {
+      return bytes + " bytes of headers (at most " + limits.maxHeaderBytes() + ")";
+    }
+    for (Map.Entry<String, String> e : headers.asMap().entrySet()) {
+      int value = e.getValue().getBytes(StandardCharsets.UTF_8).length;
+      if (value > limits.maxHeaderValueBytes()) {
+        return "a value of " + value + " bytes in header '" + e.getKey() + "' (at most "
+            + limits.maxHeaderValueBytes() + ")";
+      }
+    }
+    long total = (long) message.payloadSize() + bytes;
+    if (total > limits.maxMessageBytes()) {
+      return total + " bytes of payload and headers (at most " + limits.maxMessageBytes() + ")";
+    }
+    return null;
   }
 }

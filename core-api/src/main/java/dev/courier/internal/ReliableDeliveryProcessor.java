@@ -41,6 +41,7 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
   private final MessageHandler handler;
   private final CourierListener listener;
   private final DeadLetterSender deadLetters;
+  /** The adapter's maximum redelivery delay. */
   private final Duration maxDelay;
   private final Backoff backoff;
   private final Clock clock;
@@ -54,13 +55,13 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
   private final Map<String, Instant> firstFailures = new java.util.concurrent.ConcurrentHashMap<>();
 
   public ReliableDeliveryProcessor(SubscriptionOptions options, MessageHandler handler,
-      CourierListener listener, DeadLetterSender deadLetters, Duration maxDelay, Clock clock) {
+      CourierListener listener, DeadLetterSender deadLetters, Duration maxRedeliveryDelay, Clock clock) {
     this.options = options;
     this.policy = options.retry();
     this.handler = handler;
     this.listener = SafeListener.wrap(listener);
     this.deadLetters = deadLetters;
-    this.maxDelay = maxDelay;
+    this.maxDelay = maxRedeliveryDelay;
     this.backoff = new Backoff(policy);
     this.clock = clock;
     this.scope = options.topic() + "/" + options.group();
@@ -226,7 +227,7 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
       deadLetters.send(raw.message(), delivery.attempt(), first, last, failure, reason);
     } catch (RuntimeException e) {
       Duration delay = backoff.redelivery(deliveryCount, maxDelay);
-      log.warn("could not dead-letter message {} of {}/{} to '{}'; it stays on the source and returns after {}",
+      log.error("could not dead-letter message {} of {}/{} to '{}'; it stays on the source and returns after {}",
           raw.message().id(), options.topic(), options.group(), deadLetters.topic(), delay, e);
       raw.nack(delay);
       listener.redelivered(delivery, e, delay);

@@ -24,9 +24,20 @@ public final class CoreTestTransport implements Transport {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final List<TestReceiver> receivers = new CopyOnWriteArrayList<>();
   private final AtomicInteger sent = new AtomicInteger();
+  private final Capabilities capabilities;
 
   CoreTestTransport(AdapterConfig config) {
+    this(config, Capabilities.builder().build());
+  }
+
+  private CoreTestTransport(AdapterConfig config, Capabilities capabilities) {
     this.config = config;
+    this.capabilities = capabilities;
+  }
+
+  /** A transport declaring {@code capabilities}, for {@code Courier.builder().transport(...)}. */
+  public static CoreTestTransport declaring(Capabilities capabilities) {
+    return new CoreTestTransport(null, capabilities);
   }
 
   public AdapterConfig config() {
@@ -53,7 +64,7 @@ public final class CoreTestTransport implements Transport {
 
   @Override
   public Capabilities capabilities() {
-    return Capabilities.builder().build();
+    return capabilities;
   }
 
   @Override
@@ -65,6 +76,11 @@ public final class CoreTestTransport implements Transport {
   public CompletableFuture<Void> send(String topic, Message message) {
     sent.incrementAndGet();
     return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<Void> sendDelayed(String topic, Message message, java.time.Duration delay) {
+    return send(topic, message);
   }
 
   @Override

@@ -20,6 +20,7 @@ import dev.courier.MessageHandler;
 import dev.courier.RetryPolicy;
 import dev.courier.Subscription;
 import dev.courier.SubscriptionOptions;
+import dev.courier.tck.internal.AtLimits;
 import dev.courier.tck.internal.PublishRace;
 import dev.courier.tck.internal.Recorder;
 import dev.courier.tck.internal.Recorder.Call;
@@ -1003,6 +1004,85 @@ public abstract class CourierTck extends TckSupport {
       check(await(patience(), () -> dl.count() == 0), "DeadLetters.count() is still " + dl.count() + " after the redrive",
           "that redrive acks each dead letter after republishing it");
     }
+
+    @Test
+    @DisplayName("TCK-5.4 a message at the adapter's declared limits (headers, header bytes, payload) is dead-lettered and redriven intact")
+    void atDeclaredLimits() {
+      LimitsRoundTrip trip = new LimitsRoundTrip();
+      publish(courier(), trip.topic, List.of(trip.sent));
+      trip.deadLettered(1, "");
+      trip.redrive();
+      trip.deadLettered(2, "1"); // fails again: the dead letter of a redriven message carries one header more
+      trip.broken.set(false);
+      trip.redrive();
+      check(trip.handled.awaitCompleted(Set.of(trip.sent.id()), patience()),
+          "the message redriven twice never reached the group", "that redriven copies reach the source topic");
+      Message again = trip.handled.completed().get(0).delivery().message();
+      trip.checkIntact(again, "the message redriven twice");
+      check("2".equals(again.headers().get(CourierHeaders.REDRIVE_COUNT).orElse(null)),
+          "the redriven message has redrive count " + again.headers().get(CourierHeaders.REDRIVE_COUNT).orElse("none"),
+          "that redrive increments courier-redrive-count");
+    }
+  }
+
+  /** TCK-5.4, beside its group: a message at the declared limits survives two dead-letter round trips. */
+  private final class LimitsRoundTrip {
+    private final String topic = name("dllim");
+    private final DeadLetters dl = courier().admin().deadLetters(topic, name("g"));
+    private final Recorder dead = recorder();
+    private final Recorder handled = recorder();
+    private final java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+    private final Message sent;
+
+    LimitsRoundTrip() {
+      Headers headers = AtLimits.headers(limits().limits(), limits().maxHeaderBytes());
+      int payload = (int) Math.max(0, Math.min(limits().maxPayloadBytes(),
+          (long) limits().maxMessageBytes() - headers.encodedSize()));
+      byte[] bytes = new byte[payload];
+      ThreadLocalRandom.current().nextBytes(bytes);
+      sent = Message.builder().key("k-limits").headers(headers).payload(bytes).build();
+      String observer = name("dlobs");
+      courier().admin().ensureGroup(dl.topic(), observer);
+      subscribe(newCourier(), options(dl.topic(), observer).build(), dead.handler());
+      subscribe(courier(), options(topic, dl.group()).retry(RetryPolicy.none()).build(), handled.handler(d -> {
+        if (broken.get()) {
+          throw new IllegalStateException("tck: fails on purpose, with a long ünicode message ✓ ".repeat(400));
+        }
+      }));
+    }
+
+    /** Waits for the n-th dead letter of the message and checks it. */
+    void deadLettered(int n, String redriveCount) {
+      check(dead.await(r -> r.completionsById().getOrDefault(sent.id(), 0) >= n, patience()),
+          "dead letter " + n + " of a message with " + sent.headers().size() + " headers, "
+              + sent.headers().encodedSize() + " header bytes and a " + sent.payloadSize()
+              + "-byte payload (the declared limits) never arrived on '" + dl.topic() + "'",
+          "that the broker carries Capabilities.brokerLimits(): a dead letter adds up to "
+              + CourierHeaders.RESERVED_COUNT + " headers and " + CourierHeaders.RESERVED_BYTES + " bytes");
+      Message letter = dead.completed().stream().map(c -> c.delivery().message())
+          .filter(m -> m.id().equals(sent.id())).skip(n - 1).findFirst().orElseThrow();
+      checkIntact(letter, "dead letter " + n);
+      check(letter.headers().get(CourierHeaders.DLQ_EXCEPTION_MESSAGE).orElse("").startsWith("tck: fails on purpose")
+              && redriveCount.equals(letter.headers().get(CourierHeaders.REDRIVE_COUNT).orElse("")),
+          "dead letter " + n + " lacks its exception message or has redrive count "
+              + letter.headers().get(CourierHeaders.REDRIVE_COUNT).orElse("none"),
+          "the dead-letter headers of a message at the limits");
+      check(await(patience(), () -> dl.count() >= 1), "DeadLetters.count() stayed 0", "the dead-letter group");
+    }
+
+    void redrive() {
+      int moved = dl.redrive();
+      check(moved == 1, "redrive() moved " + moved + " messages, expected 1",
+          "that the redriven copy of a message at the limits fits the broker's limits");
+    }
+
+    void checkIntact(Message got, String what) {
+      check(java.util.Arrays.equals(got.payload(), sent.payload()) && got.key().equals(sent.key())
+              && applicationHeaders(got.headers()).equals(sent.headers()),
+          what + " differs from the message sent (" + applicationHeaders(got.headers()).size() + " of "
+              + sent.headers().size() + " application headers, " + got.payloadSize() + " of " + sent.payloadSize()
+              + " payload bytes)", "that headers and payload at the limits pass unchanged");
+    }
   }
 
   @Nested
@@ -1107,7 +1187,7 @@ public abstract class CourierTck extends TckSupport {
     }
 
     @Test
-    @DisplayName("TCK-11.3 oversize payloads and too many headers fail with PayloadTooLargeException, and nothing is sent")
+    @DisplayName("TCK-11.3 oversize payloads, too many headers, header values and messages fail with PayloadTooLargeException, and nothing is sent")
     void oversize() {
       String topic = name("big");
       String group = name("g");
@@ -1121,7 +1201,20 @@ public abstract class CourierTck extends TckSupport {
       Message tooManyHeaders = Message.builder().headers(Headers.of(many)).payload(new byte[] {1}).build();
       Message hugeHeader = Message.builder().header("h", "v".repeat(limits().maxHeaderBytes()))
           .payload(new byte[] {1}).build();
+      Message hugeValue = Message.builder().header("h", "v".repeat(limits().maxHeaderValueBytes() + 1))
+          .payload(new byte[] {1}).build();
       Message fine = Message.of(new byte[] {2});
+      expect(PayloadTooLargeException.class, "publish(a header value over maxHeaderValueBytes)",
+          () -> courier().publisher().publish(topic, hugeValue), wrong);
+      long overTotal = (long) limits().maxMessageBytes() + 1 - limits().maxPayloadBytes();
+      if (overTotal > 0 && overTotal <= limits().maxHeaderBytes()) { // each part within its limit, the sum over
+        Headers headers = AtLimits.headers(limits().limits(), (int) overTotal);
+        if (headers.encodedSize() >= overTotal) {
+          Message tooLarge = Message.builder().headers(headers).payload(new byte[limits().maxPayloadBytes()]).build();
+          expect(PayloadTooLargeException.class, "publish(payload and headers over maxMessageBytes)",
+              () -> courier().publisher().publish(topic, tooLarge), wrong);
+        }
+      }
       expect(PayloadTooLargeException.class, "publish(payload of max+1 bytes)",
           () -> courier().publisher().publish(topic, tooBig), wrong);
       expect(PayloadTooLargeException.class, "publish(maxHeaders+1 headers)",
@@ -1161,13 +1254,30 @@ public abstract class CourierTck extends TckSupport {
     void delayTooLong() {
       requires(Capability.DELAYED_PUBLISH);
       List<String> wrong = new ArrayList<>();
-      Duration tooLong = limits().maxDelay().plusSeconds(1);
-      expect(IllegalArgumentException.class, "publishDelayed(maxDelay + 1 s)",
+      Duration tooLong = limits().maxPublishDelay().plusSeconds(1);
+      expect(IllegalArgumentException.class, "publishDelayed(maxPublishDelay + 1 s)",
           () -> courier().publisher().publishDelayed(name("t"), Message.of(new byte[] {1}), tooLong), wrong);
       expect(IllegalArgumentException.class, "publishDelayed(negative)",
           () -> courier().publisher().publishDelayed(name("t"), Message.of(new byte[] {1}), Duration.ofSeconds(-1)),
           wrong);
-      check(wrong.isEmpty(), wrong.toString(), "Capabilities.maxDelay() and the core's delay check");
+      check(wrong.isEmpty(), wrong.toString(), "Capabilities.maxPublishDelay() and the core's delay check");
+    }
+
+    @Test
+    @DisplayName("TCK-11.7 a retry policy whose redelivery delay exceeds the adapter's maximum fails at subscribe with IllegalArgumentException")
+    void redeliveryDelayTooLong() {
+      Duration max = limits().maxRedeliveryDelay();
+      RetryPolicy tooLong = RetryPolicy.builder().redeliveryMaxDelay(max.plusSeconds(1)).build();
+      List<String> wrong = new ArrayList<>();
+      expect(IllegalArgumentException.class, "subscribe(redeliveryMaxDelay = maxRedeliveryDelay + 1 s)",
+          () -> subscribe(courier(), options(name("t"), name("g")).retry(tooLong).build(), d -> {}), wrong);
+      RetryPolicy longest = RetryPolicy.builder().redeliveryMaxDelay(max).build();
+      try {
+        subscribe(courier(), options(name("t"), name("g")).retry(longest).build(), d -> {});
+      } catch (RuntimeException e) {
+        wrong.add("subscribe(redeliveryMaxDelay = maxRedeliveryDelay) threw " + e);
+      }
+      check(wrong.isEmpty(), wrong.toString(), "Capabilities.maxRedeliveryDelay() and the core's retry policy check");
     }
 
     @Test

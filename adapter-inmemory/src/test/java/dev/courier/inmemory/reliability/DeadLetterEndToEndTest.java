@@ -65,8 +65,8 @@ class DeadLetterEndToEndTest extends ReliabilityFixture {
       assertEquals("4", h.get(CourierHeaders.DLQ_ATTEMPTS).orElseThrow());
       assertEquals("exhausted", h.get(CourierHeaders.DLQ_REASON).orElseThrow());
       assertEquals(IllegalStateException.class.getName(), h.get(CourierHeaders.DLQ_EXCEPTION_CLASS).orElseThrow());
-      assertEquals("the ledger i", h.get(CourierHeaders.DLQ_EXCEPTION_MESSAGE).orElseThrow(),
-          "bounded to 12 characters, control characters replaced");
+      assertEquals("the ledger …", h.get(CourierHeaders.DLQ_EXCEPTION_MESSAGE).orElseThrow(),
+          "bounded to 12 characters, the cut marked, control characters replaced");
       Instant first = Instant.parse(h.get(CourierHeaders.DLQ_FIRST_FAILURE).orElseThrow());
       Instant last = Instant.parse(h.get(CourierHeaders.DLQ_LAST_FAILURE).orElseThrow());
       assertFalse(first.isBefore(before.minusSeconds(1)), "first failure " + first);

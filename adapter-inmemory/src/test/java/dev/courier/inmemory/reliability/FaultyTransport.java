@@ -15,14 +15,17 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiPredicate;
 
 /**
- * A real in-memory transport with one injectable fault: sends to the topics in {@link #failSendsTo}
- * fail as a broker refusal would. Everything else is delegated unchanged.
+ * A real in-memory transport with injectable faults: sends to the topics in {@link #failSendsTo},
+ * and those {@link #refuse} matches, fail as a broker refusal would. Everything else is delegated unchanged.
  */
 final class FaultyTransport implements Transport, TopicBrowser {
   final InMemoryTransport delegate;
   final Set<String> failSendsTo = ConcurrentHashMap.newKeySet();
+  /** Sends this refuses (topic, message) fail as a broker refusal would; none by default. */
+  volatile BiPredicate<String, Message> refuse = (topic, message) -> false;
 
   FaultyTransport(InMemoryTransport delegate) {
     this.delegate = delegate;
@@ -45,7 +48,7 @@ final class FaultyTransport implements Transport, TopicBrowser {
 
   @Override
   public CompletableFuture<Void> send(String topic, Message message) {
-    if (failSendsTo.contains(topic)) {
+    if (failSendsTo.contains(topic) || refuse.test(topic, message)) {
       return CompletableFuture.failedFuture(new PublishException("injected fault: broker refused " + topic));
     }
     return delegate.send(topic, message);

@@ -4,6 +4,7 @@ import dev.courier.Capabilities;
 import dev.courier.Capability;
 import dev.courier.Headers;
 import dev.courier.Message;
+import dev.courier.MessageLimits;
 import dev.courier.PublishException;
 import dev.courier.inmemory.InMemoryBroker;
 import dev.courier.inmemory.InMemoryTransport;
@@ -76,6 +77,12 @@ final class BrokenTransport implements Transport, TopicBrowser {
      * what it has not stored yet instead of flushing it.
      */
     DROPS_BUFFER_ON_CLOSE,
+    /**
+     * Refuses every send over the limits applications are given, as a broker whose real limits are
+     * the ones the adapter declared to applications (nothing left for Courier's own headers): the
+     * dead letter of a message at those limits is refused.
+     */
+    NO_ROOM_FOR_COURIER_HEADERS,
     /** No flaw, plus a simulated outage the fault rules can use (and PERSISTENT, as the broker survives it). */
     SIMULATED_OUTAGE,
     /** Under a simulated outage, confirms publishes without storing them. */
@@ -158,14 +165,12 @@ final class BrokenTransport implements Transport, TopicBrowser {
     Capabilities real = delegate.capabilities();
     if (flaw == Flaw.SIMULATED_OUTAGE || flaw == Flaw.FORGETS_ON_RESTART) {
       return Capabilities.builder().with(real.features().toArray(Capability[]::new)).with(Capability.PERSISTENT)
-          .maxPayloadBytes(real.maxPayloadBytes()).maxHeaders(real.maxHeaders())
-          .maxHeaderBytes(real.maxHeaderBytes()).maxDelay(real.maxDelay()).build();
+          .limitsOf(real).build();
     }
     if (flaw != Flaw.DECLARES_NOTHING) {
       return real;
     }
-    return Capabilities.builder().maxPayloadBytes(real.maxPayloadBytes()).maxHeaders(real.maxHeaders())
-        .maxHeaderBytes(real.maxHeaderBytes()).maxDelay(real.maxDelay()).build();
+    return Capabilities.builder().limitsOf(real).build();
   }
 
   @Override
@@ -180,6 +185,10 @@ final class BrokenTransport implements Transport, TopicBrowser {
     if (outage != null && outage.down) {
       return flaw == Flaw.CONFIRMS_WHILE_DOWN ? CompletableFuture.completedFuture(null)
           : CompletableFuture.failedFuture(new PublishException("broker is down (simulated outage)"));
+    }
+    if (flaw == Flaw.NO_ROOM_FOR_COURIER_HEADERS && overApplicationLimits(message)) {
+      return CompletableFuture.failedFuture(new PublishException("message " + message.id()
+          + " is over the broker's limits (those declared to applications)"));
     }
     long n = sends.incrementAndGet();
     switch (flaw) {
@@ -363,6 +372,12 @@ final class BrokenTransport implements Transport, TopicBrowser {
         real.nack(flaw == Flaw.IGNORES_REDELIVERY_DELAY ? Duration.ZERO : redeliverAfter);
       }
     }
+  }
+
+  private boolean overApplicationLimits(Message m) {
+    MessageLimits limits = delegate.capabilities().limits();
+    return m.headers().size() > limits.maxHeaders() || m.headers().encodedSize() > limits.maxHeaderBytes()
+        || m.payloadSize() + m.headers().encodedSize() > limits.maxMessageBytes();
   }
 
   static Capabilities overclaimed(Capabilities real) {

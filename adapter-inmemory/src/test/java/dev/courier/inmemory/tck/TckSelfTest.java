@@ -62,6 +62,7 @@ class TckSelfTest {
       Map.entry(Flaw.ACCEPTS_ANY_NAME, Set.of("TCK-11.1")),
       Map.entry(Flaw.OVERCLAIMED_BY_FIXTURE, Set.of("TCK-0.1")),
       Map.entry(Flaw.DROPS_BUFFER_ON_CLOSE, Set.of("TCK-9.6")),
+      Map.entry(Flaw.NO_ROOM_FOR_COURIER_HEADERS, Set.of("TCK-5.4")),
       Map.entry(Flaw.CONFIRMS_WHILE_DOWN, Set.of("TCK-2.3")),
       Map.entry(Flaw.NEVER_RECOVERS, Set.of("TCK-9.3")),
       Map.entry(Flaw.FORGETS_ON_RESTART, Set.of("TCK-9.4")),
@@ -82,7 +83,8 @@ class TckSelfTest {
       Map.entry("TCK-11.2", "the core checks arguments"),
       Map.entry("TCK-11.3", "the core checks declared limits"),
       Map.entry("TCK-11.4", "the core checks the capability"),
-      Map.entry("TCK-11.5", "the core checks the declared maximum delay"),
+      Map.entry("TCK-11.5", "the core checks the declared maximum delays"),
+      Map.entry("TCK-11.7", "the core checks the retry policy against the declared maximum redelivery delay"),
       Map.entry("TCK-11.6", "the core checks header names before handing a message to the transport"));
 
   /** Rules gated on a capability: with DECLARES_NOTHING they must be SKIPPED. */

@@ -57,7 +57,7 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
   @DisplayName("the transport declares DELAYED_PUBLISH and the same maximum delay the core checks")
   void declaresDelayedPublish() {
     assertTrue(transport.capabilities().has(Capability.DELAYED_PUBLISH), transport.capabilities().toString());
-    assertEquals(Duration.ofDays(1), transport.capabilities().maxDelay());
+    assertEquals(Duration.ofDays(1), transport.capabilities().maxPublishDelay());
   }
 
   @Test
@@ -237,7 +237,7 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
   void badInputBeforeAnyIo() throws Exception {
     String topic = unique("bad");
     Message m = Message.of(new byte[] {1});
-    Duration tooLong = transport.capabilities().maxDelay().plusSeconds(1);
+    Duration tooLong = transport.capabilities().maxPublishDelay().plusSeconds(1);
     // Through the public API, as applications call it.
     try (Courier courier = KafkaTestSupport.newCourier()) {
       IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
