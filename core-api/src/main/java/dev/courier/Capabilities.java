@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -15,6 +16,7 @@ public final class Capabilities {
   private final int maxHeaders;
   private final int maxHeaderBytes;
   private final Duration maxDelay;
+  private final Duration leaseRenewalInterval; // null: the broker lends no lease
 
   private Capabilities(Builder b) {
     this.features = Collections.unmodifiableSet(EnumSet.copyOf(b.features));
@@ -22,6 +24,7 @@ public final class Capabilities {
     this.maxHeaders = b.maxHeaders;
     this.maxHeaderBytes = b.maxHeaderBytes;
     this.maxDelay = b.maxDelay;
+    this.leaseRenewalInterval = b.leaseRenewalInterval;
   }
 
   public static Builder builder() {
@@ -56,11 +59,24 @@ public final class Capabilities {
     return maxDelay;
   }
 
+  /**
+   * For brokers that lend a delivery for a lease (visibility timeout, ack deadline) and take it
+   * back unless extended: how often Courier's core calls
+   * {@link dev.courier.spi.TransportDelivery#extendLease()} on each delivery whose handler runs.
+   * Declare well under the lease (a third of it leaves room for a late timer and a slow extension
+   * call). Empty (the default) when the broker keeps a delivery until it is settled or its consumer
+   * goes away.
+   */
+  public Optional<Duration> leaseRenewalInterval() {
+    return Optional.ofNullable(leaseRenewalInterval);
+  }
+
   @Override
   public String toString() {
     return "Capabilities{features=" + features + ", maxPayloadBytes=" + maxPayloadBytes
         + ", maxHeaders=" + maxHeaders + ", maxHeaderBytes=" + maxHeaderBytes
-        + ", maxDelay=" + maxDelay + '}';
+        + ", maxDelay=" + maxDelay
+        + (leaseRenewalInterval == null ? "" : ", leaseRenewalInterval=" + leaseRenewalInterval) + '}';
   }
 
   public static final class Builder {
@@ -69,6 +85,7 @@ public final class Capabilities {
     private int maxHeaders = 64;
     private int maxHeaderBytes = 16 * 1024;
     private Duration maxDelay = Duration.ofDays(1);
+    private Duration leaseRenewalInterval;
 
     private Builder() {}
 
@@ -101,6 +118,16 @@ public final class Capabilities {
         throw new IllegalArgumentException("maxDelay must be positive, was " + delay);
       }
       this.maxDelay = delay;
+      return this;
+    }
+
+    /** See {@link Capabilities#leaseRenewalInterval()}; positive. */
+    public Builder leaseRenewalInterval(Duration interval) {
+      Objects.requireNonNull(interval, "leaseRenewalInterval");
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("leaseRenewalInterval must be positive, was " + interval);
+      }
+      this.leaseRenewalInterval = interval;
       return this;
     }
 

@@ -6,6 +6,7 @@ import dev.courier.internal.DefaultDeadLetters;
 import dev.courier.internal.DefaultPublisher;
 import dev.courier.internal.Durations;
 import dev.courier.internal.HandlerWatchdog;
+import dev.courier.internal.LeaseRenewer;
 import dev.courier.internal.ProviderRegistry;
 import dev.courier.internal.PublishTimeouts;
 import dev.courier.internal.ReliableDeliveryProcessor;
@@ -44,6 +45,7 @@ public final class Courier implements AutoCloseable {
   private final Duration redriveIdleTimeout;
   private final HandlerWatchdog watchdog = new HandlerWatchdog();
   private final PublishTimeouts publishTimeouts;
+  private final LeaseRenewer leases;
   private final Set<SubscriptionRuntime> subscriptions = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -55,6 +57,7 @@ public final class Courier implements AutoCloseable {
     this.publishTimeouts = new PublishTimeouts(b.publishTimeout);
     this.publisher = new DefaultPublisher(transport, publishTimeouts, listener, () -> !closed.get());
     this.admin = new DefaultAdmin();
+    this.leases = new LeaseRenewer(transport.capabilities().leaseRenewalInterval());
   }
 
   /** From {@link CourierConfig#load()}: class-path file, config file, environment, system properties. */
@@ -134,7 +137,7 @@ public final class Courier implements AutoCloseable {
             new DeadLetterSender(transport, options.topic(), options.group(), deadLetterTopic,
                 options.deadLetter(), publishTimeout),
             capabilities().maxDelay(), Clock.systemUTC()),
-        watchdog, subscriptions::remove);
+        watchdog, leases, subscriptions::remove);
     subscriptions.add(runtime);
     runtime.startWorkers();
     try {
@@ -179,6 +182,7 @@ public final class Courier implements AutoCloseable {
           transport.close();
         } finally {
           watchdog.close();
+          leases.close();
           publishTimeouts.close();
         }
       }

@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Courier's in-process adapter ({@code inmemory}): a real broker living in the JVM, for
  * development, tests and the demo. Delivery is at least once per group: unacked deliveries return
- * on nack, on receiver close and after the ack timeout. Messages are not persisted: they are lost
+ * on nack, on receiver close and after the ack timeout, which acts as a lease: a started delivery
+ * keeps it while the core extends it ({@link Capabilities#leaseRenewalInterval()} is a third of
+ * it). Messages are not persisted: they are lost
  * with the JVM, so it does not declare {@link Capability#PERSISTENT}.
  */
 public final class InMemoryTransport implements Transport, TopicBrowser {
@@ -42,6 +44,7 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
             Capability.DELAYED_PUBLISH, Capability.PEEK)
         .maxPayloadBytes(maxPayloadBytes)
         .maxDelay(Duration.ofDays(7))
+        .leaseRenewalInterval(Duration.ofNanos(Math.max(1, broker.ackTimeoutNanos / 3)))
         .build();
   }
 
