@@ -76,6 +76,8 @@ final class BrokenTransport implements Transport, TopicBrowser {
      * what it has not stored yet instead of flushing it.
      */
     DROPS_BUFFER_ON_CLOSE,
+    /** Declares a lease renewal interval, but extending a delivery's lease does nothing. */
+    IGNORES_LEASE_EXTENSION,
     /** No flaw, plus a simulated outage the fault rules can use (and PERSISTENT, as the broker survives it). */
     SIMULATED_OUTAGE,
     /** Under a simulated outage, confirms publishes without storing them. */
@@ -156,16 +158,16 @@ final class BrokenTransport implements Transport, TopicBrowser {
   @Override
   public Capabilities capabilities() {
     Capabilities real = delegate.capabilities();
-    if (flaw == Flaw.SIMULATED_OUTAGE || flaw == Flaw.FORGETS_ON_RESTART) {
-      return Capabilities.builder().with(real.features().toArray(Capability[]::new)).with(Capability.PERSISTENT)
-          .maxPayloadBytes(real.maxPayloadBytes()).maxHeaders(real.maxHeaders())
-          .maxHeaderBytes(real.maxHeaderBytes()).maxDelay(real.maxDelay()).build();
-    }
-    if (flaw != Flaw.DECLARES_NOTHING) {
+    if (flaw != Flaw.SIMULATED_OUTAGE && flaw != Flaw.FORGETS_ON_RESTART && flaw != Flaw.DECLARES_NOTHING) {
       return real;
     }
-    return Capabilities.builder().maxPayloadBytes(real.maxPayloadBytes()).maxHeaders(real.maxHeaders())
-        .maxHeaderBytes(real.maxHeaderBytes()).maxDelay(real.maxDelay()).build();
+    Capabilities.Builder b = Capabilities.builder().maxPayloadBytes(real.maxPayloadBytes())
+        .maxHeaders(real.maxHeaders()).maxHeaderBytes(real.maxHeaderBytes()).maxDelay(real.maxDelay());
+    real.leaseRenewalInterval().ifPresent(b::leaseRenewalInterval); // not a feature: the broker's lease is real
+    if (flaw != Flaw.DECLARES_NOTHING) {
+      b.with(real.features().toArray(Capability[]::new)).with(Capability.PERSISTENT);
+    }
+    return b.build();
   }
 
   @Override
@@ -361,6 +363,23 @@ final class BrokenTransport implements Transport, TopicBrowser {
     public void nack(Duration redeliverAfter) {
       if (!settled) {
         real.nack(flaw == Flaw.IGNORES_REDELIVERY_DELAY ? Duration.ZERO : redeliverAfter);
+      }
+    }
+
+    @Override
+    public boolean isWithdrawn() {
+      return !settled && real.isWithdrawn();
+    }
+
+    @Override
+    public boolean tryStart() {
+      return settled || real.tryStart();
+    }
+
+    @Override
+    public void extendLease() {
+      if (flaw != Flaw.IGNORES_LEASE_EXTENSION) {
+        real.extendLease();
       }
     }
   }
