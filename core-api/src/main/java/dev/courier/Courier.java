@@ -118,7 +118,9 @@ public final class Courier implements AutoCloseable {
 
   /**
    * Starts consuming. Names, capabilities (orderedByKey needs ORDERED_BY_KEY) and the derived
-   * dead-letter topic are checked before any I/O. The handler is called on Courier's threads,
+   * dead-letter topic are checked before any I/O. The group is created if missing, ordered when
+   * the subscription is; an existing group that cannot keep the order the subscription asks for
+   * fails with {@link IncompatibleGroupException}. The handler is called on Courier's threads,
    * at most {@code options.concurrency()} at a time.
    */
   public Subscription subscribe(SubscriptionOptions options, MessageHandler handler) {
@@ -142,7 +144,8 @@ public final class Courier implements AutoCloseable {
     runtime.startWorkers();
     try {
       Receiver receiver = transport.receive(
-          new ReceiveSpec(options.topic(), options.group(), options.maxInFlight(), options.orderedByKey()),
+          new ReceiveSpec(options.topic(), options.group(), options.maxInFlight(),
+              GroupOptions.defaults().withOrderedByKey(options.orderedByKey())),
           runtime);
       runtime.attach(receiver);
     } catch (RuntimeException e) {
@@ -223,11 +226,12 @@ public final class Courier implements AutoCloseable {
     }
 
     @Override
-    public void ensureGroup(String topic, String group) {
+    public void ensureGroup(String topic, String group, GroupOptions options) {
+      Objects.requireNonNull(options, "options");
       checkOpen();
       transport.naming().validateTopic(topic);
       transport.naming().validateGroup(group);
-      transport.ensureGroup(topic, group);
+      transport.ensureGroup(topic, group, options);
     }
 
     @Override

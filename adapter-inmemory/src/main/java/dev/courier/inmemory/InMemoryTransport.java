@@ -2,6 +2,7 @@ package dev.courier.inmemory;
 
 import dev.courier.Capabilities;
 import dev.courier.Capability;
+import dev.courier.GroupOptions;
 import dev.courier.Message;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.NamingRules;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -116,15 +118,16 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
     broker.ensureTopic(topic);
   }
 
+  /** Needs no {@code options}: an ordered receiver holds a key back until its previous message is settled. */
   @Override
-  public void ensureGroup(String topic, String group) {
+  public void ensureGroup(String topic, String group, GroupOptions options) {
     checkOpen();
     broker.group(topic, group);
   }
 
   @Override
-  public long backlog(String topic, String group) {
-    return broker.backlog(topic, group);
+  public OptionalLong backlog(String topic, String group) {
+    return OptionalLong.of(broker.backlog(topic, group));
   }
 
   /** Up to {@code max} messages waiting in the group, in delivery order, without consuming them. */

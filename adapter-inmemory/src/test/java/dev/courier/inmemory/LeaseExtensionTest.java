@@ -65,7 +65,7 @@ class LeaseExtensionTest {
     Poll.until(() -> !ends.isEmpty(), "the long handler ends");
     assertEquals(List.of("long#1"), starts, "handler starts by the time the first one ended");
     InMemoryTransport t = InMemoryTransport.builder().brokerName(broker).build();
-    Poll.until(() -> t.backlog("t", "g") == 0, "the message is acked");
+    Poll.until(() -> t.backlog("t", "g").getAsLong() == 0, "the message is acked");
     assertEquals(List.of("long"), ends, "handler ends");
   }
 }

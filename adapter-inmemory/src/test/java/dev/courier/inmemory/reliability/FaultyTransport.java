@@ -18,11 +18,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A real in-memory transport with one injectable fault: sends to the topics in {@link #failSendsTo}
- * fail as a broker refusal would. Everything else is delegated unchanged.
+ * fail as a broker refusal would; with {@link #backlogUnknown} it cannot count a group's backlog, as
+ * Pub/Sub cannot. Everything else is delegated unchanged.
  */
 final class FaultyTransport implements Transport, TopicBrowser {
   final InMemoryTransport delegate;
   final Set<String> failSendsTo = ConcurrentHashMap.newKeySet();
+  volatile boolean backlogUnknown;
 
   FaultyTransport(InMemoryTransport delegate) {
     this.delegate = delegate;
@@ -67,13 +69,13 @@ final class FaultyTransport implements Transport, TopicBrowser {
   }
 
   @Override
-  public void ensureGroup(String topic, String group) {
-    delegate.ensureGroup(topic, group);
+  public void ensureGroup(String topic, String group, dev.courier.GroupOptions options) {
+    delegate.ensureGroup(topic, group, options);
   }
 
   @Override
-  public long backlog(String topic, String group) {
-    return delegate.backlog(topic, group);
+  public java.util.OptionalLong backlog(String topic, String group) {
+    return backlogUnknown ? java.util.OptionalLong.empty() : delegate.backlog(topic, group);
   }
 
   @Override

@@ -232,7 +232,7 @@ final class BrokenTransport implements Transport, TopicBrowser {
     String group = flaw == Flaw.GROUP_PER_RECEIVER
         ? spec.group() + "-r" + RECEIVERS.incrementAndGet() : group(spec.group());
     ReceiveSpec actual = new ReceiveSpec(topic(spec.topic()), group,
-        flaw == Flaw.IGNORES_MAX_IN_FLIGHT ? 1_000_000 : spec.maxInFlight(), spec.orderedByKey());
+        flaw == Flaw.IGNORES_MAX_IN_FLIGHT ? 1_000_000 : spec.maxInFlight(), spec.groupOptions());
     long restartsAtStart = outage == null ? 0 : outage.restarts.get();
     AtomicBoolean stopping = new AtomicBoolean();
     Receiver real = delegate.receive(actual, d -> {
@@ -277,12 +277,12 @@ final class BrokenTransport implements Transport, TopicBrowser {
   }
 
   @Override
-  public void ensureGroup(String topic, String group) {
-    delegate.ensureGroup(topic(topic), group(group));
+  public void ensureGroup(String topic, String group, dev.courier.GroupOptions options) {
+    delegate.ensureGroup(topic(topic), group(group), options);
   }
 
   @Override
-  public long backlog(String topic, String group) {
+  public java.util.OptionalLong backlog(String topic, String group) {
     return delegate.backlog(topic(topic), group(group));
   }
 
