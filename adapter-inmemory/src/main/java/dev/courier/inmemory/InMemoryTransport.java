@@ -191,9 +191,10 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
     }
 
     /**
-     * A delivery whose handler started this long ago without settling is redelivered (and counted),
-     * as if its consumer had crashed; one that waited this long for a handler to start returns to
-     * the group uncounted.
+     * The broker's lease: a delivery whose handler started (or last extended its lease) this long
+     * ago without settling is redelivered (and counted), as if its consumer had crashed; one that
+     * waited this long for a handler to start returns to the group uncounted. Courier extends the
+     * lease of a running handler's delivery every third of it.
      */
     public Builder ackTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "ackTimeout");

@@ -8,6 +8,7 @@ import dev.courier.CourierClosedException;
 import dev.courier.CourierHeaders;
 import dev.courier.Codecs;
 import dev.courier.DeadLetters;
+import dev.courier.GroupOptions;
 import dev.courier.Headers;
 import dev.courier.Idempotency;
 import dev.courier.InvalidNameException;
@@ -469,7 +470,8 @@ public abstract class CourierTck extends TckSupport {
       requires(Capability.ORDERED_BY_KEY);
       String topic = name("order");
       String group = name("g");
-      courier().admin().ensureGroup(topic, group);
+      // Ordered from creation: some brokers fix ordering when a group is created.
+      courier().admin().ensureGroup(topic, group, GroupOptions.defaults().withOrderedByKey(true));
       int keys = 8;
       int perKey = 60;
       Map<String, AtomicInteger> active = new ConcurrentHashMap<>();
