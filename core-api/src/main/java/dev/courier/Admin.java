@@ -9,10 +9,23 @@ public interface Admin {
   void ensureTopic(String topic);
 
   /**
-   * Creates the group (durable subscription) on {@code topic}. From then on the group keeps every
-   * message published to the topic until it is consumed, even if nobody is subscribed yet.
+   * Creates the group (durable subscription) on {@code topic}, with {@link GroupOptions#defaults()}.
+   * From then on the group keeps every message published to the topic until it is consumed, even
+   * if nobody is subscribed yet.
    */
-  void ensureGroup(String topic, String group);
+  default void ensureGroup(String topic, String group) {
+    ensureGroup(topic, group, GroupOptions.defaults());
+  }
+
+  /**
+   * Creates the group with what {@code options} needs at creation; provision a group that ordered
+   * subscriptions will use with {@code GroupOptions.defaults().withOrderedByKey(true)}, as some
+   * brokers fix ordering when a group is created.
+   *
+   * @throws IncompatibleGroupException if the group exists, was created with less than
+   *     {@code options} asks for, and the broker cannot change it
+   */
+  void ensureGroup(String topic, String group, GroupOptions options);
 
   /**
    * The dead letters of {@code group} on {@code topic}, in the adapter's derived dead-letter topic

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -28,6 +29,7 @@ public final class Capabilities {
   private final MessageLimits limits;
   private final Duration maxPublishDelay;
   private final Duration maxRedeliveryDelay;
+  private final Duration leaseRenewalInterval; // null: the broker lends no lease
 
   private Capabilities(Builder b) {
     this.features = Collections.unmodifiableSet(EnumSet.copyOf(b.features));
@@ -51,6 +53,7 @@ public final class Capabilities {
         userMessageBytes);
     this.maxPublishDelay = b.maxPublishDelay;
     this.maxRedeliveryDelay = b.maxRedeliveryDelay;
+    this.leaseRenewalInterval = b.leaseRenewalInterval;
   }
 
   public static Builder builder() {
@@ -113,10 +116,23 @@ public final class Capabilities {
     return maxRedeliveryDelay;
   }
 
+  /**
+   * For brokers that lend a delivery for a lease (visibility timeout, ack deadline) and take it
+   * back unless extended: how often Courier's core calls
+   * {@link dev.courier.spi.TransportDelivery#extendLease()} on each delivery whose handler runs.
+   * Declare well under the lease (a third of it leaves room for a late timer and a slow extension
+   * call). Empty (the default) when the broker keeps a delivery until it is settled or its consumer
+   * goes away.
+   */
+  public Optional<Duration> leaseRenewalInterval() {
+    return Optional.ofNullable(leaseRenewalInterval);
+  }
+
   @Override
   public String toString() {
     return "Capabilities{features=" + features + ", limits=" + limits + ", brokerLimits=" + broker
-        + ", maxPublishDelay=" + maxPublishDelay + ", maxRedeliveryDelay=" + maxRedeliveryDelay + '}';
+        + ", maxPublishDelay=" + maxPublishDelay + ", maxRedeliveryDelay=" + maxRedeliveryDelay
+        + (leaseRenewalInterval == null ? "" : ", leaseRenewalInterval=" + leaseRenewalInterval) + '}';
   }
 
   private static void require(boolean ok, String name, int value, String what) {
@@ -135,6 +151,7 @@ public final class Capabilities {
     private int maxMessageBytes; // 0: maxPayloadBytes + maxHeaderBytes
     private Duration maxPublishDelay = Duration.ofDays(1);
     private Duration maxRedeliveryDelay = Duration.ofDays(1);
+    private Duration leaseRenewalInterval;
 
     private Builder() {}
 
@@ -156,6 +173,7 @@ public final class Capabilities {
       this.maxMessageBytes = b.maxMessageBytes();
       this.maxPublishDelay = other.maxPublishDelay;
       this.maxRedeliveryDelay = other.maxRedeliveryDelay;
+      this.leaseRenewalInterval = other.leaseRenewalInterval;
       return this;
     }
 
@@ -180,6 +198,16 @@ public final class Capabilities {
     /** Most bytes of one header value; by default no limit beyond {@link #maxHeaderBytes}. */
     public Builder maxHeaderValueBytes(int bytes) {
       this.maxHeaderValueBytes = positive(bytes, "maxHeaderValueBytes");
+      return this;
+    }
+
+    /** See {@link Capabilities#leaseRenewalInterval()}; positive. */
+    public Builder leaseRenewalInterval(Duration interval) {
+      Objects.requireNonNull(interval, "leaseRenewalInterval");
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("leaseRenewalInterval must be positive, was " + interval);
+      }
+      this.leaseRenewalInterval = interval;
       return this;
     }
 

@@ -6,6 +6,7 @@ import dev.courier.internal.DefaultDeadLetters;
 import dev.courier.internal.DefaultPublisher;
 import dev.courier.internal.Durations;
 import dev.courier.internal.HandlerWatchdog;
+import dev.courier.internal.LeaseRenewer;
 import dev.courier.internal.ProviderRegistry;
 import dev.courier.internal.PublishTimeouts;
 import dev.courier.internal.ReliableDeliveryProcessor;
@@ -44,6 +45,7 @@ public final class Courier implements AutoCloseable {
   private final Duration redriveIdleTimeout;
   private final HandlerWatchdog watchdog = new HandlerWatchdog();
   private final PublishTimeouts publishTimeouts;
+  private final LeaseRenewer leases;
   private final Set<SubscriptionRuntime> subscriptions = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -55,6 +57,7 @@ public final class Courier implements AutoCloseable {
     this.publishTimeouts = new PublishTimeouts(b.publishTimeout);
     this.publisher = new DefaultPublisher(transport, publishTimeouts, listener, () -> !closed.get());
     this.admin = new DefaultAdmin();
+    this.leases = new LeaseRenewer(transport.capabilities().leaseRenewalInterval());
   }
 
   /** From {@link CourierConfig#load()}: class-path file, config file, environment, system properties. */
@@ -116,7 +119,10 @@ public final class Courier implements AutoCloseable {
   /**
    * Starts consuming. Names, capabilities (orderedByKey needs ORDERED_BY_KEY), the retry policy's
    * redelivery delay (at most {@link Capabilities#maxRedeliveryDelay()}, else an
-   * {@link IllegalArgumentException}) and the derived dead-letter topic are checked before any I/O. The handler is called on Courier's threads,
+   * {@link IllegalArgumentException}) and the derived dead-letter topic are checked before any I/O.
+   * The group is created if missing, ordered when the subscription is; an existing group that
+   * cannot keep the order the subscription asks for fails with {@link IncompatibleGroupException}.
+   * The handler is called on Courier's threads,
    * at most {@code options.concurrency()} at a time.
    */
   public Subscription subscribe(SubscriptionOptions options, MessageHandler handler) {
@@ -136,12 +142,13 @@ public final class Courier implements AutoCloseable {
             new DeadLetterSender(transport, options.topic(), options.group(), deadLetterTopic,
                 options.deadLetter(), publishTimeout),
             capabilities().maxRedeliveryDelay(), Clock.systemUTC()),
-        watchdog, subscriptions::remove);
+        watchdog, leases, subscriptions::remove);
     subscriptions.add(runtime);
     runtime.startWorkers();
     try {
       Receiver receiver = transport.receive(
-          new ReceiveSpec(options.topic(), options.group(), options.maxInFlight(), options.orderedByKey()),
+          new ReceiveSpec(options.topic(), options.group(), options.maxInFlight(),
+              GroupOptions.defaults().withOrderedByKey(options.orderedByKey())),
           runtime);
       runtime.attach(receiver);
     } catch (RuntimeException e) {
@@ -189,6 +196,7 @@ public final class Courier implements AutoCloseable {
           transport.close();
         } finally {
           watchdog.close();
+          leases.close();
           publishTimeouts.close();
         }
       }
@@ -229,11 +237,12 @@ public final class Courier implements AutoCloseable {
     }
 
     @Override
-    public void ensureGroup(String topic, String group) {
+    public void ensureGroup(String topic, String group, GroupOptions options) {
+      Objects.requireNonNull(options, "options");
       checkOpen();
       transport.naming().validateTopic(topic);
       transport.naming().validateGroup(group);
-      transport.ensureGroup(topic, group);
+      transport.ensureGroup(topic, group, options);
     }
 
     @Override

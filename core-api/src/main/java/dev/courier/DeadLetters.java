@@ -1,6 +1,7 @@
 package dev.courier;
 
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The dead letters of one subscription (topic and group), from {@link Admin#deadLetters}. Dead
@@ -18,8 +19,12 @@ public interface DeadLetters {
   /** The group whose handler gave up on them. */
   String group();
 
-  /** Dead letters waiting (approximate where the broker only estimates). */
-  long count();
+  /**
+   * Dead letters waiting: approximate where the broker only estimates (SQS), and empty where it
+   * cannot count them at all (Pub/Sub). Use {@link #peek} or {@link #redrive} rather than trusting
+   * a count to be exact.
+   */
+  OptionalLong count();
 
   /**
    * Up to {@code max} dead letters, oldest first, without consuming them. Needs
@@ -30,7 +35,7 @@ public interface DeadLetters {
    */
   List<Message> peek(int max);
 
-  /** Redrives every dead letter waiting when the call starts; see {@link #redrive(int)}. */
+  /** Redrives dead letters until none arrives for a while; see {@link #redrive(int)}. */
   int redrive();
 
   /**
@@ -40,9 +45,11 @@ public interface DeadLetters {
    * {@code courier-dlq-*} headers and with {@link CourierHeaders#REDRIVE_COUNT} incremented, and is
    * removed from the dead-letter topic only after the republish was confirmed. Every group on the
    * source topic receives it again; groups using {@link Idempotency} skip it if they had handled
-   * it. Messages that fail again during the redrive land in the dead-letter topic again and are
-   * not redriven twice by the same call. Returns how many were moved; stops early, returning the
-   * count so far, when no dead letter arrives for a while.
+   * it. It does not trust {@link #count()}: it consumes the dead-letter group until no new dead
+   * letter arrives for the redrive idle timeout ({@link Courier.Builder#redriveIdleTimeout(java.time.Duration)}), so
+   * dead letters arriving during the call are moved too. A message that fails again during the
+   * redrive lands in the dead-letter topic again and is not redriven twice by the same call (by
+   * id). Returns how many were moved.
    *
    * @throws IllegalArgumentException if {@code max} is negative
    * @throws PublishException if a republish failed; that dead letter stays in place

@@ -295,9 +295,9 @@ final class GroupQueue {
 
   /**
    * Takes back deliveries left unsettled for longer than the ack timeout. One whose handler started
-   * ({@link Dispatch#tryStart}) that long ago is redelivered and counted, as after a crash. One still
-   * waiting for a free handler thread in its consumer went nowhere: it returns to the group
-   * uncounted, so another consumer may take it, and the consumer skips its stale copy.
+   * ({@link Dispatch#tryStart}), or last extended its lease, that long ago is redelivered and
+   * counted, as after a crash. One still waiting for a free handler thread in its consumer went
+   * nowhere: it returns to the group uncounted, so another consumer may take it, and the consumer skips its stale copy.
    */
   void expire(long nowNanos, long ackTimeoutNanos) {
     List<Dispatch> expired = null;
@@ -370,7 +370,7 @@ final class GroupQueue {
     final int deliveryCount;
     final long dispatchedAt = System.nanoTime();
     final AtomicBoolean settled = new AtomicBoolean();
-    volatile long startedAt; // System.nanoTime() when a handler started on it (never 0 then); 0 before
+    volatile long startedAt; // System.nanoTime() when a handler started or last extended it (never 0 then); 0 before
     volatile boolean withdrawn; // taken back by the broker (ack timeout, outage, consumer removed)
 
     Dispatch(Entry entry, Consumer consumer, String orderedKey) {
@@ -424,6 +424,15 @@ final class GroupQueue {
       long now = System.nanoTime();
       startedAt = now == 0 ? 1 : now; // from now on the ack timeout counts a delivery
       return true;
+    }
+
+    /** The ack timeout of a started delivery counts from now. */
+    @Override
+    public synchronized void extendLease() {
+      if (startedAt != 0 && !withdrawn && !settled.get()) {
+        long now = System.nanoTime();
+        startedAt = now == 0 ? 1 : now;
+      }
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.courier.inmemory;
 
 import dev.courier.Capabilities;
 import dev.courier.Capability;
+import dev.courier.GroupOptions;
 import dev.courier.Message;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.NamingRules;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +23,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Courier's in-process adapter ({@code inmemory}): a real broker living in the JVM, for
  * development, tests and the demo. Delivery is at least once per group: unacked deliveries return
- * on nack, on receiver close and after the ack timeout. Messages are not persisted: they are lost
+ * on nack, on receiver close and after the ack timeout, which acts as a lease: a started delivery
+ * keeps it while the core extends it ({@link Capabilities#leaseRenewalInterval()} is a third of
+ * it). Messages are not persisted: they are lost
  * with the JVM, so it does not declare {@link Capability#PERSISTENT}.
  */
 public final class InMemoryTransport implements Transport, TopicBrowser {
@@ -45,6 +49,7 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
         .maxHeaderBytes(16 * 1024)
         .maxPublishDelay(Duration.ofDays(7))
         .maxRedeliveryDelay(Duration.ofDays(7))
+        .leaseRenewalInterval(Duration.ofNanos(Math.max(1, broker.ackTimeoutNanos / 3)))
         .build();
   }
 
@@ -116,15 +121,16 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
     broker.ensureTopic(topic);
   }
 
+  /** Needs no {@code options}: an ordered receiver holds a key back until its previous message is settled. */
   @Override
-  public void ensureGroup(String topic, String group) {
+  public void ensureGroup(String topic, String group, GroupOptions options) {
     checkOpen();
     broker.group(topic, group);
   }
 
   @Override
-  public long backlog(String topic, String group) {
-    return broker.backlog(topic, group);
+  public OptionalLong backlog(String topic, String group) {
+    return OptionalLong.of(broker.backlog(topic, group));
   }
 
   /** Up to {@code max} messages waiting in the group, in delivery order, without consuming them. */
@@ -188,9 +194,10 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
     }
 
     /**
-     * A delivery whose handler started this long ago without settling is redelivered (and counted),
-     * as if its consumer had crashed; one that waited this long for a handler to start returns to
-     * the group uncounted.
+     * The broker's lease: a delivery whose handler started (or last extended its lease) this long
+     * ago without settling is redelivered (and counted), as if its consumer had crashed; one that
+     * waited this long for a handler to start returns to the group uncounted. Courier extends the
+     * lease of a running handler's delivery every third of it.
      */
     public Builder ackTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "ackTimeout");

@@ -2,6 +2,7 @@ package dev.courier.kafka;
 
 import dev.courier.Capabilities;
 import dev.courier.Capability;
+import dev.courier.GroupOptions;
 import dev.courier.CourierException;
 import dev.courier.Message;
 import dev.courier.PayloadTooLargeException;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -652,8 +654,9 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     }
   }
 
+  /** Needs no {@code options} at creation: a partition's single owner keeps its keys in order. */
   @Override
-  public void ensureGroup(String topic, String group) {
+  public void ensureGroup(String topic, String group, GroupOptions options) {
     checkOpen();
     ensureTopic(topic);
     String key = topic + '\u0000' + group;
@@ -731,13 +734,13 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   }
 
   @Override
-  public long backlog(String topic, String group) {
+  public OptionalLong backlog(String topic, String group) {
     checkOpen();
     try {
-      return retryingUnknownTopic(() -> countBacklog(topic, group));
+      return OptionalLong.of(retryingUnknownTopic(() -> countBacklog(topic, group)));
     } catch (ExecutionException e) {
       if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-        return 0;
+        return OptionalLong.of(0);
       }
       throw adminFailure("count the backlog of '" + group + "' on '" + topic + "'", e.getCause());
     } catch (TimeoutException e) {

@@ -7,6 +7,7 @@ import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.SocketConfigurators;
 import dev.courier.Capabilities;
 import dev.courier.Capability;
+import dev.courier.GroupOptions;
 import dev.courier.ConfigurationException;
 import dev.courier.CourierException;
 import dev.courier.Message;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,8 +69,11 @@ import org.slf4j.LoggerFactory;
  * Connections recover by themselves with their topology and consumers.
  *
  * <p>Ordering: RabbitMQ delivers a queue in order to one consumer, and the core's key lanes keep
- * same-key messages one at a time, so order by key holds within a subscription. Across several
- * subscribers of one group it holds only with {@link RabbitMqSettings#singleActiveConsumer()}.
+ * same-key messages one at a time. A group created ordered (by an ordered subscription, or
+ * {@code ensureGroup} with {@code GroupOptions.withOrderedByKey(true)}) has a single active
+ * consumer, so order by key holds across its subscribers too; so does every group with
+ * {@link RabbitMqSettings#singleActiveConsumer()}. An ordered subscription to a group whose queue
+ * was declared without it fails with {@link dev.courier.IncompatibleGroupException}.
  * A redelivery after a failure may be overtaken by later messages of its key.
  */
 public final class RabbitMqTransport implements Transport {
@@ -281,13 +286,15 @@ public final class RabbitMqTransport implements Transport {
     checkOpen();
     // While the connection is being recovered the receiver declares its queue when it subscribes.
     boolean declared = consumeConnection.isOpen();
-    String queue = declared ? topology.ensureGroup(spec.topic(), spec.group())
-        : Topology.queueName(spec.topic(), spec.group());
+    boolean ordered = spec.orderedByKey();
+    boolean singleActive = declared ? topology.ensureGroup(spec.topic(), spec.group(), ordered)
+        : settings.singleActiveConsumer() || ordered;
+    String queue = Topology.queueName(spec.topic(), spec.group());
     RabbitMqReceiver receiver = new RabbitMqReceiver(consumeConnection, spec, queue, sink, this::redeliverLater,
         () -> {
           topology.forget(spec.topic(), spec.group());
-          topology.ensureGroup(spec.topic(), spec.group());
-        }, scheduler, settings.publishTimeout().plusSeconds(5), settings.singleActiveConsumer());
+          topology.ensureGroup(spec.topic(), spec.group(), ordered);
+        }, scheduler, settings.publishTimeout().plusSeconds(5), singleActive);
     receiver.start(declared);
     receivers.add(receiver);
     return new Receiver() {
@@ -324,17 +331,22 @@ public final class RabbitMqTransport implements Transport {
     topology.ensureTopic(topic);
   }
 
+  /**
+   * Declares the group's queue; {@code orderedByKey} gives it a single active consumer, which
+   * RabbitMQ fixes at declaration (an existing queue without one fails with
+   * {@link dev.courier.IncompatibleGroupException}).
+   */
   @Override
-  public void ensureGroup(String topic, String group) {
+  public void ensureGroup(String topic, String group, GroupOptions options) {
     checkOpen();
-    topology.ensureGroup(topic, group);
+    topology.ensureGroup(topic, group, options.orderedByKey());
   }
 
   /** Ready messages in the group's queue, as the broker counts them (delayed redeliveries excluded). */
   @Override
-  public long backlog(String topic, String group) {
+  public OptionalLong backlog(String topic, String group) {
     checkOpen();
-    return topology.messageCount(topic, group);
+    return OptionalLong.of(topology.messageCount(topic, group));
   }
 
   @Override

@@ -77,10 +77,10 @@ class RabbitMqCloseTest {
         failures.size() + " of " + COUNT + " publishes failed; the first ones are shown");
     try (RabbitMqTransport fresh = RabbitMqTransport.connect(settings())) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      long stored = fresh.backlog(topic, GROUP);
+      long stored = fresh.backlog(topic, GROUP).getAsLong();
       while (stored < COUNT && System.nanoTime() - deadline < 0) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-        stored = fresh.backlog(topic, GROUP);
+        stored = fresh.backlog(topic, GROUP).getAsLong();
       }
       assertEquals(COUNT, stored, "messages in the group's queue after close()");
     }

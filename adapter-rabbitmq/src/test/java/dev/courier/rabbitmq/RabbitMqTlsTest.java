@@ -90,7 +90,7 @@ class RabbitMqTlsTest {
         Message received = got.get(10, TimeUnit.SECONDS);
         assertEquals(sent.id(), received.id());
         assertArrayEquals("over TLS".getBytes(StandardCharsets.UTF_8), received.payload());
-        assertEquals(0, transport.backlog(topic, "g"), "the consumed message is still in the queue");
+        assertEquals(0, transport.backlog(topic, "g").getAsLong(), "the consumed message is still in the queue");
       } finally {
         receiver.close();
       }

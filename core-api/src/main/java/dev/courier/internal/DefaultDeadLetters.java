@@ -14,7 +14,11 @@ import dev.courier.spi.TopicBrowser;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportDelivery;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -22,9 +26,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Dead-letter admin over the transport: count from the dead-letter group's backlog, peek through
- * {@link TopicBrowser}, redrive by consuming the dead-letter group on the caller's thread and
- * republishing each message before acking it.
+ * Dead-letter admin over the transport: count from the dead-letter group's backlog (unknown where
+ * the broker cannot count), peek through {@link TopicBrowser}, redrive by consuming the dead-letter
+ * group on the caller's thread until it stays empty for the idle timeout, republishing each
+ * message before acking it.
  */
 public final class DefaultDeadLetters implements DeadLetters {
   private static final int REDRIVE_IN_FLIGHT = 16;
@@ -64,7 +69,7 @@ public final class DefaultDeadLetters implements DeadLetters {
   }
 
   @Override
-  public long count() {
+  public OptionalLong count() {
     provision();
     return transport.backlog(topic, deadLetterGroup);
   }
@@ -91,20 +96,26 @@ public final class DefaultDeadLetters implements DeadLetters {
     if (max < 0) {
       throw new IllegalArgumentException("max must not be negative, was " + max);
     }
-    long waiting = count();
-    int target = (int) Math.min(max, waiting);
-    if (target == 0) {
+    if (max == 0) {
       return 0;
     }
+    provision();
+    // Drains until the group stays empty for the idle timeout rather than trusting a count, which
+    // some brokers only estimate and some cannot give. A message dead-lettered again during the
+    // call comes back with an id already moved: it is held, unsettled, so it is neither redriven
+    // twice nor keeps the drain awake, and released at the end.
     BlockingQueue<TransportDelivery> arrived = new LinkedBlockingQueue<>();
     Receiver receiver = transport.receive(
-        new ReceiveSpec(topic, deadLetterGroup, Math.min(target, REDRIVE_IN_FLIGHT), false), arrived::add);
-    int moved = 0;
+        new ReceiveSpec(topic, deadLetterGroup, Math.min(max, REDRIVE_IN_FLIGHT), false), arrived::add);
+    Set<String> moved = new HashSet<>();
+    List<TransportDelivery> held = new ArrayList<>();
+    long idleSince = System.nanoTime();
     try {
-      while (moved < target) {
+      while (moved.size() < max) {
+        long left = idleTimeout.toNanos() - (System.nanoTime() - idleSince);
         TransportDelivery d;
         try {
-          d = arrived.poll(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+          d = left <= 0 ? null : arrived.poll(left, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           break;
@@ -112,18 +123,24 @@ public final class DefaultDeadLetters implements DeadLetters {
         if (d == null) {
           break;
         }
-        republish(d, moved);
+        if (moved.contains(d.message().id())) {
+          held.add(d);
+          continue;
+        }
+        republish(d, moved.size());
         d.ack();
-        moved++;
+        moved.add(d.message().id());
+        idleSince = System.nanoTime();
       }
     } finally {
       receiver.stopFetching();
+      held.forEach(TransportDelivery::release);
       for (TransportDelivery extra; (extra = arrived.poll()) != null; ) {
         extra.release();
       }
       receiver.close();
     }
-    return moved;
+    return moved.size();
   }
 
   private void republish(TransportDelivery d, int movedSoFar) {

@@ -148,6 +148,12 @@ public final class HandlerWatchdog implements AutoCloseable {
       return false;
     }
 
+    /** How long the current call has been running; 0 between calls. */
+    public long runningNanos() {
+      long d = deadline; // read first: publishes started
+      return d == 0 ? 0 : System.nanoTime() - started;
+    }
+
     /**
      * The call ignored its timeout for the grace period and was given up on: its delivery was
      * settled in its place, its result counts for nothing, and its thread must exit.

@@ -123,6 +123,11 @@ final class InFlightCounter {
     }
 
     @Override
+    public void extendLease() {
+      d.extendLease();
+    }
+
+    @Override
     public String toString() {
       return d.toString();
     }

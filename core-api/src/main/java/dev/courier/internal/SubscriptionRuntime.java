@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * the slot over, lane included, so the subscription keeps its concurrency. At most
  * {@code concurrency} abandoned threads may be alive; beyond that a stuck slot stays empty until
  * one of them returns. An abandoned thread's late result is ignored, and it exits.
+ *
+ * <p>Where the adapter lends deliveries for a lease, a started delivery's lease is renewed (by the
+ * Courier's {@link LeaseRenewer}) until it is settled, and never beyond a handler call's timeout
+ * plus grace: a stuck handler's message is settled in its place then anyway.
  */
 public final class SubscriptionRuntime implements Subscription, DeliverySink {
   private static final Logger log = LoggerFactory.getLogger(SubscriptionRuntime.class);
@@ -44,11 +48,13 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   private final SubscriptionOptions options;
   private final DeliveryProcessor processor;
   private final HandlerWatchdog watchdog;
+  private final LeaseRenewer leases;
   private final Consumer<SubscriptionRuntime> onClosed;
   private final ArrayBlockingQueue<TransportDelivery> queue;
   private final InFlightCounter inFlight;
   private final Map<String, ArrayDeque<TransportDelivery>> lanes;
   private final long graceNanos;
+  private final long leaseLimitNanos; // a handler call running longer is abandoned: stop renewing
   private final Object monitor = new Object();
   private final Thread[] workers; // guarded by monitor: a slot's thread is replaced when abandoned
   private final HandlerWatchdog.Call[] calls; // guarded by monitor
@@ -63,10 +69,11 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   private Receiver receiver;
 
   public SubscriptionRuntime(SubscriptionOptions options, DeliveryProcessor processor,
-      HandlerWatchdog watchdog, Consumer<SubscriptionRuntime> onClosed) {
+      HandlerWatchdog watchdog, LeaseRenewer leases, Consumer<SubscriptionRuntime> onClosed) {
     this.options = options;
     this.processor = processor;
     this.watchdog = watchdog;
+    this.leases = leases;
     this.onClosed = onClosed;
     // Twice maxInFlight: after a connection loss the broker takes back what was unsettled and may
     // hand out maxInFlight new deliveries while stale ones (whose settlement is now a no-op) still
@@ -76,6 +83,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     this.lanes = options.orderedByKey() ? new HashMap<>() : null;
     long timeout = options.handlerTimeout().toNanos();
     this.graceNanos = Math.min(MAX_GRACE.toNanos(), Math.max(MIN_GRACE.toNanos(), timeout));
+    this.leaseLimitNanos = timeout + graceNanos;
     this.workers = new Thread[options.concurrency()];
     this.calls = new HandlerWatchdog.Call[workers.length];
     this.handling = new TransportDelivery[workers.length];
@@ -259,12 +267,16 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
       return;
     }
     handling[slot] = d;
+    // Renewed from the start until process() returns, when it is settled (or, when the reliability
+    // layer failed, left to return to the broker); a stuck call's lease lapses at its abandonment.
+    LeaseRenewer.Lease lease = leases.start(d, () -> call.runningNanos() > leaseLimitNanos);
     try {
       processor.process(d, call);
     } catch (RuntimeException | Error e) {
       log.error("reliability layer failed on message {} of {}/{}; it stays unsettled and returns to the broker",
           d.message().id(), options.topic(), options.group(), e);
     } finally {
+      lease.stop();
       synchronized (monitor) {
         if (!call.isAbandoned()) { // else stuck() handed this delivery's count to its settler
           running--;

@@ -2,10 +2,12 @@ package dev.courier.spi;
 
 import dev.courier.Capabilities;
 import dev.courier.Capability;
+import dev.courier.GroupOptions;
 import dev.courier.Message;
 import dev.courier.UnsupportedCapabilityException;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -56,18 +58,37 @@ public interface Transport extends AutoCloseable {
    * its previous message is settled (in-memory). An adapter that declares
    * {@link dev.courier.Capability#ORDERED_BY_KEY} but keeps order only within one receiver says so
    * in its documentation.
+   *
+   * <p>The group is created with {@code spec.groupOptions()} if missing; an existing group that
+   * cannot give them fails the call as {@link #ensureGroup(String, String, GroupOptions)} does.
    */
   Receiver receive(ReceiveSpec spec, DeliverySink sink);
 
   void ensureTopic(String topic);
 
-  void ensureGroup(String topic, String group);
+  /** {@link #ensureGroup(String, String, GroupOptions)} with {@link GroupOptions#defaults()}. */
+  default void ensureGroup(String topic, String group) {
+    ensureGroup(topic, group, GroupOptions.defaults());
+  }
 
   /**
-   * Messages waiting in {@code group} and not yet settled (approximate where the broker only
-   * estimates). Used by the dead-letter admin operations.
+   * Creates the group (and its topic) if missing, with what {@code options} needs where the broker
+   * fixes it at creation (RabbitMQ: a single-active-consumer queue for {@code orderedByKey}; SQS: a
+   * FIFO queue; Pub/Sub: message ordering). An existing group that was created with less than
+   * {@code options} asks for, where the broker cannot change it, fails with
+   * {@link dev.courier.IncompatibleGroupException} naming the group and what differs; never
+   * silently serves less. One created with more serves the call. Adapters whose broker needs
+   * nothing at creation (ordering comes from partitions, or from the adapter itself) ignore
+   * {@code options}. Idempotent.
    */
-  long backlog(String topic, String group);
+  void ensureGroup(String topic, String group, GroupOptions options);
+
+  /**
+   * Messages waiting in {@code group} and not yet settled, or empty when the broker cannot count
+   * them (Pub/Sub has no count). Approximate where the broker only estimates (SQS): Courier never
+   * trusts it to decide what to consume, only reports it ({@link dev.courier.DeadLetters#count()}).
+   */
+  OptionalLong backlog(String topic, String group);
 
   /** Releases connections and threads. Receivers still open are closed as by {@link Receiver#close()}. */
   @Override

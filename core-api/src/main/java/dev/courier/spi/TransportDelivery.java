@@ -70,4 +70,19 @@ public interface TransportDelivery {
   default boolean tryStart() {
     return !isWithdrawn();
   }
+
+  /**
+   * Keeps this started delivery's lease (visibility timeout, ack deadline, ack timeout) alive: the
+   * broker must not hand the message to another consumer sooner than one full lease from now.
+   * Courier's core calls it only on adapters that declare
+   * {@link dev.courier.Capabilities#leaseRenewalInterval()}, every such interval from a successful
+   * {@link #tryStart} until the delivery is settled, and stops after the subscription's
+   * handlerTimeout plus the grace in which a handler that ignores its timeout is abandoned (per
+   * handler call; between in-process retries and while the core settles it, it keeps renewing).
+   * Called from the core's scheduler thread, concurrently with settlement: it must be thread-safe,
+   * must not block on the network for long (send the extension asynchronously), must not throw for
+   * a broker failure (a lease that could not be extended simply runs out), and does nothing once
+   * the delivery is settled or withdrawn. By default nothing: brokers without leases ignore it.
+   */
+  default void extendLease() {}
 }

@@ -94,11 +94,11 @@ public final class CoreTestTransport implements Transport {
   public void ensureTopic(String topic) {}
 
   @Override
-  public void ensureGroup(String topic, String group) {}
+  public void ensureGroup(String topic, String group, dev.courier.GroupOptions options) {}
 
   @Override
-  public long backlog(String topic, String group) {
-    return 0;
+  public java.util.OptionalLong backlog(String topic, String group) {
+    return java.util.OptionalLong.of(0);
   }
 
   @Override

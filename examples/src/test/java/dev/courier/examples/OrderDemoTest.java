@@ -26,7 +26,7 @@ class OrderDemoTest {
     assertTrue(s.complete(), printed);
     assertEquals(49, s.handled().get("payment"), printed);
     assertEquals(1, s.deadLettered().get("payment"), printed);
-    assertEquals(1, s.deadLettersWaiting(), printed);
+    assertEquals(java.util.OptionalLong.of(1), s.deadLettersWaiting(), printed);
     assertEquals(50, s.handled().get("inventory"), printed);
     assertEquals(50, s.handled().get("email"), printed);
     // Orders 3, 13, 23, 33, 43 time out twice each; the declined card fails 3 x 3 times.

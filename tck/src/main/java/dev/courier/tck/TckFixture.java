@@ -66,6 +66,17 @@ public interface TckFixture extends AutoCloseable {
     return childConfiguration().map(config -> ChildJvmConsumer.start(config, topic, group, patience));
   }
 
+  /**
+   * The lease (visibility timeout, ack deadline, ack timeout) for which the broker of every Courier
+   * from {@link #newCourier()} lends a delivery before giving it to another consumer unless it is
+   * extended. Configure it short there (a second or a few) and return it, so the lease rules run
+   * quickly: they keep a handler busy for three leases. Empty (the default) skips them, with the
+   * reason, as for brokers that keep a delivery until it is settled.
+   */
+  default Optional<Duration> lease() {
+    return Optional.empty();
+  }
+
   /** How to stop and start the broker, for the fault rules; empty (the default) skips them. */
   default Optional<BrokerControl> brokerControl() {
     return Optional.empty();

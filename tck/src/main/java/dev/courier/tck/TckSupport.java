@@ -191,6 +191,13 @@ public abstract class TckSupport {
         () -> "the adapter declares " + capability + "; this rule checks adapters without it");
   }
 
+  /** The broker's lease from {@link TckFixture#lease()}; skips the rule, with the reason, without one. */
+  protected final Duration lease() {
+    assumeTrue(fixture.lease().isPresent(),
+        "the fixture declares no broker lease (TckFixture.lease() is empty), which this rule checks");
+    return fixture.lease().get();
+  }
+
   /** Skips the rule unless the fixture can stop and start the broker. */
   protected final BrokerControl brokerControl() {
     assumeTrue(fixture.brokerControl().isPresent(),

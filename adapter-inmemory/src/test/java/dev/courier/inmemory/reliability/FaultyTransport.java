@@ -19,13 +19,15 @@ import java.util.function.BiPredicate;
 
 /**
  * A real in-memory transport with injectable faults: sends to the topics in {@link #failSendsTo},
- * and those {@link #refuse} matches, fail as a broker refusal would. Everything else is delegated unchanged.
+ * and those {@link #refuse} matches, fail as a broker refusal would; with {@link #backlogUnknown} it
+ * cannot count a group's backlog, as Pub/Sub cannot. Everything else is delegated unchanged.
  */
 final class FaultyTransport implements Transport, TopicBrowser {
   final InMemoryTransport delegate;
   final Set<String> failSendsTo = ConcurrentHashMap.newKeySet();
   /** Sends this refuses (topic, message) fail as a broker refusal would; none by default. */
   volatile BiPredicate<String, Message> refuse = (topic, message) -> false;
+  volatile boolean backlogUnknown;
 
   FaultyTransport(InMemoryTransport delegate) {
     this.delegate = delegate;
@@ -70,13 +72,13 @@ final class FaultyTransport implements Transport, TopicBrowser {
   }
 
   @Override
-  public void ensureGroup(String topic, String group) {
-    delegate.ensureGroup(topic, group);
+  public void ensureGroup(String topic, String group, dev.courier.GroupOptions options) {
+    delegate.ensureGroup(topic, group, options);
   }
 
   @Override
-  public long backlog(String topic, String group) {
-    return delegate.backlog(topic, group);
+  public java.util.OptionalLong backlog(String topic, String group) {
+    return backlogUnknown ? java.util.OptionalLong.empty() : delegate.backlog(topic, group);
   }
 
   @Override

@@ -54,7 +54,7 @@ class IdempotencyEndToEndTest extends ReliabilityFixture {
         }
       }
       CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
-      await(() -> transport.backlog(topic, group) == 0, "all 60 copies are settled");
+      await(() -> transport.backlog(topic, group).getAsLong() == 0, "all 60 copies are settled");
     }
     assertEquals(20, calls.size());
     calls.forEach((id, n) -> assertEquals(1, n.get(), id + " reached the handler " + n + " times"));
@@ -139,7 +139,7 @@ class IdempotencyEndToEndTest extends ReliabilityFixture {
       CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
       InMemoryTransport probe = InMemoryTransport.builder().brokerName(broker).build();
       try {
-        await(() -> probe.backlog(topic, group) == 0, "all copies are settled");
+        await(() -> probe.backlog(topic, group).getAsLong() == 0, "all copies are settled");
       } finally {
         probe.close();
       }

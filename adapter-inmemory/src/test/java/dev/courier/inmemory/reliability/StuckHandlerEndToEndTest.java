@@ -65,7 +65,7 @@ class StuckHandlerEndToEndTest extends ReliabilityFixture {
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     assertTrue(took.compareTo(TIMEOUT.plus(GRACE).plus(SLACK)) < 0, "B was handled only after " + took);
     await(() -> attempts.get("A").contains(2), "A is redelivered as attempt 2");
-    await(() -> transport.backlog(topic, group) == 0, "A's redelivery and B are acked");
+    await(() -> transport.backlog(topic, group).getAsLong() == 0, "A's redelivery and B are acked");
     assertTrue(events.events.contains("redelivered:1:HandlerTimeoutException"), events.events.toString());
 
     release.countDown();
@@ -130,7 +130,7 @@ class StuckHandlerEndToEndTest extends ReliabilityFixture {
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     assertTrue(took.compareTo(TIMEOUT.plus(GRACE).plus(SLACK)) < 0, "close() took " + took + " (drain timeout 30 s)");
     await(() -> swallowedInterrupts.get() >= 2, "the abandoned handler is interrupted by its timeout and again by close()");
-    await(() -> transport.backlog(topic, group) == 1, "A is back in the group, not acked");
+    await(() -> transport.backlog(topic, group).getAsLong() == 1, "A is back in the group, not acked");
   }
 
   @Test
@@ -159,7 +159,7 @@ class StuckHandlerEndToEndTest extends ReliabilityFixture {
     assertEquals(2, entered.get());
 
     release.countDown(); // the stuck threads return and exit; a new worker takes the owed slot
-    await(() -> handled.containsAll(Set.of("m1", "m2", "m3")) && transport.backlog(topic, group) == 0,
+    await(() -> handled.containsAll(Set.of("m1", "m2", "m3")) && transport.backlog(topic, group).getAsLong() == 0,
         "every message is handled once a stuck thread has returned");
   }
 

@@ -36,6 +36,9 @@ class BrokenInMemoryTck extends CourierTck {
   /** Configuration parameter naming the flaw; set by {@link TckSelfTest}. */
   static final String FLAW = "courier.tck.self-test.flaw";
 
+  /** The in-memory broker's ack timeout, its lease; TCK-12.1 keeps a handler busy for three. */
+  private static final Duration LEASE = Duration.ofSeconds(1);
+
   private final Flaw flaw;
 
   BrokenInMemoryTck(Flaw flaw) {
@@ -52,7 +55,7 @@ class BrokenInMemoryTck extends CourierTck {
     return new TckFixture() {
       @Override
       public Courier newCourier() {
-        InMemoryTransport real = InMemoryTransport.builder().brokerName(broker).build();
+        InMemoryTransport real = InMemoryTransport.builder().brokerName(broker).ackTimeout(LEASE).build();
         return Courier.builder().transport(new BrokenTransport(real, current, outage))
             .publishTimeout(Duration.ofSeconds(2)).build();
       }
@@ -60,6 +63,11 @@ class BrokenInMemoryTck extends CourierTck {
       @Override
       public Optional<BrokerControl> brokerControl() {
         return Optional.ofNullable(outage);
+      }
+
+      @Override
+      public Optional<Duration> lease() {
+        return Optional.of(LEASE);
       }
 
       @Override
@@ -74,7 +82,7 @@ class BrokenInMemoryTck extends CourierTck {
        */
       @Override
       public Optional<CrashingConsumer> startCrashingConsumer(String topic, String group, Duration patience) {
-        InMemoryTransport real = InMemoryTransport.builder().brokerName(broker).build();
+        InMemoryTransport real = InMemoryTransport.builder().brokerName(broker).ackTimeout(LEASE).build();
         Courier consumer = Courier.builder().transport(new BrokenTransport(real, current, outage)).build();
         crashed.add(consumer);
         Set<String> started = ConcurrentHashMap.newKeySet();

@@ -83,6 +83,8 @@ final class BrokenTransport implements Transport, TopicBrowser {
      * dead letter of a message at those limits is refused.
      */
     NO_ROOM_FOR_COURIER_HEADERS,
+    /** Declares a lease renewal interval, but extending a delivery's lease does nothing. */
+    IGNORES_LEASE_EXTENSION,
     /** No flaw, plus a simulated outage the fault rules can use (and PERSISTENT, as the broker survives it). */
     SIMULATED_OUTAGE,
     /** Under a simulated outage, confirms publishes without storing them. */
@@ -239,7 +241,7 @@ final class BrokenTransport implements Transport, TopicBrowser {
     String group = flaw == Flaw.GROUP_PER_RECEIVER
         ? spec.group() + "-r" + RECEIVERS.incrementAndGet() : group(spec.group());
     ReceiveSpec actual = new ReceiveSpec(topic(spec.topic()), group,
-        flaw == Flaw.IGNORES_MAX_IN_FLIGHT ? 1_000_000 : spec.maxInFlight(), spec.orderedByKey());
+        flaw == Flaw.IGNORES_MAX_IN_FLIGHT ? 1_000_000 : spec.maxInFlight(), spec.groupOptions());
     long restartsAtStart = outage == null ? 0 : outage.restarts.get();
     AtomicBoolean stopping = new AtomicBoolean();
     Receiver real = delegate.receive(actual, d -> {
@@ -284,12 +286,12 @@ final class BrokenTransport implements Transport, TopicBrowser {
   }
 
   @Override
-  public void ensureGroup(String topic, String group) {
-    delegate.ensureGroup(topic(topic), group(group));
+  public void ensureGroup(String topic, String group, dev.courier.GroupOptions options) {
+    delegate.ensureGroup(topic(topic), group(group), options);
   }
 
   @Override
-  public long backlog(String topic, String group) {
+  public java.util.OptionalLong backlog(String topic, String group) {
     return delegate.backlog(topic(topic), group(group));
   }
 
@@ -370,6 +372,23 @@ final class BrokenTransport implements Transport, TopicBrowser {
     public void nack(Duration redeliverAfter) {
       if (!settled) {
         real.nack(flaw == Flaw.IGNORES_REDELIVERY_DELAY ? Duration.ZERO : redeliverAfter);
+      }
+    }
+
+    @Override
+    public boolean isWithdrawn() {
+      return !settled && real.isWithdrawn();
+    }
+
+    @Override
+    public boolean tryStart() {
+      return settled || real.tryStart();
+    }
+
+    @Override
+    public void extendLease() {
+      if (flaw != Flaw.IGNORES_LEASE_EXTENSION) {
+        real.extendLease();
       }
     }
   }

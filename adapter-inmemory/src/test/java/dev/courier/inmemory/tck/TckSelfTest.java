@@ -63,6 +63,7 @@ class TckSelfTest {
       Map.entry(Flaw.OVERCLAIMED_BY_FIXTURE, Set.of("TCK-0.1")),
       Map.entry(Flaw.DROPS_BUFFER_ON_CLOSE, Set.of("TCK-9.6")),
       Map.entry(Flaw.NO_ROOM_FOR_COURIER_HEADERS, Set.of("TCK-5.4")),
+      Map.entry(Flaw.IGNORES_LEASE_EXTENSION, Set.of("TCK-12.1")),
       Map.entry(Flaw.CONFIRMS_WHILE_DOWN, Set.of("TCK-2.3")),
       Map.entry(Flaw.NEVER_RECOVERS, Set.of("TCK-9.3")),
       Map.entry(Flaw.FORGETS_ON_RESTART, Set.of("TCK-9.4")),

@@ -266,7 +266,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
       assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 1),
           "the original's offset was not committed once its redelivery was stored");
     }
-    assertEquals(1, transport.backlog(topic, group), "the waiting redelivery is part of the group's backlog");
+    assertEquals(1, transport.backlog(topic, group).getAsLong(), "the waiting redelivery is part of the group's backlog");
     assertEquals(List.of("m-d"), transport.peek(topic, group, 10).stream().map(Message::id).toList(),
         "peek shows the waiting redelivery");
   }

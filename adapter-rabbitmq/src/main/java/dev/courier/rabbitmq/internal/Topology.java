@@ -5,6 +5,7 @@ import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import dev.courier.CourierException;
+import dev.courier.IncompatibleGroupException;
 import dev.courier.rabbitmq.QueueType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>topic {@code T}: a durable topic exchange {@code T}, bound under key {@code T} to the direct
  *       exchange {@value #DELAYED_PUBLISH_EXCHANGE} so delayed publishes reach it when they expire;
  *   <li>group {@code G} of {@code T}: a durable queue {@code T:G} (quorum by default) bound to
- *       {@code T} with {@code #}; ':' is not allowed in names, so queue names never collide;
+ *       {@code T} with {@code #}; ':' is not allowed in names, so queue names never collide. An
+ *       ordered group's queue has {@code x-single-active-consumer}, which RabbitMQ fixes when the
+ *       queue is declared: asking an existing queue without it for order fails (a re-declaration
+ *       with other arguments is refused with PRECONDITION_FAILED), while an unordered request
+ *       accepts a single-active-consumer queue as it is;
  *   <li>delay tiers: for each tier, a fanout exchange and a durable quorum queue
  *       {@code courier:delay2:<kind>:<ms>} holding messages for their per-message TTL, then
  *       dead-lettering them, with their routing key, to the group's queue (redelivery, through the
@@ -47,7 +52,8 @@ public final class Topology {
   private final QueueType queueType;
   private final boolean singleActiveConsumer;
   private final Set<String> topics = ConcurrentHashMap.newKeySet();
-  private final Set<String> queues = ConcurrentHashMap.newKeySet();
+  /** Declared queues: whether each has a single active consumer. */
+  private final Map<String, Boolean> queues = new ConcurrentHashMap<>();
   private final Set<String> tiers = ConcurrentHashMap.newKeySet();
   private volatile boolean delayedPublishExchange;
   private Channel channel; // guarded by this
@@ -86,24 +92,57 @@ public final class Topology {
     topics.add(topic);
   }
 
-  /** Declares the topic and the group's queue, bound to it; returns the queue's name. */
-  public String ensureGroup(String topic, String group) {
+  /**
+   * Declares the topic and the group's queue, bound to it, with a single active consumer if
+   * {@code ordered} (or the adapter's setting asks for it for every group); returns whether the
+   * queue has one.
+   *
+   * @throws IncompatibleGroupException if the queue exists without the single active consumer
+   *     {@code ordered} needs
+   */
+  public boolean ensureGroup(String topic, String group, boolean ordered) {
     String queue = queueName(topic, group);
-    if (queues.contains(queue)) {
-      return queue;
+    boolean wanted = singleActiveConsumer || ordered;
+    Boolean known = queues.get(queue);
+    if (known != null && (known || !wanted)) {
+      return known;
     }
     ensureTopic(topic);
     Map<String, Object> args = new HashMap<>();
     args.put("x-queue-type", queueType == QueueType.QUORUM ? "quorum" : "classic");
-    if (singleActiveConsumer) {
+    if (wanted) {
       args.put("x-single-active-consumer", true);
     }
-    declare("group '" + group + "' of topic '" + topic + "'", ch -> {
-      ch.queueDeclare(queue, true, false, false, args);
-      ch.queueBind(queue, topic, "#");
-    });
-    queues.add(queue);
-    return queue;
+    String what = "group '" + group + "' of topic '" + topic + "'";
+    try {
+      declare(what, ch -> {
+        ch.queueDeclare(queue, true, false, false, args);
+        ch.queueBind(queue, topic, "#");
+      });
+    } catch (CourierException e) {
+      if (!differsInSingleActiveConsumer(e)) {
+        throw e;
+      }
+      if (wanted) {
+        throw new IncompatibleGroupException(what + " exists as RabbitMQ queue '" + queue + "' without "
+            + "x-single-active-consumer, which RabbitMQ fixes when a queue is declared, so it cannot keep key "
+            + "order across its subscribers; delete the queue (Courier declares it again, ordered) or use a new "
+            + "group name, or subscribe without orderedByKey", e);
+      }
+      // An ordered queue serves an unordered subscription as it is.
+      declare(what, ch -> {
+        ch.queueDeclarePassive(queue);
+        ch.queueBind(queue, topic, "#");
+      });
+      wanted = true;
+    }
+    queues.put(queue, wanted);
+    return wanted;
+  }
+
+  private static boolean differsInSingleActiveConsumer(CourierException e) {
+    String m = e.getMessage();
+    return m != null && m.contains("PRECONDITION_FAILED") && m.contains("x-single-active-consumer");
   }
 
   /** Ready messages in the group's queue (0 if it does not exist). */
