@@ -201,7 +201,7 @@ public final class Courier implements AutoCloseable {
 
   private static String deadLetterTopic(NamingRules naming, String topic, String group, DeadLetterPolicy policy) {
     return policy.topic().isPresent()
-        ? naming.validateTopic(policy.topic().get())
+        ? naming.validateDeadLetterTopic(policy.topic().get())
         : naming.deadLetterTopic(topic, group);
   }
 
