@@ -28,6 +28,12 @@ public final class CourierHeaders {
   /** On a redriven message: how many times it has been redriven from a dead-letter topic. */
   public static final String REDRIVE_COUNT = "courier-redrive-count";
 
+  /**
+   * On a message an adapter could not map from its broker entry (dead-lettered as
+   * {@code undecodable}): the broker's own id of the entry, see {@link dev.courier.spi.Undecodable}.
+   */
+  public static final String BROKER_ID = "courier-broker-id";
+
   /** Prefix shared by the dead-letter headers; redrive strips them. */
   public static final String DLQ_PREFIX = "courier-dlq-";
 

@@ -4,6 +4,9 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.LongString;
 import dev.courier.Headers;
 import dev.courier.Message;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Date;
@@ -82,15 +85,16 @@ public final class AmqpMessages {
         .build();
   }
 
-  /** The Courier message of a delivery. Foreign messages without an id get one from the body's delivery. */
+  /**
+   * The Courier message of a delivery. Foreign messages without an id get a new one. An entry
+   * Courier cannot carry faithfully (an id or header name with control characters, a header value
+   * that is not UTF-8) throws an IllegalArgumentException saying what is wrong: the receiver hands
+   * it over as {@link dev.courier.spi.Undecodable}.
+   */
   public static Message message(AMQP.BasicProperties props, byte[] body) {
     Message.Builder b = Message.builder().payload(body);
     if (props.getMessageId() != null && !props.getMessageId().isBlank()) {
-      try {
-        b.id(props.getMessageId());
-      } catch (IllegalArgumentException e) {
-        // a foreign id Courier refuses (control characters): the message gets a new one
-      }
+      b.id(props.getMessageId());
     }
     Map<String, Object> headers = props.getHeaders();
     Long millis = null;
@@ -157,13 +161,28 @@ public final class AmqpMessages {
         || name.equals("x-received-from");
   }
 
+  /** The delivery's message-id if Courier can use it as an id, else null. */
+  public static String usableId(AMQP.BasicProperties props) {
+    String id = props.getMessageId();
+    return id == null || id.isBlank() || id.codePoints().anyMatch(Character::isISOControl) ? null : id;
+  }
+
   private static String text(Object value) {
     if (value instanceof LongString ls) {
-      return new String(ls.getBytes(), StandardCharsets.UTF_8);
+      return utf8(ls.getBytes());
     }
     if (value instanceof byte[] bytes) {
-      return new String(bytes, StandardCharsets.UTF_8);
+      return utf8(bytes);
     }
     return value.toString();
+  }
+
+  private static String utf8(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("a header value is not UTF-8 (" + bytes.length + " bytes)", e);
+    }
   }
 }
