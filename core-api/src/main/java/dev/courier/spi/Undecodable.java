@@ -2,6 +2,10 @@ package dev.courier.spi;
 
 import dev.courier.CourierHeaders;
 import dev.courier.Message;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -33,6 +37,20 @@ public record Undecodable(String reason, String brokerId) {
       b.id(id);
     }
     return b.build();
+  }
+
+  /**
+   * {@code bytes} as UTF-8, strictly: for adapters mapping broker entries.
+   *
+   * @throws IllegalArgumentException naming {@code what} if the bytes are not UTF-8
+   */
+  public static String utf8(byte[] bytes, String what) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException(printable(what) + " is not UTF-8 (" + bytes.length + " bytes)", e);
+    }
   }
 
   /** {@code s} with every control character shown as '?', safe for headers and log lines. */

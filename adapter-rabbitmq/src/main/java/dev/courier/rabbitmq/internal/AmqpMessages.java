@@ -4,10 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.LongString;
 import dev.courier.Headers;
 import dev.courier.Message;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import dev.courier.spi.Undecodable;
 import java.time.Instant;
 import java.util.Date;
 import java.util.HashMap;
@@ -106,7 +103,7 @@ public final class AmqpMessages {
         if (name.startsWith("x-")) {
           if (name.equals(KEY) && value != null) {
             try {
-              b.key(text(value));
+              b.key(text(name, value));
               continue;
             } catch (IllegalArgumentException refused) {
               // a foreign key Courier refuses: kept as a plain header
@@ -121,7 +118,7 @@ public final class AmqpMessages {
           }
         }
         if (value != null) {
-          app.put(name, text(value));
+          app.put(name, text(name, value));
         }
       }
       if (!app.isEmpty()) {
@@ -167,22 +164,13 @@ public final class AmqpMessages {
     return id == null || id.isBlank() || id.codePoints().anyMatch(Character::isISOControl) ? null : id;
   }
 
-  private static String text(Object value) {
+  private static String text(String name, Object value) {
     if (value instanceof LongString ls) {
-      return utf8(ls.getBytes());
+      return Undecodable.utf8(ls.getBytes(), "the value of header '" + name + "'");
     }
     if (value instanceof byte[] bytes) {
-      return utf8(bytes);
+      return Undecodable.utf8(bytes, "the value of header '" + name + "'");
     }
     return value.toString();
-  }
-
-  private static String utf8(byte[] bytes) {
-    try {
-      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-    } catch (CharacterCodingException e) {
-      throw new IllegalArgumentException("a header value is not UTF-8 (" + bytes.length + " bytes)", e);
-    }
   }
 }
