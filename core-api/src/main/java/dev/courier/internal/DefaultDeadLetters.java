@@ -130,7 +130,7 @@ public final class DefaultDeadLetters implements DeadLetters {
     String destination = dead.headers().get(CourierHeaders.DLQ_SOURCE_TOPIC).orElse(sourceTopic);
     Message replay = dead.withHeaders(replayHeaders(dead.headers()));
     try {
-      transport.naming().validateTopic(destination);
+      transport.naming().validateTopicOrDeadLetterTopic(destination);
       transport.send(destination, replay).get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       d.release();

@@ -18,8 +18,9 @@ import java.util.regex.Pattern;
  * the group holds no separator and the name fits. Otherwise (a group with the separator, where
  * {@code a.b}+{@code c} and {@code a}+{@code b.c} would meet, or a name over the length limit) the
  * name is {@code <readable prefix><sep><h><sep><suffix>}, {@code h} the first 16 hex digits of a
- * SHA-256 over kind, topic and group, length-prefixed. User topics ending in a reserved suffix
- * ({@link #reservedSuffixes()}) are refused, so no user topic is ever a derived one.
+ * SHA-256 over kind, topic and group, length-prefixed. Topics ending in a reserved suffix
+ * ({@link #reservedSuffixes()}) are refused for publishing, and but for the dead-letter suffix
+ * everywhere, so no application message ever lands in a derived topic.
  *
  * <p><b>Stability</b>: a derived name is a pure function of its inputs and must never change between
  * versions — a new name orphans the broker's existing queues and topics (and what waits in them).
@@ -117,7 +118,7 @@ public final class NamingRules {
     return maxLength;
   }
 
-  /** Validates a user topic: the broker's rules, and no reserved suffix. */
+  /** Validates a topic to publish to: the broker's rules, and no reserved suffix. */
   public String validateTopic(String topic) {
     Objects.requireNonNull(topic, "topic");
     for (Derived d : Derived.values()) {
@@ -134,10 +135,12 @@ public final class NamingRules {
   }
 
   /**
-   * Validates a dead-letter topic the application names ({@code DeadLetterPolicy.toTopic}): the
-   * broker's rules, and no reserved suffix but the dead-letter one.
+   * Validates a topic to subscribe to, provision, or name as a dead-letter topic
+   * ({@code DeadLetterPolicy.toTopic}): the broker's rules, and no reserved suffix but the
+   * dead-letter one, since dead-letter topics are read like any topic (on brokers without peek,
+   * subscribing is how dead letters are seen). Only publishing to them is refused.
    */
-  public String validateDeadLetterTopic(String topic) {
+  public String validateTopicOrDeadLetterTopic(String topic) {
     Objects.requireNonNull(topic, "topic");
     String dlq = separator + Derived.DEAD_LETTER.suffix;
     return topic.endsWith(dlq) ? validate(topic, "topic") : validateTopic(topic);

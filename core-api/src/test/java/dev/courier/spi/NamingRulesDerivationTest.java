@@ -99,9 +99,9 @@ class NamingRulesDerivationTest {
     }
   }
 
-  @ParameterizedTest(name = "refuses the user topic \"{0}\"")
+  @ParameterizedTest(name = "refuses publishing to \"{0}\"")
   @ValueSource(strings = {"x.dlq", "orders.billing.dlq", "x.delay", "x.delayed"})
-  @DisplayName("user topics ending in a reserved suffix are refused, naming the suffix")
+  @DisplayName("topics to publish to ending in a reserved suffix are refused, naming the suffix")
   void reservedSuffixesRefused(String topic) {
     InvalidNameException e = assertThrows(InvalidNameException.class, () -> standard.validateTopic(topic));
     String suffix = topic.substring(topic.lastIndexOf('.'));
@@ -109,14 +109,15 @@ class NamingRulesDerivationTest {
   }
 
   @Test
-  @DisplayName("names that only contain a reserved word are fine, and a named dead-letter topic may end in .dlq")
+  @DisplayName("names that only contain a reserved word are fine; dead-letter topics can be read, not published to; .delay and .delayed never")
   void nearMissesAndDeadLetterTopics() {
     assertEquals("x.dlqs", standard.validateTopic("x.dlqs"));
     assertEquals("x.delay.v2", standard.validateTopic("x.delay.v2"));
     assertEquals("xdlq", standard.validateTopic("xdlq"));
-    assertEquals("audit.dlq", standard.validateDeadLetterTopic("audit.dlq"));
+    assertEquals("audit.dlq", standard.validateTopicOrDeadLetterTopic("audit.dlq"));
     assertThrows(InvalidNameException.class, () -> standard.validateTopic("audit.dlq"), "cached as a dead-letter topic");
-    assertThrows(InvalidNameException.class, () -> standard.validateDeadLetterTopic("audit.delayed"));
+    assertThrows(InvalidNameException.class, () -> standard.validateTopicOrDeadLetterTopic("audit.delayed"));
+    assertThrows(InvalidNameException.class, () -> standard.validateTopicOrDeadLetterTopic("audit.g.delay"));
     assertEquals(java.util.List.of(".dlq", ".delay", ".delayed"), standard.reservedSuffixes());
   }
 
