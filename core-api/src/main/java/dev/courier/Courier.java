@@ -130,7 +130,7 @@ public final class Courier implements AutoCloseable {
     Objects.requireNonNull(handler, "handler");
     checkOpen();
     NamingRules naming = transport.naming();
-    naming.validateTopic(options.topic());
+    naming.validateTopicOrDeadLetterTopic(options.topic());
     naming.validateGroup(options.group());
     String deadLetterTopic = deadLetterTopic(naming, options.topic(), options.group(), options.deadLetter());
     if (options.orderedByKey() && !capabilities().has(Capability.ORDERED_BY_KEY)) {
@@ -219,7 +219,7 @@ public final class Courier implements AutoCloseable {
 
   private static String deadLetterTopic(NamingRules naming, String topic, String group, DeadLetterPolicy policy) {
     return policy.topic().isPresent()
-        ? naming.validateTopic(policy.topic().get())
+        ? naming.validateTopicOrDeadLetterTopic(policy.topic().get())
         : naming.deadLetterTopic(topic, group);
   }
 
@@ -233,14 +233,14 @@ public final class Courier implements AutoCloseable {
     @Override
     public void ensureTopic(String topic) {
       checkOpen();
-      transport.ensureTopic(transport.naming().validateTopic(topic));
+      transport.ensureTopic(transport.naming().validateTopicOrDeadLetterTopic(topic));
     }
 
     @Override
     public void ensureGroup(String topic, String group, GroupOptions options) {
       Objects.requireNonNull(options, "options");
       checkOpen();
-      transport.naming().validateTopic(topic);
+      transport.naming().validateTopicOrDeadLetterTopic(topic);
       transport.naming().validateGroup(group);
       transport.ensureGroup(topic, group, options);
     }
@@ -250,7 +250,7 @@ public final class Courier implements AutoCloseable {
       Objects.requireNonNull(policy, "policy");
       checkOpen();
       NamingRules naming = transport.naming();
-      naming.validateTopic(topic);
+      naming.validateTopicOrDeadLetterTopic(topic);
       naming.validateGroup(group);
       return new DefaultDeadLetters(transport, topic, group,
           deadLetterTopic(naming, topic, group, policy), publishTimeout, redriveIdleTimeout);

@@ -46,6 +46,11 @@ public final class CourierHeaders {
   public static final int RESERVED_BYTES = 2048;
   /** Longest {@link #DLQ_EXCEPTION_CLASS} value, in UTF-8 bytes; a longer class name is cut, ending in '…'. */
   public static final int MAX_EXCEPTION_CLASS_BYTES = 256;
+  /**
+   * On a message an adapter could not map from its broker entry (dead-lettered as
+   * {@code undecodable}): the broker's own id of the entry, see {@link dev.courier.spi.Undecodable}.
+   */
+  public static final String BROKER_ID = "courier-broker-id";
 
   /** Prefix shared by the dead-letter headers; redrive strips them. */
   public static final String DLQ_PREFIX = "courier-dlq-";

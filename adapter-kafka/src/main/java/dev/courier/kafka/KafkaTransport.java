@@ -103,9 +103,12 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   private static final long MAX_TOPIC_FAILURE_BACKOFF_MILLIS = 300_000;
   /** Failures of the forwarder upkeep are logged at most this often. */
   private static final long FAILURE_LOG_INTERVAL_MILLIS = 60_000;
-  // Kafka's own rule: legal characters, at most 249, and never "." or "..".
+  // Kafka's own rule: legal characters, at most 249, and never "." or ".."; consumer groups
+  // <group>@<topic> ('@' is never in a name, and group ids have no length limit).
   private static final NamingRules NAMING = NamingRules.of(249, Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9._\\-]+"),
-      "letters, digits, '.', '_' and '-' (not '.' or '..' alone)", ".");
+      "letters, digits, '.', '_' and '-' (not '.' or '..' alone)", ".").withGroupNames("{group}@{topic}", Integer.MAX_VALUE);
+  /** The forwarders' group on a topic: ':' is never in a Courier group, so it never is a subscription's. */
+  private static final String FORWARDER_GROUP = "courier:forwarder";
 
   private final KafkaSettings settings;
   private final Producer<byte[], byte[]> producer;
@@ -554,43 +557,27 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   }
 
   /**
-   * The Kafka consumer group of a Courier group on one topic: {@code <group>@<topic>}. One Kafka
-   * group per topic, so a Courier group on several topics never shares positions or rebalances
-   * across them; '@' cannot occur in Kafka topic names, so no two (topic, group) pairs share one.
+   * The Kafka consumer group of a Courier group on one topic: {@code <group>@<topic>}
+   * ({@link NamingRules#groupName}). One Kafka group per topic, so a Courier group on several
+   * topics never shares positions or rebalances across them.
    */
   public static String groupId(String topic, String group) {
-    return group + "@" + topic;
+    return NAMING.groupName(topic, group);
   }
 
-  /**
-   * The Kafka consumer group of a topic's delayed-publish forwarders: {@code courier:forwarder@<topic>}.
-   * ':' cannot occur in a Courier group name, so it never is the group of a subscription.
-   */
+  /** The Kafka consumer group of a topic's delayed-publish forwarders: {@code courier:forwarder@<topic>}. */
   public static String forwarderGroupId(String topic) {
-    return "courier:forwarder@" + topic;
+    return NAMING.groupName(topic, FORWARDER_GROUP);
   }
 
-  /**
-   * The topic holding a topic's delayed publishes until they are due: {@code <topic>.delayed}
-   * (a shortened, hashed name beyond Kafka's 249 characters).
-   */
+  /** The topic holding a topic's delayed publishes until they are due: {@code <topic>.delayed} ({@link NamingRules#derived}). */
   public static String delayedTopic(String topic) {
-    String name = topic + ".delayed";
-    if (name.length() <= 249) {
-      return name;
-    }
-    return "courier.delayed." + Integer.toHexString(topic.hashCode()) + "."
-        + topic.substring(0, 200).replaceAll("[^A-Za-z0-9_\\-]", "-");
+    return NAMING.derived(NamingRules.Derived.DELAYED_PUBLISH, topic);
   }
 
-  /** The topic holding a group's redeliveries until they are due: {@code <topic>.<group>.delay}. */
+  /** The topic holding a group's redeliveries until they are due: {@code <topic>.<group>.delay} ({@link NamingRules#derived}). */
   public static String delayTopic(String topic, String group) {
-    String name = topic + "." + group + ".delay";
-    if (name.length() <= 249) {
-      return name;
-    }
-    return "courier.delay." + Integer.toHexString(topic.hashCode()) + Integer.toHexString(group.hashCode())
-        + "." + name.substring(0, 200).replaceAll("[^A-Za-z0-9_\\-]", "-");
+    return NAMING.derived(NamingRules.Derived.DELAY, topic, group);
   }
 
   @Override

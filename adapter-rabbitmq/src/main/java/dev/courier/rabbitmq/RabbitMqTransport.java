@@ -40,7 +40,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
@@ -79,9 +78,7 @@ import org.slf4j.LoggerFactory;
 public final class RabbitMqTransport implements Transport {
   public static final String NAME = "rabbitmq";
   private static final Logger log = LoggerFactory.getLogger(RabbitMqTransport.class);
-  private static final NamingRules NAMING = NamingRules.of(255,
-      Pattern.compile("(?!amq\\.)[A-Za-z0-9._\\-]+"),
-      "letters, digits, '.', '_' and '-', not starting with 'amq.'", ".");
+  private static final NamingRules NAMING = Topology.NAMING;
 
   private final RabbitMqSettings settings;
   private final Capabilities capabilities;

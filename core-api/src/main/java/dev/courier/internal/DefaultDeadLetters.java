@@ -148,7 +148,7 @@ public final class DefaultDeadLetters implements DeadLetters {
     String destination = dead.headers().get(CourierHeaders.DLQ_SOURCE_TOPIC).orElse(sourceTopic);
     Message replay = dead.withHeaders(replayHeaders(dead.headers()));
     try {
-      transport.naming().validateTopic(destination);
+      transport.naming().validateTopicOrDeadLetterTopic(destination);
       String violation = MessageValidator.violation(replay, transport.capabilities().brokerLimits());
       if (violation != null) {
         throw new PayloadTooLargeException("the redriven copy would have " + violation + ", over adapter '"

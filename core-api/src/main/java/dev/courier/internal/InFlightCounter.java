@@ -81,6 +81,11 @@ final class InFlightCounter {
     }
 
     @Override
+    public java.util.Optional<dev.courier.spi.Undecodable> undecodable() {
+      return d.undecodable();
+    }
+
+    @Override
     public void ack() {
       out();
       d.ack();

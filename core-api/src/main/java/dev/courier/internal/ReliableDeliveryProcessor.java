@@ -11,6 +11,7 @@ import dev.courier.RetryPolicy;
 import dev.courier.SubscriptionOptions;
 import dev.courier.idempotency.IdempotencyStore;
 import dev.courier.spi.TransportDelivery;
+import dev.courier.spi.Undecodable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * idempotency (claim, skip duplicates, release on failure) → in-process retries with backoff and
  * jitter → handler timeout → handler. When the in-process attempts are spent, the delivery goes
  * back to the broker with a growing delay until {@link RetryPolicy#maxDeliveries()}, then to the
- * dead-letter topic; undecodable payloads and non-retryable failures go there at once. The
+ * dead-letter topic; undecodable payloads, deliveries the adapter could not map
+ * ({@link TransportDelivery#undecodable()}, never handed to the handler) and non-retryable failures
+ * go there at once. The
  * original is acked only after the handler succeeded or the dead-letter copy was confirmed.
  *
  * <p>Attempt numbering: the n-th in-process call (from 1) of the broker's d-th delivery is attempt
@@ -75,6 +78,13 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
     int maxCalls = policy.maxInProcessAttempts();
     long base = (long) (deliveryCount - 1) * maxCalls;
     DeliveryContext first = context(raw.message(), base + 1);
+    Undecodable undecodable = raw.undecodable().orElse(null);
+    if (undecodable != null) {
+      deadLetter(raw, first, new PayloadDecodeException("broker entry " + undecodable.brokerId()
+          + " cannot be a Courier message: " + undecodable.reason(), null), DeadLetterSender.Reason.UNDECODABLE,
+          deliveryCount);
+      return;
+    }
 
     Idempotency idempotency = this.idempotency;
     String key = null;

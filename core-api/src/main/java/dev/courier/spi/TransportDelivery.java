@@ -2,6 +2,7 @@ package dev.courier.spi;
 
 import dev.courier.Message;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * One raw delivery from the broker, settled exactly once by Courier's core. Settlement is
@@ -10,7 +11,18 @@ import java.time.Duration;
  * the network for long.
  */
 public interface TransportDelivery {
+  /** The message; for an {@link #undecodable()} delivery, the one {@link Undecodable#message} built. */
   Message message();
+
+  /**
+   * Present when the adapter could not map the broker's entry to a message (foreign producer,
+   * invalid id or header): the core then dead-letters the delivery at once as {@code undecodable},
+   * with the broker's id in a header, without calling the handler. Adapters never drop such an
+   * entry nor hand the handler a message missing parts of it. By default empty.
+   */
+  default Optional<Undecodable> undecodable() {
+    return Optional.empty();
+  }
 
   /**
    * How many times the broker has delivered this message to this group, this one included

@@ -2,7 +2,9 @@ package dev.courier.kafka.internal;
 
 import dev.courier.Message;
 import dev.courier.spi.TransportDelivery;
+import dev.courier.spi.Undecodable;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -27,7 +29,7 @@ final class KafkaDelivery implements TransportDelivery {
   private final AtomicInteger state = new AtomicInteger(HANDED);
   private volatile boolean done;
   private volatile boolean released;
-  private volatile Message message;
+  private volatile RecordMapper.Decoded decoded;
   /** For a nack: when the redelivery is due (epoch ms); kept for retries of the republish. */
   volatile long redeliverAt;
   /** For a defer: the redelivery keeps this delivery's count (it was not tried). */
@@ -78,12 +80,21 @@ final class KafkaDelivery implements TransportDelivery {
    */
   @Override
   public Message message() {
-    Message m = message;
-    if (m == null) {
-      m = RecordMapper.toMessage(record);
-      message = m;
+    return decoded().message();
+  }
+
+  @Override
+  public Optional<Undecodable> undecodable() {
+    return Optional.ofNullable(decoded().undecodable());
+  }
+
+  private RecordMapper.Decoded decoded() {
+    RecordMapper.Decoded d = decoded;
+    if (d == null) {
+      d = RecordMapper.decode(record);
+      decoded = d;
     }
-    return m;
+    return d;
   }
 
   @Override

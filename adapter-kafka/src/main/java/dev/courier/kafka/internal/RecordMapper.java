@@ -2,6 +2,7 @@ package dev.courier.kafka.internal;
 
 import dev.courier.Headers;
 import dev.courier.Message;
+import dev.courier.spi.Undecodable;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -149,35 +150,52 @@ public final class RecordMapper {
     return new ProducerRecord<>(delayTopic, partition, source.timestamp(), source.key(), source.value(), headers);
   }
 
+  /** A consumed record as Courier sees it: its message, and why it is undecodable (null if it is not). */
+  public record Decoded(Message message, Undecodable undecodable) {}
+
   /**
    * The message of a consumed record. Never throws: a record from a foreign producer without an id
    * gets {@code kafka-<topic>-<partition>-<offset>} (stable across redeliveries), the first id
-   * header counts, headers Courier cannot represent (control characters in the name) are left
-   * out, and a key's control characters are escaped as {@code \\uXXXX}.
+   * header counts, and a key's control characters are escaped as {@code \\uXXXX}. A record Courier
+   * cannot carry faithfully (an id Courier refuses, a header name that is empty or holds control
+   * characters, an id or header value that is not UTF-8) is {@link Undecodable}: its message is the
+   * raw value under the id above, with the broker id {@code kafka:<topic>-<partition>@<offset>}.
    */
+  public static Decoded decode(ConsumerRecord<byte[], byte[]> r) {
+    String fallbackId = "kafka-" + r.topic() + "-" + r.partition() + "-" + r.offset();
+    try {
+      return new Decoded(strict(r, fallbackId), null);
+    } catch (IllegalArgumentException e) {
+      Undecodable u = new Undecodable(e.getMessage() == null ? e.toString() : e.getMessage(),
+          "kafka:" + r.topic() + "-" + r.partition() + "@" + r.offset());
+      return new Decoded(u.message(r.value(), fallbackId), u);
+    }
+  }
+
+  /** {@link #decode}'s message. */
   public static Message toMessage(ConsumerRecord<byte[], byte[]> r) {
+    return decode(r).message();
+  }
+
+  private static Message strict(ConsumerRecord<byte[], byte[]> r, String fallbackId) {
     String id = null;
     Map<String, String> headers = new LinkedHashMap<>();
     for (Header h : r.headers()) {
       String name = h.key();
       if (name.equals(ID)) {
         if (id == null && h.value() != null) {
-          id = new String(h.value(), StandardCharsets.UTF_8);
+          id = Undecodable.utf8(h.value(), "the " + ID + " header");
         }
       } else if (!name.equals(DELIVERY_COUNT) && !name.equals(DUE) && !name.equals(DELAY_GROUP)
-          && !name.equals(DELAYED_TOPIC) && !name.equals(TIMESTAMP) && !name.isEmpty() && printable(name)) {
-        headers.put(name, h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
+          && !name.equals(DELAYED_TOPIC) && !name.equals(TIMESTAMP)) {
+        headers.put(name, h.value() == null ? "" : Undecodable.utf8(h.value(), "the value of header '" + name + "'"));
       }
     }
     Message.Builder b = Message.builder()
         .payload(r.value() == null ? new byte[0] : r.value())
         .headers(Headers.of(headers))
-        .timestamp(Instant.ofEpochMilli(Math.max(0, longHeader(r, TIMESTAMP, r.timestamp()))));
-    try {
-      b.id(id != null ? id : "kafka-" + r.topic() + "-" + r.partition() + "-" + r.offset());
-    } catch (IllegalArgumentException e) {
-      b.id("kafka-" + r.topic() + "-" + r.partition() + "-" + r.offset());
-    }
+        .timestamp(Instant.ofEpochMilli(Math.max(0, longHeader(r, TIMESTAMP, r.timestamp()))))
+        .id(id != null ? id : fallbackId);
     if (r.key() != null && r.key().length > 0) {
       b.key(escapeControls(new String(r.key(), StandardCharsets.UTF_8)));
     }

@@ -4,7 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.LongString;
 import dev.courier.Headers;
 import dev.courier.Message;
-import java.nio.charset.StandardCharsets;
+import dev.courier.spi.Undecodable;
 import java.time.Instant;
 import java.util.Date;
 import java.util.HashMap;
@@ -82,15 +82,16 @@ public final class AmqpMessages {
         .build();
   }
 
-  /** The Courier message of a delivery. Foreign messages without an id get one from the body's delivery. */
+  /**
+   * The Courier message of a delivery. Foreign messages without an id get a new one. An entry
+   * Courier cannot carry faithfully (an id or header name with control characters, a header value
+   * that is not UTF-8) throws an IllegalArgumentException saying what is wrong: the receiver hands
+   * it over as {@link dev.courier.spi.Undecodable}.
+   */
   public static Message message(AMQP.BasicProperties props, byte[] body) {
     Message.Builder b = Message.builder().payload(body);
     if (props.getMessageId() != null && !props.getMessageId().isBlank()) {
-      try {
-        b.id(props.getMessageId());
-      } catch (IllegalArgumentException e) {
-        // a foreign id Courier refuses (control characters): the message gets a new one
-      }
+      b.id(props.getMessageId());
     }
     Map<String, Object> headers = props.getHeaders();
     Long millis = null;
@@ -102,7 +103,7 @@ public final class AmqpMessages {
         if (name.startsWith("x-")) {
           if (name.equals(KEY) && value != null) {
             try {
-              b.key(text(value));
+              b.key(text(name, value));
               continue;
             } catch (IllegalArgumentException refused) {
               // a foreign key Courier refuses: kept as a plain header
@@ -117,7 +118,7 @@ public final class AmqpMessages {
           }
         }
         if (value != null) {
-          app.put(name, text(value));
+          app.put(name, text(name, value));
         }
       }
       if (!app.isEmpty()) {
@@ -157,12 +158,18 @@ public final class AmqpMessages {
         || name.equals("x-received-from");
   }
 
-  private static String text(Object value) {
+  /** The delivery's message-id if Courier can use it as an id, else null. */
+  public static String usableId(AMQP.BasicProperties props) {
+    String id = props.getMessageId();
+    return id == null || id.isBlank() || id.codePoints().anyMatch(Character::isISOControl) ? null : id;
+  }
+
+  private static String text(String name, Object value) {
     if (value instanceof LongString ls) {
-      return new String(ls.getBytes(), StandardCharsets.UTF_8);
+      return Undecodable.utf8(ls.getBytes(), "the value of header '" + name + "'");
     }
     if (value instanceof byte[] bytes) {
-      return new String(bytes, StandardCharsets.UTF_8);
+      return Undecodable.utf8(bytes, "the value of header '" + name + "'");
     }
     return value.toString();
   }

@@ -12,8 +12,10 @@ import dev.courier.spi.DeliverySink;
 import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.TransportDelivery;
+import dev.courier.spi.Undecodable;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -244,18 +246,22 @@ public final class RabbitMqReceiver implements Receiver {
       return; // left unacked: returned to the queue when the channel closes
     }
     Message message;
+    Undecodable undecodable = null;
     try {
       message = AmqpMessages.message(props, body);
     } catch (RuntimeException e) {
       // Cannot happen for Courier's own messages. A foreign one whose properties Courier refuses
-      // (say, a header name with control characters) still goes to the handler with its payload
-      // alone, so the reliability layer handles or dead-letters it: never dropped here.
-      log.warn("delivery {} from queue '{}' has properties Courier cannot carry ({}); delivering its payload without them",
-          envelope.getDeliveryTag(), queue, e.toString());
-      message = Message.builder().payload(body).build();
+      // (a header name with control characters, a value that is not UTF-8) goes to the core as
+      // undecodable, which dead-letters it with the broker's id: never dropped, never handled.
+      String mid = props.getMessageId();
+      undecodable = new Undecodable(e.getMessage() == null ? e.toString() : e.getMessage(),
+          "rabbitmq:" + queue + "#" + envelope.getDeliveryTag() + (mid == null ? "" : " message-id=" + mid));
+      log.warn("delivery {} from queue '{}' cannot be a Courier message ({}); the core dead-letters it",
+          envelope.getDeliveryTag(), queue, undecodable.reason());
+      message = undecodable.message(body, AmqpMessages.usableId(props));
     }
     sink.accept(new Delivery(ch, epoch.get(), envelope.getDeliveryTag(), props, body, message,
-        AmqpMessages.deliveryCount(props, envelope.isRedeliver())));
+        AmqpMessages.deliveryCount(props, envelope.isRedeliver()), undecodable));
   }
 
   private void ack(Delivery d) {
@@ -420,10 +426,11 @@ public final class RabbitMqReceiver implements Receiver {
     private final byte[] body;
     private final Message message;
     private final int deliveryCount;
+    private final Undecodable undecodable;
     private final AtomicBoolean settled = new AtomicBoolean();
 
     Delivery(Channel channel, long epoch, long tag, AMQP.BasicProperties props, byte[] body, Message message,
-        int deliveryCount) {
+        int deliveryCount, Undecodable undecodable) {
       this.channel = channel;
       this.epoch = epoch;
       this.tag = tag;
@@ -431,11 +438,17 @@ public final class RabbitMqReceiver implements Receiver {
       this.body = body;
       this.message = message;
       this.deliveryCount = deliveryCount;
+      this.undecodable = undecodable;
     }
 
     @Override
     public Message message() {
       return message;
+    }
+
+    @Override
+    public Optional<Undecodable> undecodable() {
+      return Optional.ofNullable(undecodable);
     }
 
     @Override

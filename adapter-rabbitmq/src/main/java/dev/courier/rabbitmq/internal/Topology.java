@@ -8,15 +8,13 @@ import dev.courier.CourierException;
 import dev.courier.IncompatibleGroupException;
 import dev.courier.rabbitmq.QueueType;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.courier.spi.NamingRules;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * What the adapter declares, idempotently, and the names it uses:
@@ -45,7 +43,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Topology {
   static final String DELAYED_PUBLISH_EXCHANGE = "courier:delayed-publish";
   private static final String PREFIX = "courier:delay2:";
-  private static final int MAX_NAME_BYTES = 255;
+  /**
+   * RabbitMQ's names: 255 bytes, no {@code amq.} prefix; queues {@code topic:group} (':' never in a
+   * name, so no two pairs share a queue), over 255 bytes cut and ending in ':' and the name's SHA-256.
+   */
+  public static final NamingRules NAMING = NamingRules.of(255,
+      Pattern.compile("(?!amq\\.)[A-Za-z0-9._\\-]+"),
+      "letters, digits, '.', '_' and '-', not starting with 'amq.'", ".").withGroupNames("{topic}:{group}", 255);
   private static final double TIER_RATIO = Math.sqrt(2);
 
   private final Connection connection;
@@ -64,19 +68,9 @@ public final class Topology {
     this.singleActiveConsumer = singleActiveConsumer;
   }
 
-  /** The queue of {@code group} on {@code topic}: {@code topic:group}, hashed if over 255 bytes. */
+  /** The queue of {@code group} on {@code topic}: {@code topic:group}, hashed if over 255 bytes ({@link NamingRules#groupName}). */
   public static String queueName(String topic, String group) {
-    String name = topic + ":" + group;
-    if (name.getBytes(StandardCharsets.UTF_8).length <= MAX_NAME_BYTES) {
-      return name;
-    }
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-      String hash = HexFormat.of().formatHex(digest);
-      return name.substring(0, MAX_NAME_BYTES - hash.length() - 1) + ":" + hash;
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    return NAMING.groupName(topic, group);
   }
 
   /** Declares the topic's exchange (and its binding for delayed publishes) unless already done. */
