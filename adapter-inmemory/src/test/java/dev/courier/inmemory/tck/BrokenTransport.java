@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +77,14 @@ final class BrokenTransport implements Transport, TopicBrowser {
      * what it has not stored yet instead of flushing it.
      */
     DROPS_BUFFER_ON_CLOSE,
-    /** No flaw, plus a simulated outage the fault rules can use (and PERSISTENT, as the broker survives it). */
+    /** Peeks through a consumer that acks what it returns, so peeked messages are gone. */
+    PEEK_CONSUMES,
+    /** Acks a nacked delivery instead of redelivering it: a failed message is lost. */
+    DROPS_NACKED,
+    /**
+     * No flaw, plus a simulated outage the fault rules can use (and PERSISTENT, as the broker
+     * survives it). It and every flaw after it simulate the outage and claim PERSISTENT.
+     */
     SIMULATED_OUTAGE,
     /** Under a simulated outage, confirms publishes without storing them. */
     CONFIRMS_WHILE_DOWN,
@@ -156,7 +164,7 @@ final class BrokenTransport implements Transport, TopicBrowser {
   @Override
   public Capabilities capabilities() {
     Capabilities real = delegate.capabilities();
-    if (flaw == Flaw.SIMULATED_OUTAGE || flaw == Flaw.FORGETS_ON_RESTART) {
+    if (flaw.simulatesOutage()) { // the simulated outage keeps stored messages (FORGETS_ON_RESTART: wrongly)
       return Capabilities.builder().with(real.features().toArray(Capability[]::new)).with(Capability.PERSISTENT)
           .maxPayloadBytes(real.maxPayloadBytes()).maxHeaders(real.maxHeaders())
           .maxHeaderBytes(real.maxHeaderBytes()).maxDelay(real.maxDelay()).build();
@@ -286,7 +294,34 @@ final class BrokenTransport implements Transport, TopicBrowser {
 
   @Override
   public List<Message> peek(String topic, String group, int max) {
-    return delegate.peek(topic(topic), group(group), max);
+    List<Message> waiting = delegate.peek(topic(topic), group(group), max);
+    if (flaw == Flaw.PEEK_CONSUMES && !waiting.isEmpty()) {
+      consume(topic(topic), group(group), waiting.size());
+    }
+    return waiting;
+  }
+
+  /** PEEK_CONSUMES: acks the group's first {@code n} messages, as a browser that commits would. */
+  private void consume(String topic, String group, int n) {
+    CountDownLatch acked = new CountDownLatch(n);
+    List<TransportDelivery> extra = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Receiver r = delegate.receive(new ReceiveSpec(topic, group, n, false), d -> {
+      if (acked.getCount() > 0) {
+        d.ack();
+        acked.countDown();
+      } else {
+        extra.add(d); // released after the receiver stopped: releasing here would hand it straight back
+      }
+    });
+    try {
+      acked.await(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      r.stopFetching();
+      extra.forEach(TransportDelivery::release);
+      r.close();
+    }
   }
 
   @Override
@@ -359,13 +394,11 @@ final class BrokenTransport implements Transport, TopicBrowser {
 
     @Override
     public void nack(Duration redeliverAfter) {
-      if (!settled) {
+      if (!settled && flaw == Flaw.DROPS_NACKED) {
+        real.ack();
+      } else if (!settled) {
         real.nack(flaw == Flaw.IGNORES_REDELIVERY_DELAY ? Duration.ZERO : redeliverAfter);
       }
     }
-  }
-
-  static Capabilities overclaimed(Capabilities real) {
-    return Capabilities.builder().with(real.features().toArray(Capability[]::new)).with(Capability.PERSISTENT).build();
   }
 }
