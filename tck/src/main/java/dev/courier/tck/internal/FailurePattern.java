@@ -13,8 +13,8 @@ import java.util.Set;
 /**
  * The messages and handler of a rule under load with failures: message {@code n} of {@code count}
  * has key {@code key-(n % keys)}; the handler fails the first attempt of every 10th message and
- * every attempt of every 97th, and notes each message first handled after a later one of its key.
- * Thread-safe.
+ * every attempt of every 97th, and notes each message a subscriber handled first (of all
+ * subscribers) after it had handled a later one of the same key. Thread-safe.
  */
 public final class FailurePattern {
   private static final String INDEX = "tck-index";
@@ -24,13 +24,15 @@ public final class FailurePattern {
   private final Set<String> succeeding = new LinkedHashSet<>();
   private final Set<String> poison = new LinkedHashSet<>();
   private final Set<String> seen = new HashSet<>();
-  private final int[] highest;
+  private final int[][] highest; // [subscriber][key]: the latest message first handled there
   private final List<String> overtaken = new ArrayList<>();
 
-  public FailurePattern(int count, int keys) {
+  public FailurePattern(int count, int keys, int subscribers) {
     this.keys = keys;
-    this.highest = new int[keys];
-    Arrays.fill(highest, -1);
+    this.highest = new int[subscribers][keys];
+    for (int[] perKey : highest) {
+      Arrays.fill(perKey, -1);
+    }
     for (int n = 0; n < count; n++) {
       Message m = Message.builder().key("key-" + (n % keys)).header(INDEX, Integer.toString(n))
           .payload(("pattern-" + n).getBytes(StandardCharsets.UTF_8)).build();
@@ -58,10 +60,10 @@ public final class FailurePattern {
     return Set.copyOf(poison);
   }
 
-  /** The handler's work: notes the call's order, then fails as the pattern says. */
-  public void handle(Delivery delivery) {
+  /** The work of subscriber {@code subscriber}'s handler: notes the call's order, then fails as the pattern says. */
+  public void handle(int subscriber, Delivery delivery) {
     int n = Integer.parseInt(delivery.message().headers().get(INDEX).orElseThrow());
-    noteFirstHandling(delivery.message().id(), n);
+    noteFirstHandling(subscriber, delivery.message().id(), n);
     if (alwaysFails(n)) {
       throw new IllegalStateException("tck: message #" + n + " fails on every attempt, on purpose");
     }
@@ -70,18 +72,19 @@ public final class FailurePattern {
     }
   }
 
-  private synchronized void noteFirstHandling(String id, int n) {
+  private synchronized void noteFirstHandling(int subscriber, String id, int n) {
     if (!seen.add(id)) {
-      return;
+      return; // a redelivery, which may come after later messages of its key
     }
     int key = n % keys;
-    if (n < highest[key]) {
-      overtaken.add("#" + n + " after #" + highest[key] + " (key-" + key + ")");
+    int[] latest = highest[subscriber];
+    if (n < latest[key]) {
+      overtaken.add("#" + n + " after #" + latest[key] + " (key-" + key + ", subscriber " + subscriber + ")");
     }
-    highest[key] = Math.max(highest[key], n);
+    latest[key] = Math.max(latest[key], n);
   }
 
-  /** Messages first handled after a later message of their key, as "#n after #m (key)". */
+  /** Messages a subscriber first handled after a later one of their key, as "#n after #m (key, subscriber)". */
   public synchronized List<String> overtaken() {
     return List.copyOf(overtaken);
   }
