@@ -5,6 +5,7 @@ import dev.courier.Publisher;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -127,7 +128,7 @@ public final class PublishStream implements AutoCloseable {
       return false;
     }
     return Await.until(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
-        () -> java.util.Arrays.stream(windows).allMatch(w -> w.availablePermits() == window));
+        () -> Arrays.stream(windows).allMatch(w -> w.availablePermits() == window));
   }
 
   public Set<String> confirmed() {
