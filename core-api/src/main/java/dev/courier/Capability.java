@@ -1,6 +1,9 @@
 package dev.courier;
 
-/** Optional features an adapter declares in {@link Capabilities}; the TCK checks each claim. */
+/**
+ * Optional features an adapter declares in {@link Capabilities}. Each has a TCK rule that fails an
+ * adapter claiming it wrongly; a feature no rule can check is not a capability.
+ */
 public enum Capability {
   /** Several groups on one topic each receive every message. */
   FAN_OUT,
@@ -12,12 +15,10 @@ public enum Capability {
   DELAYED_REDELIVERY,
   /** A message can be published to become visible only after a delay. */
   DELAYED_PUBLISH,
-  /** The broker itself can dead-letter after a number of deliveries. */
-  NATIVE_DEAD_LETTER,
-  /** A group can be moved back to re-read earlier messages. */
-  REPLAY,
-  /** Messages of a topic can be read without consuming them (dead-letter peek). */
-  PEEK,
-  /** Several publishes can be committed atomically. */
-  TRANSACTIONS
+  /**
+   * The messages waiting in a group can be read, oldest first, without consuming, locking or
+   * counting them ({@link DeadLetters#peek}); the transport implements
+   * {@link dev.courier.spi.TopicBrowser}.
+   */
+  PEEK
 }

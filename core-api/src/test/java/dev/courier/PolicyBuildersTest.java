@@ -196,7 +196,7 @@ class PolicyBuildersTest {
       assertEquals(Set.of(Capability.FAN_OUT), c.features());
       assertTrue(c.has(Capability.FAN_OUT));
       assertFalse(c.has(Capability.PEEK));
-      assertThrows(UnsupportedOperationException.class, () -> c.features().add(Capability.REPLAY));
+      assertThrows(UnsupportedOperationException.class, () -> c.features().add(Capability.PERSISTENT));
       assertTrue(Capabilities.builder().build().features().isEmpty());
     }
   }

@@ -22,7 +22,9 @@ import dev.courier.RetryPolicy;
 import dev.courier.Subscription;
 import dev.courier.SubscriptionOptions;
 import dev.courier.tck.internal.AtLimits;
+import dev.courier.tck.internal.FailurePattern;
 import dev.courier.tck.internal.PublishRace;
+import dev.courier.tck.internal.PublishStream;
 import dev.courier.tck.internal.Recorder;
 import dev.courier.tck.internal.Recorder.Call;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -57,7 +60,12 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>{@code
  * class KafkaTckTest extends CourierTck {
- *   @Override protected TckFixture fixture() { return () -> Courier.fromConfig(config); }
+ *   @Override protected TckFixture fixture() {
+ *     return new TckFixture() {
+ *       @Override public Courier newCourier() { return Courier.fromConfig(config); }
+ *       @Override public Capabilities capabilities() { return Capabilities.builder().with(FAN_OUT).build(); }
+ *     };
+ *   }
  * }
  * }</pre>
  *
@@ -456,6 +464,56 @@ public abstract class CourierTck extends TckSupport {
               + "in process (a broker redelivery would take 5 s)",
           "the core's retry backoff (RetryPolicy.initialInterval, multiplier)");
     }
+
+    @Test
+    @DisplayName("TCK-4.4 under load, with a handler failing on a fixed pattern, every message is handled or dead-lettered as the policy says, never both, and each subscriber keeps per-key order where declared")
+    void failurePatternUnderLoad() {
+      String topic = name("pattern");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      DeadLetters dl = courier().admin().deadLetters(topic, group);
+      String observer = name("dlobs");
+      courier().admin().ensureGroup(dl.topic(), observer);
+      Recorder dead = recorder();
+      subscribe(newCourier(), options(dl.topic(), observer).build(), dead.handler());
+      int subscribers = 3;
+      FailurePattern pattern = new FailurePattern(2_000, 8, subscribers);
+      boolean ordered = declared().has(Capability.ORDERED_BY_KEY);
+      RetryPolicy retry = RetryPolicy.builder().maxInProcessAttempts(1).maxDeliveries(3)
+          .redeliveryInitialDelay(Duration.ofMillis(10)).redeliveryMaxDelay(Duration.ofMillis(50)).build();
+      SubscriptionOptions opts = options(topic, group).concurrency(4).maxInFlight(32).orderedByKey(ordered)
+          .retry(retry).build();
+      Recorder r = recorder();
+      for (int i = 0; i < subscribers; i++) {
+        int subscriber = i;
+        subscribe(i == 0 ? courier() : newCourier(), opts, r.handler(d -> pattern.handle(subscriber, d)));
+      }
+      publish(courier(), topic, pattern.messages());
+      Set<String> toHandle = pattern.succeeding();
+      Set<String> toDeadLetter = pattern.poison();
+      boolean all = await(patience().multipliedBy(2),
+          () -> r.completedIds().containsAll(toHandle) && dead.completedIds().containsAll(toDeadLetter));
+      recordDuplicates(r.completed().size() - r.completedIds().size()
+          + dead.completed().size() - dead.completedIds().size());
+      check(all, "handled: " + missing(toHandle, r.completedIds()) + "; dead-lettered: "
+              + missing(toDeadLetter, dead.completedIds()),
+          "that a nacked delivery comes back until maxDeliveries (every 10th message fails once, every 97th always) "
+              + "and is then dead-lettered, with 3 consumers competing");
+      Set<String> wronglyDead = new TreeSet<>(dead.completedIds());
+      wronglyDead.removeAll(toDeadLetter);
+      check(wronglyDead.isEmpty(), wronglyDead.size() + " messages that succeed on a later attempt were dead-lettered "
+              + "too (e.g. " + wronglyDead.stream().limit(3).toList() + ")",
+          "TransportDelivery.deliveryCount(): a message is dead-lettered only after maxDeliveries failed deliveries");
+      List<String> attempts = dead.completed().stream().map(c -> c.delivery().message().headers()
+          .get(CourierHeaders.DLQ_ATTEMPTS).orElse("none")).filter(a -> !a.equals("3")).toList();
+      check(attempts.isEmpty(), attempts.size() + " dead letters carry " + CourierHeaders.DLQ_ATTEMPTS + " "
+          + attempts.stream().distinct().limit(3).toList() + "; maxDeliveries is 3", "the attempt count under load");
+      check(!ordered || pattern.overtaken().isEmpty(), pattern.overtaken().size() + " messages were handled for the "
+              + "first time after their subscriber had handled a later message of their key, e.g. "
+              + pattern.overtaken().stream().limit(3).toList(),
+          "that a subscriber with orderedByKey is handed same-key messages in publish order while others fail and "
+              + "are redelivered (ORDERED_BY_KEY)");
+    }
   }
 
   private static long millisBetween(Call earlier, Call later) {
@@ -766,6 +824,53 @@ public abstract class CourierTck extends TckSupport {
     }
 
     @Test
+    @Tag(TckSupport.FAULT_RULE)
+    @DisplayName("TCK-9.8 with 3 threads publishing 3000 messages while the broker restarts twice, every confirmed publish arrives (fault rule, PERSISTENT)")
+    void confirmedPublishesSurviveRestartsUnderLoad() throws Exception {
+      requires(Capability.PERSISTENT);
+      BrokerControl control = brokerControl();
+      String topic = name("restarts");
+      String group = name("g");
+      courier().admin().ensureGroup(topic, group);
+      List<dev.courier.Publisher> publishers = List.of(courier().publisher(), newCourier().publisher(),
+          newCourier().publisher());
+      Duration bound = patience().multipliedBy(3);
+      Set<String> confirmed;
+      long failed;
+      try (PublishStream stream = PublishStream.start(publishers, topic, 1_000, 32, 2, bound)) {
+        for (int restart = 1; restart <= 2; restart++) {
+          check(stream.awaitCheckpoint(restart - 1, bound), "the publishing threads stalled before restart " + restart
+              + " (" + stream.completed() + " publishes completed)", "that send() completes its futures");
+          long before = stream.completed();
+          stream.release(restart - 1);
+          control.stop();
+          boolean goesOn;
+          try { // publishing goes on while the broker is down, and its futures complete (failed or confirmed)
+            goesOn = await(bound, () -> stream.completed() >= before + 30);
+          } finally {
+            control.start();
+          }
+          check(goesOn, "only " + (stream.completed() - before) + " publishes completed within " + bound
+              + " of stopping the broker (restart " + restart + ")",
+              "that send() fails its future within the publish timeout while the broker is down");
+        }
+        check(stream.awaitDone(bound), "publishes were still pending " + bound + " after the second restart",
+            "that every send() future completes, confirmed or failed, once the broker is back");
+        check(stream.stalled() == 0, stream.stalled() + " publishing threads stalled", "that send() futures complete");
+        confirmed = stream.confirmed();
+        failed = stream.failed();
+      }
+      Recorder r = recorder();
+      subscribe(newCourier(), options(topic, group).concurrency(4).build(), r.handler());
+      boolean all = r.awaitCompleted(confirmed, patience().multipliedBy(2));
+      recordDuplicates(r.completed().size() - r.completedIds().size());
+      check(all, "of the confirmed publishes, " + missing(confirmed, r.completedIds()) + " (" + failed
+              + " other publishes failed around the restarts)",
+          "that send() confirms only what the broker stored durably, also while reconnecting: a publish in doubt "
+              + "must fail (or be resent), never be confirmed");
+    }
+
+    @Test
     @DisplayName("TCK-9.6 Courier.close() flushes: publishes not yet confirmed when it is called are confirmed and stored, and publishes racing it from other threads each complete")
     void closeFlushesPublishes() throws Exception {
       String topic = name("flush");
@@ -868,17 +973,27 @@ public abstract class CourierTck extends TckSupport {
       subscribe(courier(), options(topic, name("g")).build(), r.handler());
       Message slow = Message.of(new byte[] {1});
       Message fast = Message.of(new byte[] {2});
+      long slowSent = System.nanoTime();
       confirm(List.of(courier().publisher().publishDelayed(topic, slow, Duration.ofSeconds(20))));
-      long sent = System.nanoTime();
+      long fastSent = System.nanoTime();
       confirm(List.of(courier().publisher().publishDelayed(topic, fast, Duration.ofMillis(300))));
-      check(r.awaitCompleted(Set.of(fast.id()), patience()), missing(Set.of(fast.id()), r.completedIds()),
-          "that delayed messages are delivered");
+      boolean arrived = r.awaitCompleted(Set.of(fast.id()), patience());
+      String hint = "that delays are not served in publish order (a queue that expires only its head, such as a "
+          + "single RabbitMQ TTL queue, has this flaw: use one queue per delay tier)";
+      r.started().stream().filter(c -> c.id().equals(slow.id())).findFirst().ifPresent(early -> {
+        long after = TimeUnit.NANOSECONDS.toMillis(early.startedNanos() - slowSent);
+        check(after >= 18_000, "the message delayed by 20 s (" + slow.id() + ", published first) was delivered after "
+                + after + " ms, " + (20_000 - after) + " ms early", "that sendDelayed() keeps every message "
+                + "invisible for its own delay (DELAYED_PUBLISH)");
+      });
+      long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - fastSent);
+      check(arrived, "the message delayed by 300 ms (" + fast.id() + ") had not arrived " + waited + " ms after it was "
+          + "published, " + (waited - 300) + " ms late, while the one delayed by 20 s published before it was still "
+          + "waiting", hint);
       Call call = r.completed().stream().filter(c -> c.id().equals(fast.id())).findFirst().orElseThrow();
-      long after = TimeUnit.NANOSECONDS.toMillis(call.startedNanos() - sent);
-      check(after < 15_000 && !r.completedIds().contains(slow.id()), "the message delayed by 300 ms was delivered after "
-              + after + " ms, behind one delayed by 20 s that was published first",
-          "that delays are not served in publish order (a queue that expires only its head, such as a "
-              + "single RabbitMQ TTL queue, has this flaw: use one queue per delay tier)");
+      long after = TimeUnit.NANOSECONDS.toMillis(call.startedNanos() - fastSent);
+      check(after < 15_000, "the message delayed by 300 ms (" + fast.id() + ") was delivered after " + after + " ms, "
+          + (after - 300) + " ms late, behind one delayed by 20 s that was published first", hint);
     }
 
     @Test
@@ -1117,6 +1232,58 @@ public abstract class CourierTck extends TckSupport {
           what + " differs from the message sent (" + applicationHeaders(got.headers()).size() + " of "
               + sent.headers().size() + " application headers, " + got.payloadSize() + " of " + sent.payloadSize()
               + " payload bytes)", "that headers and payload at the limits pass unchanged");
+    }
+
+    @Test
+    @DisplayName("TCK-5.5 peek returns the waiting dead letters oldest first, and leaves them waiting: not consumed, not locked")
+    void peekLeavesDeadLettersWaiting() {
+      requires(Capability.PEEK);
+      String topic = name("peek");
+      String group = name("g");
+      DeadLetters dl = courier().admin().deadLetters(topic, group);
+      check(dl.count().orElse(0) == 0, "a new dead-letter topic holds " + dl.count() + " messages",
+          "Transport.backlog()");
+      // Dead-lettered one at a time, in publish order: one key, one handler thread, one delivery each.
+      courier().admin().ensureGroup(topic, group);
+      List<Message> sent = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        sent.add(Message.builder().key("peek").payload(("dead-" + i).getBytes(StandardCharsets.UTF_8)).build());
+      }
+      publish(courier(), topic, sent);
+      List<String> ids = sent.stream().map(Message::id).toList();
+      Recorder failing = recorder();
+      Subscription s = subscribe(courier(), options(topic, group).concurrency(1)
+          .retry(RetryPolicy.builder().maxInProcessAttempts(1).maxDeliveries(1).build()).build(),
+          failing.handler(d -> {
+            throw new IllegalStateException("tck: dead-letter on purpose");
+          }));
+      check(failing.awaitStarted(5, patience()), "only " + failing.started().size() + " of 5 messages arrived",
+          "that messages arrive");
+      java.util.function.LongPredicate five = n -> n == 5;
+      check(await(patience(), () -> dl.count().stream().allMatch(five) && !dl.peek(5).isEmpty()
+              && dl.peek(10).size() == 5),
+          "DeadLetters holds " + dl.count() + " / peek(10) returned " + dl.peek(10).size() + " with 5 dead letters waiting",
+          "Transport.backlog() and TopicBrowser.peek() of the dead-letter group");
+      s.close();
+      List<String> peeked = dl.peek(3).stream().map(Message::id).toList();
+      check(peeked.equals(ids.subList(0, 3)), "peek(3) returned " + peeked + "; the oldest three are "
+          + ids.subList(0, 3), "TopicBrowser.peek(): up to max waiting messages, oldest first");
+      List<String> again = dl.peek(3).stream().map(Message::id).toList();
+      check(again.equals(peeked), "a second peek(3) returned " + again + " after the first returned " + peeked,
+          "that TopicBrowser.peek() neither consumes nor hides (locks) what it returns");
+      List<String> all = dl.peek(10).stream().map(Message::id).toList();
+      check(all.equals(ids), "peek(10) returned " + all + "; the 5 waiting, oldest first, are " + ids,
+          "TopicBrowser.peek(): every waiting message, up to max, oldest first");
+      check(dl.count().stream().allMatch(five), "DeadLetters.count() fell to " + dl.count() + " after peeking",
+          "that TopicBrowser.peek() settles nothing");
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, group).build(), r.handler());
+      int moved = dl.redrive();
+      check(moved == 5, "redrive() right after peeking moved " + moved + " of the 5 dead letters",
+          "that TopicBrowser.peek() leaves every message it returned to the group's next receiver at once "
+              + "(no lock, no visibility timeout, no settlement)");
+      check(r.awaitCompleted(Set.copyOf(ids), patience()), missing(Set.copyOf(ids), r.completedIds())
+          + " after the redrive", "that redriven messages reach the group");
     }
   }
 

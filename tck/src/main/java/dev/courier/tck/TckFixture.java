@@ -21,15 +21,21 @@ public interface TckFixture extends AutoCloseable {
   Courier newCourier();
 
   /**
-   * The capabilities the adapter is expected to declare. Capability-gated rules run or are
-   * skipped according to this, and rule {@code TCK-0.1} checks that the adapter declares exactly
-   * these features, so a wrong claim cannot silently skip rules. By default, what a new Courier
-   * reports.
+   * The capabilities the adapter is expected to declare, stated by the fixture (e.g.
+   * {@code Capabilities.builder().with(FAN_OUT, PERSISTENT).build()}), never read from the adapter:
+   * rule {@code TCK-0.1} checks that the adapter declares exactly these features, and
+   * capability-gated rules run or are skipped according to them, so a wrong claim cannot silently
+   * skip rules.
    */
-  default Capabilities capabilities() {
-    try (Courier courier = newCourier()) {
-      return courier.capabilities();
-    }
+  Capabilities capabilities();
+
+  /**
+   * Whether the broker under test is an emulator (e.g. the Pub/Sub emulator) rather than the real
+   * service. Recorded in the report; the compatibility matrix marks such columns, since an
+   * emulator's pass says nothing about the cloud service's behaviour. False by default.
+   */
+  default boolean emulator() {
+    return false;
   }
 
   /**

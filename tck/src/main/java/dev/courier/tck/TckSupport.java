@@ -87,7 +87,7 @@ public abstract class TckSupport {
     this.courier = newCourier();
     this.declared = Objects.requireNonNull(fixture.capabilities(), "fixture.capabilities() returned null");
     report.describe(courier.adapter(),
-        declared.features().stream().map(Enum::name).sorted().toList());
+        declared.features().stream().map(Enum::name).sorted().toList(), fixture.emulator());
   }
 
   @AfterEach

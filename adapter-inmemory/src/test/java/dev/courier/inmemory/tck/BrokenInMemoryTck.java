@@ -1,6 +1,7 @@
 package dev.courier.inmemory.tck;
 
 import dev.courier.Capabilities;
+import dev.courier.Capability;
 import dev.courier.Courier;
 import dev.courier.SubscriptionOptions;
 import dev.courier.inmemory.InMemoryBroker;
@@ -114,12 +115,26 @@ class BrokenInMemoryTck extends CourierTck {
 
       @Override
       public Capabilities capabilities() {
-        try (Courier c = newCourier()) {
-          return current == Flaw.OVERCLAIMED_BY_FIXTURE
-              ? BrokenTransport.overclaimed(c.capabilities()) : c.capabilities();
-        }
+        return expected(current);
       }
     };
+  }
+
+  /**
+   * What the fixture expects the flawed adapter to declare: the in-memory adapter's features, plus
+   * PERSISTENT where the outage is simulated (and, wrongly, with OVERCLAIMED_BY_FIXTURE); nothing
+   * with DECLARES_NOTHING.
+   */
+  private static Capabilities expected(Flaw flaw) {
+    if (flaw == Flaw.DECLARES_NOTHING) {
+      return Capabilities.builder().build();
+    }
+    Capabilities.Builder b = Capabilities.builder().with(Capability.FAN_OUT, Capability.ORDERED_BY_KEY,
+        Capability.DELAYED_REDELIVERY, Capability.DELAYED_PUBLISH, Capability.PEEK);
+    if (flaw.simulatesOutage() || flaw == Flaw.OVERCLAIMED_BY_FIXTURE) {
+      b.with(Capability.PERSISTENT);
+    }
+    return b.build();
   }
 
   /** Enables the class only when the self-test names a flaw, and hands the flaw to the constructor. */

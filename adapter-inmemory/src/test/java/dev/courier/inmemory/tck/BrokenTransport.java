@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -85,20 +86,27 @@ final class BrokenTransport implements Transport, TopicBrowser {
     NO_ROOM_FOR_COURIER_HEADERS,
     /** Declares a lease renewal interval, but extending a delivery's lease does nothing. */
     IGNORES_LEASE_EXTENSION,
-    /** No flaw, plus a simulated outage the fault rules can use (and PERSISTENT, as the broker survives it). */
+    /** Peeks through a consumer that acks what it returns, so peeked messages are gone. */
+    PEEK_CONSUMES,
+    /** Acks a nacked delivery instead of redelivering it: a failed message is lost. */
+    DROPS_NACKED,
+    /** Hands a released message back as a copy, and leaves the original in the group too. */
+    RELEASE_LEAVES_ORIGINAL,
+    /** Acks sent once the receiver is stopping never reach the broker: the messages come back. */
+    LOSES_ACKS_WHILE_CLOSING,
+    /** A killed consumer's unsettled deliveries stay with it (as with a day-long visibility timeout). */
+    STRANDS_CRASHED_DELIVERIES,
+    /**
+     * No flaw, plus a simulated outage the fault rules can use (and PERSISTENT, as the broker
+     * survives it). It and every flaw after it simulate the outage and claim PERSISTENT.
+     */
     SIMULATED_OUTAGE,
     /** Under a simulated outage, confirms publishes without storing them. */
     CONFIRMS_WHILE_DOWN,
     /** Receivers that lived through a simulated outage never deliver again. */
     NEVER_RECOVERS,
     /** Claims PERSISTENT, but a simulated restart loses every stored message. */
-    FORGETS_ON_RESTART,
-    /** Hands a released message back as a copy, and leaves the original in the group too. */
-    RELEASE_LEAVES_ORIGINAL,
-    /** Acks sent once the receiver is stopping never reach the broker: the messages come back. */
-    LOSES_ACKS_WHILE_CLOSING,
-    /** A killed consumer's unsettled deliveries stay with it (as with a day-long visibility timeout). */
-    STRANDS_CRASHED_DELIVERIES;
+    FORGETS_ON_RESTART;
 
     boolean simulatesOutage() {
       return compareTo(SIMULATED_OUTAGE) >= 0;
@@ -165,7 +173,7 @@ final class BrokenTransport implements Transport, TopicBrowser {
   @Override
   public Capabilities capabilities() {
     Capabilities real = delegate.capabilities();
-    if (flaw == Flaw.SIMULATED_OUTAGE || flaw == Flaw.FORGETS_ON_RESTART) {
+    if (flaw.simulatesOutage()) { // the simulated outage keeps stored messages (FORGETS_ON_RESTART: wrongly)
       return Capabilities.builder().with(real.features().toArray(Capability[]::new)).with(Capability.PERSISTENT)
           .limitsOf(real).build();
     }
@@ -297,7 +305,34 @@ final class BrokenTransport implements Transport, TopicBrowser {
 
   @Override
   public List<Message> peek(String topic, String group, int max) {
-    return delegate.peek(topic(topic), group(group), max);
+    List<Message> waiting = delegate.peek(topic(topic), group(group), max);
+    if (flaw == Flaw.PEEK_CONSUMES && !waiting.isEmpty()) {
+      consume(topic(topic), group(group), waiting.size());
+    }
+    return waiting;
+  }
+
+  /** PEEK_CONSUMES: acks the group's first {@code n} messages, as a browser that commits would. */
+  private void consume(String topic, String group, int n) {
+    CountDownLatch acked = new CountDownLatch(n);
+    List<TransportDelivery> extra = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Receiver r = delegate.receive(new ReceiveSpec(topic, group, n, false), d -> {
+      if (acked.getCount() > 0) {
+        d.ack();
+        acked.countDown();
+      } else {
+        extra.add(d); // released after the receiver stopped: releasing here would hand it straight back
+      }
+    });
+    try {
+      acked.await(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      r.stopFetching();
+      extra.forEach(TransportDelivery::release);
+      r.close();
+    }
   }
 
   @Override
@@ -370,7 +405,9 @@ final class BrokenTransport implements Transport, TopicBrowser {
 
     @Override
     public void nack(Duration redeliverAfter) {
-      if (!settled) {
+      if (!settled && flaw == Flaw.DROPS_NACKED) {
+        real.ack();
+      } else if (!settled) {
         real.nack(flaw == Flaw.IGNORES_REDELIVERY_DELAY ? Duration.ZERO : redeliverAfter);
       }
     }
@@ -397,9 +434,5 @@ final class BrokenTransport implements Transport, TopicBrowser {
     MessageLimits limits = delegate.capabilities().limits();
     return m.headers().size() > limits.maxHeaders() || m.headers().encodedSize() > limits.maxHeaderBytes()
         || m.payloadSize() + m.headers().encodedSize() > limits.maxMessageBytes();
-  }
-
-  static Capabilities overclaimed(Capabilities real) {
-    return Capabilities.builder().with(real.features().toArray(Capability[]::new)).with(Capability.PERSISTENT).build();
   }
 }

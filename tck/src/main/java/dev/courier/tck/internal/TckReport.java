@@ -34,12 +34,14 @@ public final class TckReport {
   private final AtomicLong duplicates = new AtomicLong();
   private String adapter;
   private List<String> capabilities = List.of();
+  private boolean emulator;
 
-  /** Records the adapter under test; the first call wins. */
-  public synchronized void describe(String adapterName, List<String> declaredCapabilities) {
+  /** Records the adapter under test and whether its broker is an emulator; the first call wins. */
+  public synchronized void describe(String adapterName, List<String> declaredCapabilities, boolean onEmulator) {
     if (adapter == null) {
       adapter = adapterName;
       capabilities = List.copyOf(declaredCapabilities);
+      emulator = onEmulator;
     }
   }
 
@@ -98,7 +100,7 @@ public final class TckReport {
     for (int i = 0; i < capabilities.size(); i++) {
       out.append(i == 0 ? "" : ", ").append(quote(capabilities.get(i)));
     }
-    out.append("],\n  \"rules\": [");
+    out.append("],\n  \"emulator\": ").append(emulator).append(",\n  \"rules\": [");
     List<RuleResult> sorted = rules();
     for (int i = 0; i < sorted.size(); i++) {
       RuleResult r = sorted.get(i);
@@ -126,6 +128,7 @@ public final class TckReport {
     out.append("# Courier TCK report: ").append(adapter()).append("\n\n")
         .append("Capabilities: ").append(capabilities.isEmpty() ? "none" : String.join(", ", capabilities))
         .append("  \n")
+        .append(emulator ? "Broker: an emulator, not the real service  \n" : "")
         .append(String.format(Locale.ROOT, "Rules: %d passed, %d failed, %d skipped; duplicates seen: %d%n%n",
             passed, failed, skipped, duplicates()))
         .append("| Rule | Title | Status | Reason | ms | duplicates | in flight / max |\n")

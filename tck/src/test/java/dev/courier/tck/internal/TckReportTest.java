@@ -1,6 +1,7 @@
 package dev.courier.tck.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.tck.internal.TckReport.RuleResult;
@@ -35,8 +36,8 @@ class TckReportTest {
   @DisplayName("writes <adapter>.json and a Markdown table beside it")
   void writesFiles(@TempDir Path dir) throws Exception {
     TckReport report = new TckReport();
-    report.describe("my-adapter", List.of("FAN_OUT"));
-    report.describe("ignored", List.of());
+    report.describe("my-adapter", List.of("FAN_OUT"), false);
+    report.describe("ignored", List.of(), true);
     report.add(new RuleResult("TCK-1.1", "a | b", Status.FAILED, "line1\nline2 \"q\"", 12));
     report.addDuplicates("TCK-1.1", 3);
     report.observeInFlight("TCK-1.1", 5, 4);
@@ -44,6 +45,7 @@ class TckReportTest {
     String json = Files.readString(dir.resolve("my-adapter.json"));
     assertTrue(json.contains("\"adapter\": \"my-adapter\""), json);
     assertTrue(json.contains("\"capabilities\": [\"FAN_OUT\"]"), json);
+    assertTrue(json.contains("\"emulator\": false"), json);
     assertTrue(json.contains("{\"id\": \"TCK-1.1\", \"title\": \"a | b\", \"status\": \"FAILED\", "
         + "\"reason\": \"line1\\nline2 \\\"q\\\"\", \"millis\": 12, \"duplicates\": 3, \"inFlightPeak\": 5, "
         + "\"maxInFlight\": 4}"), json);
@@ -51,5 +53,17 @@ class TckReportTest {
     String md = Files.readString(dir.resolve("my-adapter.md"));
     assertTrue(md.contains("| TCK-1.1 | a \\| b | FAILED | line1 line2 \"q\" | 12 | 3 | 5 / 4 |"), md);
     assertTrue(md.contains("0 passed, 1 failed, 0 skipped; duplicates seen: 3"), md);
+    assertFalse(md.contains("emulator"), md);
+  }
+
+  @Test
+  @DisplayName("records that the broker is an emulator, in the JSON and the Markdown")
+  void recordsEmulator(@TempDir Path dir) throws Exception {
+    TckReport report = new TckReport();
+    report.describe("gcp-pubsub", List.of("FAN_OUT"), true);
+    report.add(new RuleResult("TCK-1.1", "a", Status.PASSED, "", 1));
+    report.write(dir);
+    assertTrue(Files.readString(dir.resolve("gcp-pubsub.json")).contains("\"emulator\": true"));
+    assertTrue(Files.readString(dir.resolve("gcp-pubsub.md")).contains("Broker: an emulator, not the real service"));
   }
 }
