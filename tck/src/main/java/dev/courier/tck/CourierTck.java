@@ -1170,6 +1170,58 @@ public abstract class CourierTck extends TckSupport {
           "the redriven message has redrive count " + again.headers().get(CourierHeaders.REDRIVE_COUNT).orElse("none"),
           "that redrive increments courier-redrive-count");
     }
+
+    @Test
+    @DisplayName("TCK-5.5 peek returns the waiting dead letters oldest first, and leaves them waiting: not consumed, not locked")
+    void peekLeavesDeadLettersWaiting() {
+      requires(Capability.PEEK);
+      String topic = name("peek");
+      String group = name("g");
+      DeadLetters dl = courier().admin().deadLetters(topic, group);
+      check(dl.count().orElse(0) == 0, "a new dead-letter topic holds " + dl.count() + " messages",
+          "Transport.backlog()");
+      // Dead-lettered one at a time, in publish order: one key, one handler thread, one delivery each.
+      courier().admin().ensureGroup(topic, group);
+      List<Message> sent = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        sent.add(Message.builder().key("peek").payload(("dead-" + i).getBytes(StandardCharsets.UTF_8)).build());
+      }
+      publish(courier(), topic, sent);
+      List<String> ids = sent.stream().map(Message::id).toList();
+      Recorder failing = recorder();
+      Subscription s = subscribe(courier(), options(topic, group).concurrency(1)
+          .retry(RetryPolicy.builder().maxInProcessAttempts(1).maxDeliveries(1).build()).build(),
+          failing.handler(d -> {
+            throw new IllegalStateException("tck: dead-letter on purpose");
+          }));
+      check(failing.awaitStarted(5, patience()), "only " + failing.started().size() + " of 5 messages arrived",
+          "that messages arrive");
+      java.util.function.LongPredicate five = n -> n == 5;
+      check(await(patience(), () -> dl.count().stream().allMatch(five) && !dl.peek(5).isEmpty()
+              && dl.peek(10).size() == 5),
+          "DeadLetters holds " + dl.count() + " / peek(10) returned " + dl.peek(10).size() + " with 5 dead letters waiting",
+          "Transport.backlog() and TopicBrowser.peek() of the dead-letter group");
+      s.close();
+      List<String> peeked = dl.peek(3).stream().map(Message::id).toList();
+      check(peeked.equals(ids.subList(0, 3)), "peek(3) returned " + peeked + "; the oldest three are "
+          + ids.subList(0, 3), "TopicBrowser.peek(): up to max waiting messages, oldest first");
+      List<String> again = dl.peek(3).stream().map(Message::id).toList();
+      check(again.equals(peeked), "a second peek(3) returned " + again + " after the first returned " + peeked,
+          "that TopicBrowser.peek() neither consumes nor hides (locks) what it returns");
+      List<String> all = dl.peek(10).stream().map(Message::id).toList();
+      check(all.equals(ids), "peek(10) returned " + all + "; the 5 waiting, oldest first, are " + ids,
+          "TopicBrowser.peek(): every waiting message, up to max, oldest first");
+      check(dl.count().stream().allMatch(five), "DeadLetters.count() fell to " + dl.count() + " after peeking",
+          "that TopicBrowser.peek() settles nothing");
+      Recorder r = recorder();
+      subscribe(courier(), options(topic, group).build(), r.handler());
+      int moved = dl.redrive();
+      check(moved == 5, "redrive() right after peeking moved " + moved + " of the 5 dead letters",
+          "that TopicBrowser.peek() leaves every message it returned to the group's next receiver at once "
+              + "(no lock, no visibility timeout, no settlement)");
+      check(r.awaitCompleted(Set.copyOf(ids), patience()), missing(Set.copyOf(ids), r.completedIds())
+          + " after the redrive", "that redriven messages reach the group");
+    }
   }
 
   /** TCK-5.4, beside its group: a message at the declared limits survives two dead-letter round trips. */
@@ -1234,57 +1286,6 @@ public abstract class CourierTck extends TckSupport {
               + " payload bytes)", "that headers and payload at the limits pass unchanged");
     }
 
-    @Test
-    @DisplayName("TCK-5.5 peek returns the waiting dead letters oldest first, and leaves them waiting: not consumed, not locked")
-    void peekLeavesDeadLettersWaiting() {
-      requires(Capability.PEEK);
-      String topic = name("peek");
-      String group = name("g");
-      DeadLetters dl = courier().admin().deadLetters(topic, group);
-      check(dl.count().orElse(0) == 0, "a new dead-letter topic holds " + dl.count() + " messages",
-          "Transport.backlog()");
-      // Dead-lettered one at a time, in publish order: one key, one handler thread, one delivery each.
-      courier().admin().ensureGroup(topic, group);
-      List<Message> sent = new ArrayList<>();
-      for (int i = 0; i < 5; i++) {
-        sent.add(Message.builder().key("peek").payload(("dead-" + i).getBytes(StandardCharsets.UTF_8)).build());
-      }
-      publish(courier(), topic, sent);
-      List<String> ids = sent.stream().map(Message::id).toList();
-      Recorder failing = recorder();
-      Subscription s = subscribe(courier(), options(topic, group).concurrency(1)
-          .retry(RetryPolicy.builder().maxInProcessAttempts(1).maxDeliveries(1).build()).build(),
-          failing.handler(d -> {
-            throw new IllegalStateException("tck: dead-letter on purpose");
-          }));
-      check(failing.awaitStarted(5, patience()), "only " + failing.started().size() + " of 5 messages arrived",
-          "that messages arrive");
-      java.util.function.LongPredicate five = n -> n == 5;
-      check(await(patience(), () -> dl.count().stream().allMatch(five) && !dl.peek(5).isEmpty()
-              && dl.peek(10).size() == 5),
-          "DeadLetters holds " + dl.count() + " / peek(10) returned " + dl.peek(10).size() + " with 5 dead letters waiting",
-          "Transport.backlog() and TopicBrowser.peek() of the dead-letter group");
-      s.close();
-      List<String> peeked = dl.peek(3).stream().map(Message::id).toList();
-      check(peeked.equals(ids.subList(0, 3)), "peek(3) returned " + peeked + "; the oldest three are "
-          + ids.subList(0, 3), "TopicBrowser.peek(): up to max waiting messages, oldest first");
-      List<String> again = dl.peek(3).stream().map(Message::id).toList();
-      check(again.equals(peeked), "a second peek(3) returned " + again + " after the first returned " + peeked,
-          "that TopicBrowser.peek() neither consumes nor hides (locks) what it returns");
-      List<String> all = dl.peek(10).stream().map(Message::id).toList();
-      check(all.equals(ids), "peek(10) returned " + all + "; the 5 waiting, oldest first, are " + ids,
-          "TopicBrowser.peek(): every waiting message, up to max, oldest first");
-      check(dl.count().stream().allMatch(five), "DeadLetters.count() fell to " + dl.count() + " after peeking",
-          "that TopicBrowser.peek() settles nothing");
-      Recorder r = recorder();
-      subscribe(courier(), options(topic, group).build(), r.handler());
-      int moved = dl.redrive();
-      check(moved == 5, "redrive() right after peeking moved " + moved + " of the 5 dead letters",
-          "that TopicBrowser.peek() leaves every message it returned to the group's next receiver at once "
-              + "(no lock, no visibility timeout, no settlement)");
-      check(r.awaitCompleted(Set.copyOf(ids), patience()), missing(Set.copyOf(ids), r.completedIds())
-          + " after the redrive", "that redriven messages reach the group");
-    }
   }
 
   @Nested
