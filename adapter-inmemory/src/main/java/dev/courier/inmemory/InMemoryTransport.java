@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Courier's in-process adapter ({@code inmemory}): a real broker living in the JVM, for
  * development, tests and the demo. Delivery is at least once per group: unacked deliveries return
  * on nack, on receiver close and after the ack timeout, which acts as a lease: a started delivery
- * keeps it while the core extends it ({@link Capabilities#leaseRenewalInterval()} is a third of
+ * keeps it while the core extends it ({@link Capabilities#leaseRenewalInterval()} is a fifth of
  * it). Messages are not persisted: they are lost
  * with the JVM, so it does not declare {@link Capability#PERSISTENT}.
  */
@@ -49,7 +49,7 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
         .maxHeaderBytes(16 * 1024)
         .maxPublishDelay(Duration.ofDays(7))
         .maxRedeliveryDelay(Duration.ofDays(7))
-        .leaseRenewalInterval(Duration.ofNanos(Math.max(1, broker.ackTimeoutNanos / 3)))
+        .leaseRenewalInterval(Duration.ofNanos(Math.max(1, broker.ackTimeoutNanos / 5)))
         .build();
   }
 
@@ -197,7 +197,7 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
      * The broker's lease: a delivery whose handler started (or last extended its lease) this long
      * ago without settling is redelivered (and counted), as if its consumer had crashed; one that
      * waited this long for a handler to start returns to the group uncounted. Courier extends the
-     * lease of a running handler's delivery every third of it.
+     * lease of a running handler's delivery every fifth of it.
      */
     public Builder ackTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "ackTimeout");

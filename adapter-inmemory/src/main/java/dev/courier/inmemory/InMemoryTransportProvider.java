@@ -14,7 +14,7 @@ public final class InMemoryTransportProvider implements TransportProvider {
       "Most unsettled messages one group holds; publishing beyond it fails with CapacityExceededException");
   static final ConfigKey ACK_TIMEOUT = ConfigKey.optional("ack-timeout", "5m",
       "The lease: a delivery whose handler started (or last extended its lease) this long ago without settling is "
-          + "redelivered, as after a consumer crash; Courier extends it every third of it while the handler runs");
+          + "redelivered, as after a consumer crash; Courier extends it every fifth of it while the handler runs");
   static final ConfigKey MAX_PAYLOAD_BYTES = ConfigKey.optional("max-payload-bytes", "1048576",
       "Largest payload accepted, in bytes (at most 64 MiB)");
 

@@ -37,9 +37,9 @@ class LeaseExtensionTest {
   }
 
   @Test
-  @DisplayName("declares a renewal interval of a third of the ack timeout")
+  @DisplayName("declares a renewal interval of a fifth of the ack timeout")
   void declaresRenewalInterval() {
-    assertEquals(Optional.of(Duration.ofMillis(333)),
+    assertEquals(Optional.of(ACK_TIMEOUT.dividedBy(5)),
         courier().capabilities().leaseRenewalInterval().map(d -> Duration.ofMillis(d.toMillis())));
   }
 

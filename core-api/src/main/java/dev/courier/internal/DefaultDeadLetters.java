@@ -14,7 +14,6 @@ import dev.courier.spi.TopicBrowser;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportDelivery;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
@@ -102,13 +101,12 @@ public final class DefaultDeadLetters implements DeadLetters {
     provision();
     // Drains until the group stays empty for the idle timeout rather than trusting a count, which
     // some brokers only estimate and some cannot give. A message dead-lettered again during the
-    // call comes back with an id already moved: it is held, unsettled, so it is neither redriven
-    // twice nor keeps the drain awake, and released at the end.
+    // call comes back with an id already moved: it is handed back for later, so it is neither
+    // redriven twice nor keeps the drain awake.
     BlockingQueue<TransportDelivery> arrived = new LinkedBlockingQueue<>();
     Receiver receiver = transport.receive(
         new ReceiveSpec(topic, deadLetterGroup, Math.min(max, REDRIVE_IN_FLIGHT), false), arrived::add);
     Set<String> moved = new HashSet<>();
-    List<TransportDelivery> held = new ArrayList<>();
     long idleSince = System.nanoTime();
     try {
       while (moved.size() < max) {
@@ -123,8 +121,13 @@ public final class DefaultDeadLetters implements DeadLetters {
         if (d == null) {
           break;
         }
+        if (!d.tryStart()) {
+          continue; // the broker took it back: it arrives again
+        }
         if (moved.contains(d.message().id())) {
-          held.add(d);
+          // Dead-lettered again during this call: a new dead letter, for a later redrive. Handing it
+          // back for the idle timeout keeps it from filling the receiver's in-flight limit.
+          d.defer(idleTimeout);
           continue;
         }
         republish(d, moved.size());
@@ -134,7 +137,6 @@ public final class DefaultDeadLetters implements DeadLetters {
       }
     } finally {
       receiver.stopFetching();
-      held.forEach(TransportDelivery::release);
       for (TransportDelivery extra; (extra = arrived.poll()) != null; ) {
         extra.release();
       }

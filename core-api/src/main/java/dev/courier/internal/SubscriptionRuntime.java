@@ -325,7 +325,14 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
       // Once closed, the receiver has returned the message to the broker: settling it now (say,
       // dead-lettering a copy) would leave it in two places.
       if (settle != null && state != CLOSED && !d.isWithdrawn()) {
-        settle.run();
+        // The handler's lease ended with its call; the settlement (a dead-letter publish, say)
+        // may take a while: keep the message leased until it is settled.
+        LeaseRenewer.Lease lease = leases.start(d, () -> false);
+        try {
+          settle.run();
+        } finally {
+          lease.stop();
+        }
       }
     } catch (RuntimeException | Error e) {
       log.error("reliability layer failed on abandoned message {} of {}/{}; it stays unsettled and returns to the broker",

@@ -470,7 +470,8 @@ public abstract class CourierTck extends TckSupport {
     void failurePatternUnderLoad() {
       String topic = name("pattern");
       String group = name("g");
-      courier().admin().ensureGroup(topic, group);
+      boolean ordered = declared().has(Capability.ORDERED_BY_KEY);
+      courier().admin().ensureGroup(topic, group, GroupOptions.defaults().withOrderedByKey(ordered));
       DeadLetters dl = courier().admin().deadLetters(topic, group);
       String observer = name("dlobs");
       courier().admin().ensureGroup(dl.topic(), observer);
@@ -478,7 +479,6 @@ public abstract class CourierTck extends TckSupport {
       subscribe(newCourier(), options(dl.topic(), observer).build(), dead.handler());
       int subscribers = 3;
       FailurePattern pattern = new FailurePattern(2_000, 8, subscribers);
-      boolean ordered = declared().has(Capability.ORDERED_BY_KEY);
       RetryPolicy retry = RetryPolicy.builder().maxInProcessAttempts(1).maxDeliveries(3)
           .redeliveryInitialDelay(Duration.ofMillis(10)).redeliveryMaxDelay(Duration.ofMillis(50)).build();
       SubscriptionOptions opts = options(topic, group).concurrency(4).maxInFlight(32).orderedByKey(ordered)

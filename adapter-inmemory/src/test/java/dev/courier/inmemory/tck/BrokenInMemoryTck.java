@@ -38,7 +38,7 @@ class BrokenInMemoryTck extends CourierTck {
   static final String FLAW = "courier.tck.self-test.flaw";
 
   /** The in-memory broker's ack timeout, its lease; TCK-12.1 keeps a handler busy for three. */
-  private static final Duration LEASE = Duration.ofSeconds(1);
+  private static final Duration LEASE = Duration.ofSeconds(2);
 
   private final Flaw flaw;
 

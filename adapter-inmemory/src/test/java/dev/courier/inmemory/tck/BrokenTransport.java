@@ -428,6 +428,18 @@ final class BrokenTransport implements Transport, TopicBrowser {
         real.extendLease();
       }
     }
+
+    @Override
+    public void defer(Duration redeliverAfter) {
+      if (!settled) {
+        real.defer(redeliverAfter);
+      }
+    }
+
+    @Override
+    public java.util.Optional<dev.courier.spi.Undecodable> undecodable() {
+      return real.undecodable();
+    }
   }
 
   private boolean overApplicationLimits(Message m) {

@@ -26,13 +26,13 @@ class InMemoryTckTest extends CourierTck {
         return Courier.fromConfig(CourierConfig.builder()
             .set("courier.broker", "inmemory")
             .set("courier.inmemory.broker-name", broker)
-            .set("courier.inmemory.ack-timeout", "1s")
+            .set("courier.inmemory.ack-timeout", "2s")
             .build());
       }
 
       @Override
       public java.util.Optional<java.time.Duration> lease() {
-        return java.util.Optional.of(java.time.Duration.ofSeconds(1)); // the ack timeout above
+        return java.util.Optional.of(java.time.Duration.ofSeconds(2)); // the ack timeout above
       }
 
       @Override
