@@ -245,7 +245,7 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
       assertTrue(negative.getMessage().contains("negative"), negative.getMessage());
       IllegalArgumentException above = assertThrows(IllegalArgumentException.class,
           () -> courier.publisher().publishDelayed(topic, m, tooLong));
-      assertTrue(above.getMessage().contains("maximum"), above.getMessage());
+      assertTrue(above.getMessage().contains("maxPublishDelay"), above.getMessage());
       NullPointerException nullDelay = assertThrows(NullPointerException.class,
           () -> courier.publisher().publishDelayed(topic, m, null));
       assertEquals("delay", nullDelay.getMessage());
