@@ -28,6 +28,8 @@ final class BrokenSpiTransport implements Transport {
     NONE,
     /** release() is a nack: counted. */
     COUNTS_RELEASE,
+    /** release() acks: the message is gone. */
+    LOSES_RELEASES,
     /** defer() is a nack: counted. */
     COUNTS_DEFER,
     /** A settlement after the first sends the message again, as a broker acting on both would. */
@@ -130,7 +132,11 @@ final class BrokenSpiTransport implements Transport {
 
     @Override
     public void release() {
-      settle(flaw == Flaw.COUNTS_RELEASE ? () -> d.nack(Duration.ZERO) : d::release);
+      settle(switch (flaw) {
+        case COUNTS_RELEASE -> () -> d.nack(Duration.ZERO);
+        case LOSES_RELEASES -> d::ack;
+        default -> d::release;
+      });
     }
 
     @Override

@@ -41,7 +41,8 @@ class ContractKitSelfTest {
 
   /** For each flaw, the rules that must fail. */
   private static final Map<Flaw, Set<String>> MUST_FAIL = new EnumMap<>(Map.of(
-      Flaw.COUNTS_RELEASE, Set.of("SPI-1.1"),
+      Flaw.COUNTS_RELEASE, Set.of("SPI-1.1", "SPI-1.3"),
+      Flaw.LOSES_RELEASES, Set.of("SPI-1.1", "SPI-1.3"),
       Flaw.COUNTS_DEFER, Set.of("SPI-1.2"),
       Flaw.SETTLES_TWICE, Set.of("SPI-2.1", "SPI-2.2", "SPI-2.3"),
       Flaw.SETTLES_AFTER_CLOSE, Set.of("SPI-3.1"),
