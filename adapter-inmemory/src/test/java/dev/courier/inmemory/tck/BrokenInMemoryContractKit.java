@@ -6,12 +6,7 @@ import dev.courier.spi.Transport;
 import dev.courier.tck.spi.TransportContractKit;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * The contract kit against the in-memory transport with one {@link Flaw}, run only by
@@ -47,22 +42,9 @@ class BrokenInMemoryContractKit extends TransportContractKit {
   }
 
   /** Enables the class only when the self-test names a flaw, and hands the flaw to the constructor. */
-  static final class OnlyInSelfTest implements ExecutionCondition, ParameterResolver {
-    @Override
-    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-      return context.getConfigurationParameter(FLAW).isPresent()
-          ? ConditionEvaluationResult.enabled("run by ContractKitSelfTest")
-          : ConditionEvaluationResult.disabled("a deliberately broken transport, run only by ContractKitSelfTest");
-    }
-
-    @Override
-    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-      return parameter.getParameter().getType() == Flaw.class;
-    }
-
-    @Override
-    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-      return Flaw.valueOf(context.getConfigurationParameter(FLAW).orElseThrow());
+  static final class OnlyInSelfTest extends SelfTestRuns.FlawParameter<Flaw> {
+    OnlyInSelfTest() {
+      super(FLAW, Flaw.class);
     }
   }
 }

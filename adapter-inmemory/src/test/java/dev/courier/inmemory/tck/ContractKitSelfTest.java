@@ -7,12 +7,8 @@ import dev.courier.inmemory.tck.BrokenSpiTransport.Flaw;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
@@ -20,15 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.platform.engine.FilterResult;
-import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
-import org.junit.platform.launcher.LauncherDiscoveryRequest;
-import org.junit.platform.launcher.PostDiscoveryFilter;
-import org.junit.platform.launcher.TestExecutionListener;
-import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
-import org.junit.platform.launcher.core.LauncherFactory;
 
 /**
  * Proves every rule of the SPI contract kit can fail: each {@link Flaw} of {@link BrokenSpiTransport}
@@ -81,39 +70,14 @@ class ContractKitSelfTest {
 
   /** Runs the given rules (null: all) on the flawed transport; returns rule id → PASSED/FAILED/SKIPPED. */
   private static Map<String, String> run(Flaw flaw, Set<String> rules) {
-    Map<String, String> outcome = new ConcurrentHashMap<>();
-    LauncherFactory.create().execute(request(flaw, rules), new TestExecutionListener() {
-      @Override
-      public void executionFinished(TestIdentifier id, TestExecutionResult result) {
-        ruleId(id).ifPresent(rule -> outcome.put(rule, switch (result.getStatus()) {
-          case SUCCESSFUL -> "PASSED";
-          case FAILED -> "FAILED";
-          case ABORTED -> "SKIPPED";
-        }));
-      }
-    });
-    if (rules != null) {
-      assertEquals(new TreeSet<>(rules), new TreeSet<>(outcome.keySet()), "rules that did not run with " + flaw);
-    }
-    return new TreeMap<>(outcome);
-  }
-
-  private static LauncherDiscoveryRequest request(Flaw flaw, Set<String> rules) {
-    return LauncherDiscoveryRequestBuilder.request()
+    Map<String, String> outcome = SelfTestRuns.run(LauncherDiscoveryRequestBuilder.request()
         .selectors(DiscoverySelectors.selectClass(BrokenInMemoryContractKit.class))
         .configurationParameter(BrokenInMemoryContractKit.FLAW, flaw.name())
-        .filters((PostDiscoveryFilter) d -> {
-          Matcher m = RULE.matcher(d.getDisplayName());
-          if (rules == null || !d.isTest() || !m.matches()) {
-            return FilterResult.included("selected");
-          }
-          return rules.contains(m.group(1)) ? FilterResult.included("selected") : FilterResult.excluded("not selected");
-        })
-        .build();
-  }
-
-  private static Optional<String> ruleId(TestIdentifier id) {
-    Matcher m = RULE.matcher(id.getDisplayName());
-    return id.isTest() && m.matches() ? Optional.of(m.group(1)) : Optional.empty();
+        .filters(SelfTestRuns.onlyRules(RULE, rules))
+        .build(), RULE);
+    if (rules != null) {
+      assertEquals(new TreeSet<>(rules), outcome.keySet(), "rules that did not run with " + flaw);
+    }
+    return outcome;
   }
 }

@@ -62,12 +62,11 @@ public abstract class TransportContractKit extends KitSupport {
       TransportDelivery second = in.take("the message nacked with no delay");
       assertEquals(2, second.deliveryCount(), failure("a nacked delivery must count: check deliveryCount after nack"));
       second.release();
-      TransportDelivery third = in.take("the released message");
+      TransportDelivery third = takeBack(in, sent, "the released message");
       assertEquals(2, third.deliveryCount(),
           failure("release() counted as a delivery: return it without the broker's count moving (see TransportDelivery#release)"));
-      assertSame(sent, third.message());
       third.ack();
-      assertNull(in.poll(quiet()), failure(BACK_ONCE));
+      nothingMore(in, "");
     }
 
     @Test
@@ -82,14 +81,13 @@ public abstract class TransportContractKit extends KitSupport {
       TransportDelivery second = in.take("the message nacked with no delay");
       long deferredAt = System.nanoTime();
       second.defer(Duration.ofMillis(500));
-      TransportDelivery third = in.take("the deferred message");
+      TransportDelivery third = takeBack(in, sent, "the deferred message");
       long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deferredAt);
       assertEquals(second.deliveryCount(), third.deliveryCount(),
           failure("defer() counted as a delivery; if the broker cannot help it, declare defersAreCounted()"));
       assertTrue(waited >= 450, failure("the deferred message came back after " + waited + " ms, before its 500 ms"));
-      assertSame(sent, third.message());
       third.ack();
-      assertNull(in.poll(quiet()), failure(BACK_ONCE));
+      nothingMore(in, "");
     }
 
     @Test
@@ -117,7 +115,7 @@ public abstract class TransportContractKit extends KitSupport {
           d.ack();
         }
       }
-      assertNull(in.poll(quiet()), failure(BACK_ONCE));
+      nothingMore(in, "");
     }
   }
 
@@ -155,11 +153,9 @@ public abstract class TransportContractKit extends KitSupport {
       first.apply(d);
       second.apply(d);
       if (comesBack) {
-        TransportDelivery again = in.take("the nacked message (the settlement after the nack must not remove it)");
-        assertSame(sent, again.message());
-        again.ack();
+        takeBack(in, sent, "the nacked message (the settlement after the nack must not remove it)").ack();
       }
-      assertNull(in.poll(quiet()), failure(BACK_ONCE + ": only the first settlement of a delivery may act"));
+      nothingMore(in, ": only the first settlement of a delivery may act");
     }
   }
 
@@ -180,10 +176,8 @@ public abstract class TransportContractKit extends KitSupport {
       held.nack(Duration.ZERO);
       held.release();
       KitInbox second = t.receive(8);
-      TransportDelivery again = second.take("the message its closed receiver had not settled");
-      assertSame(sent, again.message());
-      again.ack();
-      assertNull(second.poll(quiet()), failure(BACK_ONCE + ": settlement after close must do nothing"));
+      takeBack(second, sent, "the message its closed receiver had not settled").ack();
+      nothingMore(second, ": settlement after close must do nothing");
     }
 
     @Test
@@ -214,7 +208,7 @@ public abstract class TransportContractKit extends KitSupport {
         assertTrue(back.add(d.message().id()), failure(BACK_ONCE + ": " + d.message().id()));
         d.ack();
       }
-      assertNull(second.poll(quiet()), failure(BACK_ONCE));
+      nothingMore(second, "");
     }
   }
 
@@ -346,15 +340,24 @@ public abstract class TransportContractKit extends KitSupport {
       }
       assertFalse(held.isWithdrawn(), failure("the extended delivery was withdrawn"));
       held.ack();
-      assertNull(second.poll(quiet()), failure(BACK_ONCE));
+      nothingMore(second, "");
       assertNull(first.poll(Duration.ZERO), failure("the held message was handed to its own receiver again"));
     }
   }
 
-  private void assertSame(Message sent, Message got) {
-    assertEquals(sent.id(), got.id(), failure("a different message came back"));
-    assertEquals(sent.key(), got.key(), failure("the key changed on the way back"));
-    assertEquals(sent.headers(), got.headers(), failure("the headers changed on the way back"));
+  /** The next delivery, which must be {@code sent} with its key and headers, nothing added. */
+  private TransportDelivery takeBack(KitInbox in, Message sent, String what) throws InterruptedException {
+    TransportDelivery d = in.take(what);
+    assertEquals(sent.id(), d.message().id(), failure("a different message came back"));
+    assertEquals(sent.key(), d.message().key(), failure("the key changed on the way back"));
+    assertEquals(sent.headers(), d.message().headers(), failure("the headers changed on the way back (adapter headers leaked?)"));
+    return d;
+  }
+
+  /** Fails if anything more arrives within {@link #quiet()}. */
+  private void nothingMore(KitInbox in, String why) throws InterruptedException {
+    TransportDelivery extra = in.poll(quiet());
+    assertNull(extra, () -> failure(BACK_ONCE + why + ": " + extra.message().id()));
   }
 
   @FunctionalInterface
