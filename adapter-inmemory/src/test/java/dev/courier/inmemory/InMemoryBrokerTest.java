@@ -199,31 +199,6 @@ class InMemoryBrokerTest {
   }
 
   @Test
-  @DisplayName("defer returns a delivery after its delay without counting it")
-  void deferIsUncounted() throws Exception {
-    InMemoryTransport t = InMemoryTransport.create();
-    Courier c = Courier.builder().transport(t).build();
-    extra.add(c);
-    c.admin().ensureGroup("t", "g");
-    c.publisher().publish("t", text("later")).get();
-    List<Long> seenAt = Collections.synchronizedList(new ArrayList<>());
-    List<Integer> counts = Collections.synchronizedList(new ArrayList<>());
-    t.receive(new dev.courier.spi.ReceiveSpec("t", "g", 10, false), d -> {
-      seenAt.add(System.nanoTime());
-      counts.add(d.deliveryCount());
-      if (seenAt.size() == 1) {
-        d.defer(Duration.ofMillis(300));
-      } else {
-        d.ack();
-      }
-    });
-    Poll.until(() -> seenAt.size() == 2, "the deferred message came back");
-    assertEquals(List.of(1, 1), counts, "a deferred delivery is not counted");
-    long gapMillis = TimeUnit.NANOSECONDS.toMillis(seenAt.get(1) - seenAt.get(0));
-    assertTrue(gapMillis >= 290, "redelivered after " + gapMillis + " ms, expected ≥ 300");
-  }
-
-  @Test
   @DisplayName("holds a redelivery back for the nack delay")
   void nackWithDelay() throws Exception {
     InMemoryTransport t = InMemoryTransport.create();
@@ -284,27 +259,6 @@ class InMemoryBrokerTest {
         assertEquals(i, got.get(i), "order of key " + e.getKey());
       }
     }
-  }
-
-  @Test
-  @DisplayName("never has more than maxInFlight unsettled deliveries at one consumer")
-  void maxInFlight() throws Exception {
-    InMemoryTransport t = InMemoryTransport.create();
-    Courier c = Courier.builder().transport(t).build();
-    extra.add(c);
-    c.admin().ensureGroup("t", "g");
-    for (int i = 0; i < 50; i++) {
-      c.publisher().publish("t", text("m" + i)).get();
-    }
-    List<dev.courier.spi.TransportDelivery> held = Collections.synchronizedList(new ArrayList<>());
-    t.receive(new dev.courier.spi.ReceiveSpec("t", "g", 7, false), held::add);
-    Poll.until(() -> held.size() == 7, "7 deliveries arrived");
-    assertEquals(7, held.size());
-    assertEquals(50, t.backlog("t", "g").getAsLong());
-    held.get(0).ack();
-    Poll.until(() -> held.size() == 8, "one more after an ack");
-    assertEquals(8, held.size());
-    assertEquals(49, t.backlog("t", "g").getAsLong());
   }
 
   @Test

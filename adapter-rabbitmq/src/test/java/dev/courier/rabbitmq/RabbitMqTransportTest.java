@@ -192,29 +192,6 @@ class RabbitMqTransportTest {
   }
 
   @Test
-  @DisplayName("closing a receiver returns its unsettled deliveries to the group, and settling afterwards does nothing")
-  void closeReturnsUnsettled() throws Exception {
-    String topic = topic();
-    String group = group(topic, "g");
-    transport.ensureGroup(topic, group);
-    Message m = Message.of(new byte[] {5});
-    transport.send(topic, m).get(10, TimeUnit.SECONDS);
-    BlockingQueue<TransportDelivery> got = new LinkedBlockingQueue<>();
-    Receiver first = transport.receive(new ReceiveSpec(topic, group, 8, false), got::add);
-    TransportDelivery unsettled = poll(got);
-    first.close();
-    unsettled.ack();
-    Receiver second = transport.receive(new ReceiveSpec(topic, group, 8, false), got::add);
-    try {
-      TransportDelivery again = poll(got);
-      assertEquals(m.id(), again.message().id());
-      again.ack();
-    } finally {
-      second.close();
-    }
-  }
-
-  @Test
   @DisplayName("a publish callback that publishes again and waits completes: futures never complete on the connection's thread")
   void callbackMayPublishAndWait() throws Exception {
     String topic = topic();
@@ -261,63 +238,6 @@ class RabbitMqTransportTest {
         }
         assertTrue(System.nanoTime() < deadline, "the subscription did not resume within 15 s of the queue's deletion");
       }
-    } finally {
-      r.close();
-    }
-  }
-
-  @Test
-  @DisplayName("a released delivery comes back without counting as a delivery, with its id and headers")
-  void releaseIsNotCounted() throws Exception {
-    String topic = topic();
-    String group = group(topic, "g");
-    BlockingQueue<TransportDelivery> got = new LinkedBlockingQueue<>();
-    Receiver r = transport.receive(new ReceiveSpec(topic, group, 8, false), got::add);
-    try {
-      Message m = Message.builder().key("k").header("h", "v").payload(new byte[] {7}).build();
-      transport.send(topic, m).get(10, TimeUnit.SECONDS);
-      TransportDelivery first = poll(got);
-      first.nack(Duration.ZERO);
-      TransportDelivery second = poll(got);
-      assertEquals(2, second.deliveryCount());
-      second.release();
-      TransportDelivery third = poll(got);
-      assertEquals(2, third.deliveryCount(), "the release was counted as a delivery");
-      assertEquals(m.id(), third.message().id());
-      assertEquals("k", third.message().key().orElseThrow());
-      assertEquals("v", third.message().headers().get("h").orElseThrow());
-      assertEquals(1, third.message().headers().size(), "adapter headers leaked: " + third.message().headers());
-      third.ack();
-      assertEquals(null, got.poll(300, TimeUnit.MILLISECONDS), "the released original came back too");
-    } finally {
-      r.close();
-    }
-  }
-
-  @Test
-  @DisplayName("a deferred delivery comes back after its delay without counting as a delivery")
-  void deferIsNotCounted() throws Exception {
-    String topic = topic();
-    String group = group(topic, "g");
-    BlockingQueue<TransportDelivery> got = new LinkedBlockingQueue<>();
-    Receiver r = transport.receive(new ReceiveSpec(topic, group, 8, false), got::add);
-    try {
-      Message m = Message.builder().key("k").header("h", "v").payload(new byte[] {8}).build();
-      transport.send(topic, m).get(10, TimeUnit.SECONDS);
-      TransportDelivery first = poll(got);
-      first.nack(Duration.ZERO);
-      TransportDelivery second = poll(got);
-      assertEquals(2, second.deliveryCount());
-      long deferred = System.nanoTime();
-      second.defer(Duration.ofMillis(500));
-      TransportDelivery third = poll(got);
-      long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deferred);
-      assertEquals(2, third.deliveryCount(), "the defer was counted as a delivery");
-      assertTrue(waited >= 450, "the deferred message came back after " + waited + " ms, before its 500 ms delay");
-      assertEquals(m.id(), third.message().id());
-      assertEquals("v", third.message().headers().get("h").orElseThrow());
-      third.ack();
-      assertEquals(null, got.poll(300, TimeUnit.MILLISECONDS), "the deferred original came back too");
     } finally {
       r.close();
     }

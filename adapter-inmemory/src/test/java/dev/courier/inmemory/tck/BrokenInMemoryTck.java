@@ -19,12 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * The TCK against the in-memory adapter with one {@link Flaw}, run only by {@link TckSelfTest}
@@ -138,22 +133,9 @@ class BrokenInMemoryTck extends CourierTck {
   }
 
   /** Enables the class only when the self-test names a flaw, and hands the flaw to the constructor. */
-  static final class OnlyInSelfTest implements ExecutionCondition, ParameterResolver {
-    @Override
-    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-      return context.getConfigurationParameter(FLAW).isPresent()
-          ? ConditionEvaluationResult.enabled("run by TckSelfTest")
-          : ConditionEvaluationResult.disabled("a deliberately broken adapter, run only by TckSelfTest");
-    }
-
-    @Override
-    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-      return parameter.getParameter().getType() == Flaw.class;
-    }
-
-    @Override
-    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-      return Flaw.valueOf(context.getConfigurationParameter(FLAW).orElseThrow());
+  static final class OnlyInSelfTest extends SelfTestRuns.FlawParameter<Flaw> {
+    OnlyInSelfTest() {
+      super(FLAW, Flaw.class);
     }
   }
 }

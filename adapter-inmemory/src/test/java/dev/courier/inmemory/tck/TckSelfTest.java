@@ -10,10 +10,7 @@ import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
@@ -21,14 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.platform.engine.FilterResult;
-import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
-import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
-import org.junit.platform.launcher.PostDiscoveryFilter;
-import org.junit.platform.launcher.TestExecutionListener;
-import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.TestPlan;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
@@ -159,31 +150,15 @@ class TckSelfTest {
 
   /** Runs the given rules of the TCK on the flawed adapter; returns rule id → PASSED/FAILED/SKIPPED. */
   private static Map<String, String> run(Flaw flaw, Set<String> rules) {
-    Map<String, String> outcome = new ConcurrentHashMap<>();
-    Launcher launcher = LauncherFactory.create();
-    launcher.execute(request(flaw, rules), new TestExecutionListener() {
-      @Override
-      public void executionFinished(TestIdentifier id, TestExecutionResult result) {
-        ruleId(id).ifPresent(rule -> outcome.put(rule, switch (result.getStatus()) {
-          case SUCCESSFUL -> "PASSED";
-          case FAILED -> "FAILED";
-          case ABORTED -> "SKIPPED";
-        }));
-      }
-
-      @Override
-      public void executionSkipped(TestIdentifier id, String reason) {
-        ruleId(id).ifPresent(rule -> outcome.put(rule, "SKIPPED"));
-      }
-    });
-    assertEquals(new TreeSet<>(rules), new TreeSet<>(outcome.keySet()), "rules that did not run with " + flaw);
-    return new TreeMap<>(outcome);
+    Map<String, String> outcome = SelfTestRuns.run(request(flaw, rules), RULE);
+    assertEquals(new TreeSet<>(rules), outcome.keySet(), "rules that did not run with " + flaw);
+    return outcome;
   }
 
   private static Set<String> discoverRuleIds() {
     TestPlan plan = LauncherFactory.create().discover(request(Flaw.NONE, null));
     Set<String> ids = new TreeSet<>();
-    plan.getRoots().forEach(root -> plan.getDescendants(root).forEach(d -> ruleId(d).ifPresent(ids::add)));
+    plan.getRoots().forEach(root -> plan.getDescendants(root).forEach(d -> SelfTestRuns.ruleId(d, RULE).ifPresent(ids::add)));
     return ids;
   }
 
@@ -196,13 +171,7 @@ class TckSelfTest {
         // get the default patience, so a stalled CI machine cannot fail them.
         .configurationParameter(TckSettings.PATIENCE, mustPass(flaw) ? "20" : "1");
     if (rules != null) {
-      b.filters((PostDiscoveryFilter) d -> {
-        Matcher m = RULE.matcher(d.getDisplayName());
-        if (!d.isTest() || !m.matches()) {
-          return FilterResult.included("container");
-        }
-        return rules.contains(m.group(1)) ? FilterResult.included("selected") : FilterResult.excluded("not selected");
-      });
+      b.filters(SelfTestRuns.onlyRules(RULE, rules));
     }
     return b.build();
   }
@@ -210,10 +179,5 @@ class TckSelfTest {
   /** Runs with these are expected to pass (or skip) every selected rule. */
   private static boolean mustPass(Flaw flaw) {
     return flaw == Flaw.NONE || flaw == Flaw.SIMULATED_OUTAGE || flaw == Flaw.DECLARES_NOTHING;
-  }
-
-  private static java.util.Optional<String> ruleId(TestIdentifier id) {
-    Matcher m = RULE.matcher(id.getDisplayName());
-    return id.isTest() && m.matches() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
   }
 }

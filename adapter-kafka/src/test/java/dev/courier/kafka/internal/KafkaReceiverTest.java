@@ -205,30 +205,6 @@ class KafkaReceiverTest extends SharedBrokerTest {
   }
 
   @Test
-  @DisplayName("a deferred delivery goes through the delay topic and comes back after its delay with its count unchanged")
-  void deferKeepsTheCount() throws Exception {
-    String topic = unique("defer");
-    String group = unique("g");
-    transport.ensureGroup(topic, group);
-    transport.send(topic, Message.builder().id("m-d").payload(new byte[] {1}).build()).join();
-    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
-    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
-      take(q, 1).get(0).nack(Duration.ZERO);
-      TransportDelivery second = take(q, 1).get(0);
-      assertEquals(2, second.deliveryCount());
-      long deferred = System.nanoTime();
-      second.defer(Duration.ofMillis(1000));
-      TransportDelivery third = take(q, 1).get(0);
-      long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deferred);
-      assertEquals("m-d", third.message().id());
-      assertEquals(2, third.deliveryCount(), "the defer was counted as a delivery");
-      assertTrue(waited >= 900, "came back after " + waited + " ms; the defer asked for 1000 ms");
-      third.ack();
-      assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(500), q::isEmpty), "a settled delivery came back");
-    }
-  }
-
-  @Test
   @DisplayName("a released delivery is read again from its partition, uncounted, without a copy in the delay topic")
   void releaseRereadsUncounted() throws Exception {
     String topic = unique("release");
