@@ -20,7 +20,8 @@ import java.util.function.BooleanSupplier;
  * has returned it to the broker already.
  *
  * <p>The hooks run on the settling thread, at most one of them per delivery, with a non-null,
- * non-negative delay.
+ * non-negative delay. {@link #withdraw}, {@link #takeBack}, {@link #isStarted} and {@link #isOver}
+ * are for the adapter that owns the delivery (Courier's core sees only {@link TransportDelivery}).
  */
 public abstract class SettleOnceDelivery implements TransportDelivery {
   private static final int UNSTARTED = 0;
@@ -91,22 +92,25 @@ public abstract class SettleOnceDelivery implements TransportDelivery {
     return state.get() == WITHDRAWN;
   }
 
-  /** Starts the delivery unless it was withdrawn; true also for a delivery settled before it started. */
+  /**
+   * Starts the delivery unless it was withdrawn (here or by the adapter's own {@link #isWithdrawn});
+   * true also for a delivery settled before it started.
+   */
   @Override
   public boolean tryStart() {
     while (true) {
       int s = state.get();
-      if (s != UNSTARTED) {
-        return s != WITHDRAWN;
+      if (s == WITHDRAWN || isWithdrawn()) {
+        return false;
       }
-      if (state.compareAndSet(UNSTARTED, STARTED)) {
+      if (s != UNSTARTED || state.compareAndSet(UNSTARTED, STARTED)) {
         return true;
       }
     }
   }
 
   /** Takes the delivery back if no handler started on it and it is not settled. */
-  protected final boolean withdraw() {
+  public final boolean withdraw() {
     return state.compareAndSet(UNSTARTED, WITHDRAWN);
   }
 
@@ -114,7 +118,7 @@ public abstract class SettleOnceDelivery implements TransportDelivery {
    * Takes the delivery back if it is not settled, even if its handler started (an expired lease, a
    * consumer removed): from then on settling it does nothing.
    */
-  protected final boolean takeBack() {
+  public final boolean takeBack() {
     while (true) {
       int s = state.get();
       if (s == SETTLED || s == WITHDRAWN) {
@@ -127,12 +131,12 @@ public abstract class SettleOnceDelivery implements TransportDelivery {
   }
 
   /** Started and neither settled nor taken back yet. */
-  protected final boolean isStarted() {
+  public final boolean isStarted() {
     return state.get() == STARTED;
   }
 
   /** Settled, withdrawn or taken back: nothing further happens to it. */
-  protected final boolean isOver() {
+  public final boolean isOver() {
     int s = state.get();
     return s == SETTLED || s == WITHDRAWN;
   }

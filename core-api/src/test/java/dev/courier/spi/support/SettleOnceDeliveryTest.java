@@ -31,7 +31,7 @@ class SettleOnceDeliveryTest {
   }
 
   /** Records every hook call; release and defer keep their own hooks only when asked. */
-  static final class Recording extends SettleOnceDelivery {
+  static class Recording extends SettleOnceDelivery {
     final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
     final boolean ownHooks;
 
@@ -81,22 +81,6 @@ class SettleOnceDeliveryTest {
         super.doDefer(delay);
       }
     }
-
-    boolean withdrawIt() {
-      return withdraw();
-    }
-
-    boolean takeItBack() {
-      return takeBack();
-    }
-
-    boolean started() {
-      return isStarted();
-    }
-
-    boolean over() {
-      return isOver();
-    }
   }
 
   @Nested
@@ -112,7 +96,7 @@ class SettleOnceDeliveryTest {
       d.defer(Duration.ofSeconds(1));
       d.nack(Duration.ZERO);
       assertEquals(List.of("nack 2000"), d.calls);
-      assertTrue(d.over());
+      assertTrue(d.isOver());
     }
 
     @Test
@@ -153,7 +137,7 @@ class SettleOnceDeliveryTest {
       closed.set(false);
       d.nack(Duration.ZERO);
       assertEquals(List.of(), d.calls);
-      assertTrue(d.over());
+      assertTrue(d.isOver());
     }
 
     @Test
@@ -161,9 +145,9 @@ class SettleOnceDeliveryTest {
     void startedAndSettled() {
       Recording d = new Recording();
       assertTrue(d.tryStart());
-      assertTrue(d.started());
+      assertTrue(d.isStarted());
       d.ack();
-      assertFalse(d.started());
+      assertFalse(d.isStarted());
       assertEquals(List.of("ack"), d.calls);
       Recording early = new Recording();
       early.ack();
@@ -180,8 +164,8 @@ class SettleOnceDeliveryTest {
     void withdrawnNeverStartsNorSettles() {
       Recording d = new Recording();
       assertFalse(d.isWithdrawn());
-      assertTrue(d.withdrawIt());
-      assertFalse(d.withdrawIt());
+      assertTrue(d.withdraw());
+      assertFalse(d.withdraw());
       assertTrue(d.isWithdrawn());
       assertFalse(d.tryStart());
       d.ack();
@@ -195,10 +179,25 @@ class SettleOnceDeliveryTest {
       Recording d = new Recording();
       assertTrue(d.tryStart());
       assertTrue(d.tryStart(), "tryStart again on a started delivery still says started");
-      assertFalse(d.withdrawIt());
+      assertFalse(d.withdraw());
       assertFalse(d.isWithdrawn());
       d.ack();
       assertEquals(List.of("ack"), d.calls);
+    }
+
+    @Test
+    @DisplayName("a delivery its adapter reports withdrawn (say, its channel is gone) does not start")
+    void adapterReportedWithdrawalStopsStart() {
+      AtomicBoolean gone = new AtomicBoolean(true);
+      Recording d = new Recording() {
+        @Override
+        public boolean isWithdrawn() {
+          return gone.get() || super.isWithdrawn();
+        }
+      };
+      assertFalse(d.tryStart());
+      gone.set(false);
+      assertTrue(d.tryStart());
     }
 
     @Test
@@ -206,8 +205,8 @@ class SettleOnceDeliveryTest {
     void settledStaysSettled() {
       Recording d = new Recording();
       d.ack();
-      assertFalse(d.withdrawIt());
-      assertFalse(d.takeItBack());
+      assertFalse(d.withdraw());
+      assertFalse(d.takeBack());
       assertFalse(d.isWithdrawn());
     }
 
@@ -215,14 +214,14 @@ class SettleOnceDeliveryTest {
     @DisplayName("taking back works on started and unstarted deliveries, once, and turns settlement into a no-op")
     void takeBackStartedOrNot() {
       Recording unstarted = new Recording();
-      assertTrue(unstarted.takeItBack());
-      assertFalse(unstarted.takeItBack());
+      assertTrue(unstarted.takeBack());
+      assertFalse(unstarted.takeBack());
       assertFalse(unstarted.tryStart());
       Recording started = new Recording();
       assertTrue(started.tryStart());
-      assertTrue(started.takeItBack());
+      assertTrue(started.takeBack());
       assertTrue(started.isWithdrawn());
-      assertFalse(started.started());
+      assertFalse(started.isStarted());
       started.nack(Duration.ZERO);
       assertEquals(List.of(), started.calls);
     }
@@ -275,7 +274,7 @@ class SettleOnceDeliveryTest {
             s.set(true);
             r.ack();
           }
-        }, r -> w.set(r.withdrawIt())));
+        }, r -> w.set(r.withdraw())));
         assertTrue(s.get() ^ w.get(), "round " + i + ": started=" + s + " withdrawn=" + w);
         assertEquals(w.get(), d.isWithdrawn());
         assertEquals(s.get() ? List.of("ack") : List.of(), d.calls, "round " + i);
@@ -293,7 +292,7 @@ class SettleOnceDeliveryTest {
         race(d, List.of(r -> {
           r.tryStart();
           r.nack(Duration.ZERO);
-        }, r -> taken.set(r.takeItBack())));
+        }, r -> taken.set(r.takeBack())));
         assertTrue(taken.get() ^ d.calls.size() == 1, "round " + i + ": taken=" + taken + " calls=" + d.calls);
       }
     }
