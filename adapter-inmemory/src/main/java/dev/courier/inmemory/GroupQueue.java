@@ -3,7 +3,7 @@ package dev.courier.inmemory;
 import dev.courier.CapacityExceededException;
 import dev.courier.Message;
 import dev.courier.spi.DeliverySink;
-import dev.courier.spi.TransportDelivery;
+import dev.courier.spi.support.SettleOnceDelivery;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One group's durable subscription on a topic: the messages it has yet to settle and the consumers
@@ -282,11 +281,8 @@ final class GroupQueue {
     // Back to the front in reverse, so the earliest is first again.
     for (int i = open.size() - 1; i >= 0; i--) {
       Dispatch d = open.get(i);
-      synchronized (d) { // atomic with tryStart
-        if (!d.settled.compareAndSet(false, true)) {
-          continue;
-        }
-        d.withdrawn = true;
+      if (!d.takeBack()) {
+        continue;
       }
       unsettle(d, true);
       d.entry.deliveries--;
@@ -322,11 +318,10 @@ final class GroupQueue {
           if (System.nanoTime() - since <= ackTimeoutNanos) {
             continue; // a handler started on it since the scan: its clock starts now
           }
-          if (!d.settled.compareAndSet(false, true)) {
+          started = d.startedAt != 0;
+          if (!d.takeBack()) {
             continue;
           }
-          started = d.startedAt != 0;
-          d.withdrawn = true;
         }
         nack(d, Duration.ZERO, started);
       }
@@ -363,15 +358,13 @@ final class GroupQueue {
   }
 
   /** One delivery of an entry to a consumer; settled once. */
-  final class Dispatch implements TransportDelivery {
+  final class Dispatch extends SettleOnceDelivery {
     final Entry entry;
     final Consumer consumer;
     final String orderedKey;
     final int deliveryCount;
     final long dispatchedAt = System.nanoTime();
-    final AtomicBoolean settled = new AtomicBoolean();
     volatile long startedAt; // System.nanoTime() when a handler started or last extended it (never 0 then); 0 before
-    volatile boolean withdrawn; // taken back by the broker (ack timeout, outage, consumer removed)
 
     Dispatch(Entry entry, Consumer consumer, String orderedKey) {
       this.entry = entry;
@@ -391,55 +384,46 @@ final class GroupQueue {
     }
 
     @Override
-    public void ack() {
-      if (settled.compareAndSet(false, true)) {
-        GroupQueue.this.ack(this);
-      }
+    protected void doAck() {
+      GroupQueue.this.ack(this);
     }
 
     @Override
-    public void nack(Duration redeliverAfter) {
-      if (settled.compareAndSet(false, true)) {
-        GroupQueue.this.nack(this, redeliverAfter == null ? Duration.ZERO : redeliverAfter, true);
-      }
+    protected void doNack(Duration delay) {
+      GroupQueue.this.nack(this, delay, true);
     }
 
     @Override
-    public void defer(Duration redeliverAfter) {
-      if (settled.compareAndSet(false, true)) {
-        GroupQueue.this.nack(this, redeliverAfter == null ? Duration.ZERO : redeliverAfter, false);
-      }
+    protected void doDefer(Duration delay) {
+      GroupQueue.this.nack(this, delay, false);
     }
 
     @Override
-    public boolean isWithdrawn() {
-      return withdrawn;
+    protected void doRelease() {
+      GroupQueue.this.nack(this, Duration.ZERO, false);
     }
 
+    /** Synchronized with the expiry check, which reads startedAt and takes the delivery back. */
     @Override
     public synchronized boolean tryStart() {
-      if (withdrawn || settled.get()) {
+      if (isOver() || !super.tryStart()) {
         return false;
       }
-      long now = System.nanoTime();
-      startedAt = now == 0 ? 1 : now; // from now on the ack timeout counts a delivery
+      stamp(); // from now on the ack timeout counts a delivery
       return true;
     }
 
     /** The ack timeout of a started delivery counts from now. */
     @Override
     public synchronized void extendLease() {
-      if (startedAt != 0 && !withdrawn && !settled.get()) {
-        long now = System.nanoTime();
-        startedAt = now == 0 ? 1 : now;
+      if (isStarted()) {
+        stamp();
       }
     }
 
-    @Override
-    public void release() {
-      if (settled.compareAndSet(false, true)) {
-        GroupQueue.this.nack(this, Duration.ZERO, false);
-      }
+    private void stamp() {
+      long now = System.nanoTime();
+      startedAt = now == 0 ? 1 : now;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.courier.inmemory;
 
 import dev.courier.Message;
 import dev.courier.PublishException;
+import dev.courier.spi.support.Threads;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -54,11 +55,7 @@ public final class InMemoryBroker {
   InMemoryBroker(int maxGroupBacklog, Duration ackTimeout) {
     this.maxGroupBacklog = maxGroupBacklog;
     this.ackTimeoutNanos = ackTimeout.toNanos();
-    this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "courier-inmemory-scheduler");
-      t.setDaemon(true);
-      return t;
-    });
+    this.scheduler = new ScheduledThreadPoolExecutor(1, Threads.factory("courier-inmemory-scheduler", true));
     scheduler.setRemoveOnCancelPolicy(true);
     long scan = Math.max(TimeUnit.MILLISECONDS.toNanos(10), ackTimeoutNanos / 10);
     scheduler.scheduleWithFixedDelay(this::expireUnacked, scan, scan, TimeUnit.NANOSECONDS);

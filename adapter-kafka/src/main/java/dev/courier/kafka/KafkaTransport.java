@@ -16,6 +16,9 @@ import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.TopicBrowser;
 import dev.courier.spi.Transport;
+import dev.courier.spi.support.Backoff;
+import dev.courier.spi.support.RateLimitedLog;
+import dev.courier.spi.support.Threads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,7 +39,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -98,11 +100,8 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   private static final Duration DELAY_RETENTION = Duration.ofDays(7);
   /** How often the transport looks for topics that should have a running forwarder and have none. */
   static final int FORWARDER_CHECK_SECONDS = 30;
-  /** Backoff after a failure to create or find a delayed-publish topic: doubling from the first to the last. */
-  private static final long FIRST_TOPIC_FAILURE_BACKOFF_MILLIS = 5_000;
-  private static final long MAX_TOPIC_FAILURE_BACKOFF_MILLIS = 300_000;
-  /** Failures of the forwarder upkeep are logged at most this often. */
-  private static final long FAILURE_LOG_INTERVAL_MILLIS = 60_000;
+  /** Backoff after a failure to create or find a delayed-publish topic. */
+  private static final Backoff TOPIC_FAILURE_BACKOFF = Backoff.exponential(Duration.ofSeconds(5), Duration.ofMinutes(5));
   // Kafka's own rule: legal characters, at most 249, and never "." or ".."; consumer groups
   // <group>@<topic> ('@' is never in a name, and group ids have no length limit).
   private static final NamingRules NAMING = NamingRules.of(249, Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9._\\-]+"),
@@ -125,7 +124,8 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   private final Set<String> forwardedTopics = ConcurrentHashMap.newKeySet();
   /** Delayed-publish topics whose creation or lookup failed: no admin call for them until the backoff ends. */
   private final Map<String, TopicFailure> topicFailures = new ConcurrentHashMap<>();
-  private final AtomicLong failureLoggedAt = new AtomicLong(Long.MIN_VALUE / 2);
+  /** Failures of the forwarder upkeep are logged at WARN at most once a minute, else at DEBUG. */
+  private final RateLimitedLog failureLog = new RateLimitedLog(Duration.ofMinutes(1));
   /** Runs the forwarder upkeep; started with the first forwarded topic, guarded by {@link #forwarders}. */
   private ScheduledExecutorService upkeep;
   private final AtomicInteger roundRobin = new AtomicInteger();
@@ -396,17 +396,14 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   private void topicFailed(String topic, CourierException error) {
     TopicFailure before = topicFailures.get(topic);
     int failures = before == null ? 1 : before.failures() + 1;
-    long backoff = Math.min(MAX_TOPIC_FAILURE_BACKOFF_MILLIS,
-        FIRST_TOPIC_FAILURE_BACKOFF_MILLIS << Math.min(failures - 1, 10));
+    long backoff = TOPIC_FAILURE_BACKOFF.delayMillis(failures);
     topicFailures.put(topic, new TopicFailure(System.currentTimeMillis() + backoff, error, failures));
     logFailure("{}; delayed publishes to its topic are not forwarded by this process until it succeeds "
         + "(next attempt in {} s, {} failures)", error.getMessage(), backoff / 1000, failures);
   }
 
   private void logFailure(String format, Object... args) {
-    long now = System.currentTimeMillis();
-    long last = failureLoggedAt.get();
-    if (now - last >= FAILURE_LOG_INTERVAL_MILLIS && failureLoggedAt.compareAndSet(last, now)) {
+    if (failureLog.admit() != RateLimitedLog.SUPPRESSED) {
       log.warn(format, args);
     } else {
       log.debug(format, args);
@@ -422,11 +419,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
       if (upkeep != null || closed.get()) {
         return;
       }
-      upkeep = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "courier-kafka-forwarder-upkeep");
-        t.setDaemon(true);
-        return t;
-      });
+      upkeep = Executors.newSingleThreadScheduledExecutor(Threads.factory("courier-kafka-forwarder-upkeep", true));
       upkeep.scheduleWithFixedDelay(this::startMissingForwarders, FORWARDER_CHECK_SECONDS, FORWARDER_CHECK_SECONDS,
           TimeUnit.SECONDS);
     }

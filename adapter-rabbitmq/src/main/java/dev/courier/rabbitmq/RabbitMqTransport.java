@@ -20,6 +20,7 @@ import dev.courier.spi.NamingRules;
 import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.Transport;
+import dev.courier.spi.support.Threads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -38,7 +39,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -115,11 +115,7 @@ public final class RabbitMqTransport implements Transport {
           + " (virtual host '" + settings.virtualHost() + "', user '" + settings.username() + "'): "
           + reason(e) + "; check that the broker runs and the courier.rabbitmq.* settings", e);
     }
-    this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "courier-rabbitmq-timers");
-      t.setDaemon(true);
-      return t;
-    });
+    this.scheduler = new ScheduledThreadPoolExecutor(1, Threads.factory("courier-rabbitmq-timers", true));
     this.completer = completer();
     publishConnection.addBlockedListener(reason -> {
       blockedReason = reason == null || reason.isBlank() ? "(no reason given)" : reason;
@@ -152,12 +148,8 @@ public final class RabbitMqTransport implements Transport {
    * busy, or after close, the completing thread runs the task itself: a future is never left pending.
    */
   private static ThreadPoolExecutor completer() {
-    AtomicInteger n = new AtomicInteger();
-    return new ThreadPoolExecutor(0, 64, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-      Thread t = new Thread(r, "courier-rabbitmq-publish-callbacks-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    }, (task, executor) -> task.run());
+    return new ThreadPoolExecutor(0, 64, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        Threads.factory("courier-rabbitmq-publish-callbacks", true), (task, executor) -> task.run());
   }
 
   /** Connects with {@code settings}; fails with a CourierException naming the broker if it cannot. */

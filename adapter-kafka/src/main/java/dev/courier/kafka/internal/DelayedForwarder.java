@@ -1,5 +1,8 @@
 package dev.courier.kafka.internal;
 
+import dev.courier.spi.support.Backoff;
+import dev.courier.spi.support.RateLimitedLog;
+import dev.courier.spi.support.Threads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,7 +24,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -88,11 +90,9 @@ import org.slf4j.LoggerFactory;
 public final class DelayedForwarder {
   private static final Logger log = LoggerFactory.getLogger(DelayedForwarder.class);
   private static final long POLL_MILLIS = 100;
-  private static final long MAX_RETRY_BACKOFF_MILLIS = 10_000;
-  /** Retry backoff cap for errors retrying cannot fix by itself (authorization, invalid record). */
-  private static final long MAX_PERMANENT_BACKOFF_MILLIS = 60_000;
-  /** Failures are logged at most this often. */
-  private static final long FAILURE_LOG_INTERVAL_MILLIS = 60_000;
+  private static final Backoff RETRY_BACKOFF = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(10));
+  /** Retry backoff for errors retrying cannot fix by itself (authorization, invalid record). */
+  private static final Backoff PERMANENT_BACKOFF = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(60));
   /** Records being forwarded (in the producer, or waiting to be retried), at most. */
   private static final int MAX_FORWARDING = 1_000;
   /** Relays of the farthest held records beyond maxDelayedHeld, at most one batch this often. */
@@ -123,8 +123,6 @@ public final class DelayedForwarder {
   private long nextCommitAt;
   private long nextOverflowRelayAt;
   private long overflowRelayInterval = OVERFLOW_RELAY_INTERVAL_MILLIS;
-  private long loopFailureLoggedAt = Long.MIN_VALUE / 2;
-  private int loopFailuresUnlogged;
 
   // Shared. Records taken from held and not yet forwarded or given up.
   private final AtomicInteger forwarding = new AtomicInteger();
@@ -132,8 +130,8 @@ public final class DelayedForwarder {
   private final AtomicInteger relaying = new AtomicInteger();
   /** Records whose relay failed while running: the poll thread holds them again. */
   private final ConcurrentLinkedQueue<Held> returned = new ConcurrentLinkedQueue<>();
-  private final AtomicLong failureLoggedAt = new AtomicLong(Long.MIN_VALUE / 2);
-  private final AtomicInteger failuresUnlogged = new AtomicInteger();
+  /** Failures are logged at most once a minute per kind (a forward or relay, a poll-loop round). */
+  private final RateLimitedLog failureLog = new RateLimitedLog(Duration.ofMinutes(1));
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean closing;
@@ -151,13 +149,8 @@ public final class DelayedForwarder {
     this.unkeyedPartition = unkeyedPartition;
     this.onStop = onStop;
     this.consumer = new KafkaConsumer<>(consumerProps);
-    this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "courier-kafka-forward-retry-" + topic);
-      t.setDaemon(true);
-      return t;
-    });
-    this.thread = new Thread(this::run, "courier-kafka-forward-" + topic);
-    this.thread.setDaemon(true);
+    this.retries = Executors.newSingleThreadScheduledExecutor(Threads.factory("courier-kafka-forward-retry-" + topic, true));
+    this.thread = Threads.thread("courier-kafka-forward-" + topic, true, this::run);
   }
 
   /** The topic this forwarder publishes to. */
@@ -260,8 +253,7 @@ public final class DelayedForwarder {
     }
     int failures = ++h.failures;
     boolean permanent = permanent(e);
-    long cap = permanent ? MAX_PERMANENT_BACKOFF_MILLIS : MAX_RETRY_BACKOFF_MILLIS;
-    long backoff = Math.min(cap, 100L << Math.min(failures - 1, 10));
+    long backoff = (permanent ? PERMANENT_BACKOFF : RETRY_BACKOFF).delayMillis(failures);
     logFailure(permanent, "could not forward a delayed publish from {}-{}@{} to {} ({}, {} attempts); it stays "
         + "uncommitted, retrying in {} ms", delayedTopic, h.record.partition(), h.record.offset(), topic, e.toString(),
         failures, backoff);
@@ -309,16 +301,13 @@ public final class DelayedForwarder {
     return e instanceof ApiException && !(e instanceof RetriableException);
   }
 
-  /** Logs a failure (ERROR if permanent, else WARN), at most once per {@link #FAILURE_LOG_INTERVAL_MILLIS}. */
+  /** Logs a failure (ERROR if permanent, else WARN), at most once a minute. */
   private void logFailure(boolean permanent, String format, Object... args) {
-    long now = System.currentTimeMillis();
-    long last = failureLoggedAt.get();
-    if (now - last < FAILURE_LOG_INTERVAL_MILLIS || !failureLoggedAt.compareAndSet(last, now)) {
-      failuresUnlogged.incrementAndGet();
+    long unlogged = failureLog.admit("forward");
+    if (unlogged == RateLimitedLog.SUPPRESSED) {
       return;
     }
-    int unlogged = failuresUnlogged.getAndSet(0);
-    String message = unlogged == 0 ? format : format + " (and " + unlogged + " more failures in the last minute)";
+    String message = format + RateLimitedLog.more(unlogged, "failures in the last minute");
     if (permanent) {
       log.error(message, args);
     } else {
@@ -356,19 +345,16 @@ public final class DelayedForwarder {
 
   /** Logs a failed poll-loop round at most once a minute (ERROR if retrying cannot fix it). */
   private void loopFailed(RuntimeException e) {
-    long now = System.currentTimeMillis();
-    if (now - loopFailureLoggedAt < FAILURE_LOG_INTERVAL_MILLIS) {
-      loopFailuresUnlogged++;
+    long unlogged = failureLog.admit("loop");
+    if (unlogged == RateLimitedLog.SUPPRESSED) {
       return;
     }
-    String more = loopFailuresUnlogged == 0 ? "" : " (and " + loopFailuresUnlogged + " more failures in the last minute)";
+    String more = RateLimitedLog.more(unlogged, "failures in the last minute");
     if (permanent(e)) {
       log.error("the delayed-publish forwarder of {} failed ({}){}; retrying", topic, e.toString(), more, e);
     } else {
       log.warn("the delayed-publish forwarder of {} failed ({}){}; retrying", topic, e.toString(), more, e);
     }
-    loopFailureLoggedAt = now;
-    loopFailuresUnlogged = 0;
   }
 
   private void loopOnce() {

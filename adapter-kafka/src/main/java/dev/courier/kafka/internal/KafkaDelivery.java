@@ -1,11 +1,10 @@
 package dev.courier.kafka.internal;
 
 import dev.courier.Message;
-import dev.courier.spi.TransportDelivery;
 import dev.courier.spi.Undecodable;
+import dev.courier.spi.support.SettleOnceDelivery;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -13,20 +12,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * committable; nack republishes it to the group's delay topic and makes the offset committable once
  * the broker confirmed the copy; release leaves the offset uncommitted and has the poll thread read
  * the record again, uncounted. Only the first settlement counts. A delivery whose partition is
- * revoked before its handler started is withdrawn: {@link #tryStart()} tells the core to skip it.
+ * revoked before its handler started is withdrawn ({@link #withdraw()}, by the poll thread):
+ * {@link #tryStart()} tells the core to skip it.
  */
-final class KafkaDelivery implements TransportDelivery {
-  private static final int HANDED = 0;
-  private static final int STARTED = 1;
-  private static final int SETTLED = 2;
-  private static final int WITHDRAWN = 3;
-
+final class KafkaDelivery extends SettleOnceDelivery {
   private final KafkaReceiver receiver;
   final PartitionOffsets partition;
   final ConsumerRecord<byte[], byte[]> record;
   final long due;
   private final int deliveryCount;
-  private final AtomicInteger state = new AtomicInteger(HANDED);
   private volatile boolean done;
   private volatile boolean released;
   private volatile RecordMapper.Decoded decoded;
@@ -67,14 +61,6 @@ final class KafkaDelivery implements TransportDelivery {
   }
 
   /**
-   * Takes the delivery back if no handler has started on it and it is not settled. Called by the
-   * poll thread when the partition is revoked or lost.
-   */
-  boolean withdraw() {
-    return state.compareAndSet(HANDED, WITHDRAWN);
-  }
-
-  /**
    * Built on first use, normally by the handler thread, so decoding runs in parallel rather than on
    * the poll thread. A race between two callers builds two equal messages, which is harmless.
    */
@@ -103,65 +89,26 @@ final class KafkaDelivery implements TransportDelivery {
   }
 
   @Override
-  public boolean isWithdrawn() {
-    return state.get() == WITHDRAWN;
-  }
-
-  /** The core calls this just before the handler runs: from then on the delivery cannot be withdrawn. */
-  @Override
-  public boolean tryStart() {
-    while (true) {
-      int s = state.get();
-      if (s != HANDED) {
-        return s != WITHDRAWN;
-      }
-      if (state.compareAndSet(HANDED, STARTED)) {
-        return true;
-      }
-    }
-  }
-
-  private boolean settle() {
-    while (true) {
-      int s = state.get();
-      if (s == SETTLED || s == WITHDRAWN) {
-        return false;
-      }
-      if (state.compareAndSet(s, SETTLED)) {
-        return true;
-      }
-    }
+  protected void doAck() {
+    done = true;
+    receiver.settled(this, true);
   }
 
   @Override
-  public void ack() {
-    if (settle()) {
-      done = true;
-      receiver.settled(this, true);
-    }
+  protected void doNack(Duration delay) {
+    receiver.redeliver(this, delay);
   }
 
   @Override
-  public void nack(Duration redeliverAfter) {
-    if (settle()) {
-      receiver.redeliver(this, redeliverAfter == null || redeliverAfter.isNegative() ? Duration.ZERO : redeliverAfter);
-    }
+  protected void doRelease() {
+    released = true;
+    receiver.release(this);
   }
 
   @Override
-  public void release() {
-    if (settle()) {
-      released = true;
-      receiver.release(this);
-    }
-  }
-
-  @Override
-  public void defer(Duration redeliverAfter) {
-    if (settle()) {
-      uncounted = true;
-      receiver.redeliver(this, redeliverAfter == null || redeliverAfter.isNegative() ? Duration.ZERO : redeliverAfter);
-    }
+  protected void doDefer(Duration delay) {
+    uncounted = true;
+    receiver.redeliver(this, delay);
   }
 
   @Override

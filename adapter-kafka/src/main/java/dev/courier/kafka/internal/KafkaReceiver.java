@@ -3,6 +3,8 @@ package dev.courier.kafka.internal;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
+import dev.courier.spi.support.Backoff;
+import dev.courier.spi.support.Threads;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -66,7 +68,7 @@ import org.slf4j.LoggerFactory;
 public final class KafkaReceiver implements Receiver {
   private static final Logger log = LoggerFactory.getLogger(KafkaReceiver.class);
   private static final long POLL_MILLIS = 100;
-  private static final long MAX_RETRY_BACKOFF_MILLIS = 10_000;
+  private static final Backoff RETRY_BACKOFF = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(10));
   /** A partition is paused while it tracks more than this many times maxInFlight records (behind one not done). */
   private static final int MAX_OPEN_PER_IN_FLIGHT = 10;
 
@@ -125,13 +127,9 @@ public final class KafkaReceiver implements Receiver {
     this.wakeThreshold = maxInFlight - Math.max(1, maxInFlight / 4);
     this.groupId = consumerProps.getProperty(ConsumerConfig.GROUP_ID_CONFIG);
     this.consumer = new KafkaConsumer<>(consumerProps);
-    this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "courier-kafka-retry-" + spec.topic() + "-" + spec.group());
-      t.setDaemon(true);
-      return t;
-    });
-    this.thread = new Thread(this::run, "courier-kafka-" + spec.topic() + "-" + spec.group());
-    this.thread.setDaemon(true);
+    this.retries = Executors.newSingleThreadScheduledExecutor(
+        Threads.factory("courier-kafka-retry-" + spec.topic() + "-" + spec.group(), true));
+    this.thread = Threads.thread("courier-kafka-" + spec.topic() + "-" + spec.group(), true, this::run);
   }
 
   /** Starts the poll thread and waits (up to the join timeout) until the group gave this member its partitions. */
@@ -264,8 +262,8 @@ public final class KafkaReceiver implements Receiver {
       return;
     }
     int failures = ++d.republishFailures;
-    long backoff = Math.min(MAX_RETRY_BACKOFF_MILLIS, 100L << Math.min(failures - 1, 10));
-    if (failures == 1 || backoff == MAX_RETRY_BACKOFF_MILLIS && failures % 10 == 0) {
+    long backoff = RETRY_BACKOFF.delayMillis(failures);
+    if (failures == 1 || backoff == RETRY_BACKOFF.maxMillis() && failures % 10 == 0) {
       log.warn("could not return {} to {}/{} for redelivery ({}, {} attempts); retrying in {} ms; its offset "
           + "stays uncommitted meanwhile", d, spec.topic(), spec.group(), e.toString(), failures, backoff);
     }

@@ -13,6 +13,8 @@ import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.TransportDelivery;
 import dev.courier.spi.Undecodable;
+import dev.courier.spi.support.Backoff;
+import dev.courier.spi.support.SettleOnceDelivery;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
@@ -49,7 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RabbitMqReceiver implements Receiver {
   private static final Logger log = LoggerFactory.getLogger(RabbitMqReceiver.class);
-  private static final long MAX_BACKOFF_MILLIS = 5_000;
+  /** Re-subscription attempt n waits 100 ms × 2^n, at most 5 s. */
+  private static final Backoff RESUBSCRIBE_BACKOFF = Backoff.exponential(Duration.ofMillis(200), Duration.ofSeconds(5));
   /**
    * How long close leaves the channel open after its last ack or nack. The broker's quorum-queue
    * client holds back settlements while earlier commands are unapplied (past a soft limit of about
@@ -234,7 +237,7 @@ public final class RabbitMqReceiver implements Receiver {
       if (closed.get()) {
         return;
       }
-      long next = Math.min(MAX_BACKOFF_MILLIS, 100L << Math.min(attempt, 6));
+      long next = RESUBSCRIBE_BACKOFF.delayMillis(attempt);
       log.error("cannot subscribe to queue '{}' again (attempt {}): {}; retrying in {} ms", queue, attempt,
           ConfirmChannel.describe(e.getCause() != null ? e.getCause() : e), next);
       schedule(next, attempt + 1);
@@ -417,8 +420,8 @@ public final class RabbitMqReceiver implements Receiver {
     return "RabbitMqReceiver{" + queue + ", prefetch=" + spec.maxInFlight() + '}';
   }
 
-  /** One delivery on one of this receiver's channels; settled once. */
-  private final class Delivery implements TransportDelivery {
+  /** One delivery on one of this receiver's channels; settled once, and not at all once closed. */
+  private final class Delivery extends SettleOnceDelivery {
     private final Channel channel;
     private final long epoch;
     private final long tag;
@@ -427,10 +430,10 @@ public final class RabbitMqReceiver implements Receiver {
     private final Message message;
     private final int deliveryCount;
     private final Undecodable undecodable;
-    private final AtomicBoolean settled = new AtomicBoolean();
 
     Delivery(Channel channel, long epoch, long tag, AMQP.BasicProperties props, byte[] body, Message message,
         int deliveryCount, Undecodable undecodable) {
+      super(closed::get); // closing the channel has returned it already
       this.channel = channel;
       this.epoch = epoch;
       this.tag = tag;
@@ -462,22 +465,17 @@ public final class RabbitMqReceiver implements Receiver {
     }
 
     @Override
-    public void ack() {
-      if (settled.compareAndSet(false, true)) {
-        RabbitMqReceiver.this.ack(this);
-      }
+    protected void doAck() {
+      RabbitMqReceiver.this.ack(this);
     }
 
     @Override
-    public void nack(Duration redeliverAfter) {
-      if (!settled.compareAndSet(false, true)) {
-        return;
-      }
-      if (redeliverAfter == null || redeliverAfter.toMillis() < 1 || closed.get()) {
+    protected void doNack(Duration delay) {
+      if (delay.toMillis() < 1) {
         requeue(this);
-        return;
+      } else {
+        republishThenAck(deliveryCount, delay, "delay the redelivery of");
       }
-      republishThenAck(deliveryCount, redeliverAfter, "delay the redelivery of");
     }
 
     /**
@@ -485,10 +483,7 @@ public final class RabbitMqReceiver implements Receiver {
      * before this one, then the original is acked (a requeue would count on quorum queues).
      */
     @Override
-    public void release() {
-      if (!settled.compareAndSet(false, true) || closed.get()) {
-        return; // when closed, closing the channel has returned it already
-      }
+    protected void doRelease() {
       if (singleActiveConsumer && !fetching) {
         return; // closing returns it to the head of the queue, keeping the group's order
       }
@@ -496,11 +491,7 @@ public final class RabbitMqReceiver implements Receiver {
     }
 
     @Override
-    public void defer(Duration redeliverAfter) {
-      if (!settled.compareAndSet(false, true) || closed.get()) {
-        return; // when closed, closing the channel has returned it already
-      }
-      Duration delay = redeliverAfter == null || redeliverAfter.isNegative() ? Duration.ZERO : redeliverAfter;
+    protected void doDefer(Duration delay) {
       republishThenAck(deliveryCount - 1, delay, "defer");
     }
 

@@ -1,0 +1,37 @@
+package dev.courier.spi.support;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.ThreadFactory;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Threads")
+class ThreadsTest {
+  @Test
+  @DisplayName("a factory names its first thread after the prefix, then counts, and sets daemon as asked")
+  void namedCountedDaemon() {
+    ThreadFactory f = Threads.factory("courier-test", true);
+    Thread one = f.newThread(() -> {});
+    Thread two = f.newThread(() -> {});
+    assertEquals("courier-test", one.getName());
+    assertEquals("courier-test-2", two.getName());
+    assertTrue(one.isDaemon());
+    assertFalse(Threads.factory("x", false).newThread(() -> {}).isDaemon());
+  }
+
+  @Test
+  @DisplayName("uncaught exceptions go to a logging handler, not the thread group's default")
+  void uncaughtHandlerIsSet() throws Exception {
+    Thread t = Threads.thread("courier-test-uncaught", true, () -> {
+      throw new IllegalStateException("expected by the test");
+    });
+    assertNotSame(t.getThreadGroup(), t.getUncaughtExceptionHandler());
+    t.start();
+    t.join(30_000);
+    assertFalse(t.isAlive());
+  }
+}
