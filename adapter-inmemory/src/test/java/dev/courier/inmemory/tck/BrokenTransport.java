@@ -74,7 +74,7 @@ final class BrokenTransport implements Transport, TopicBrowser {
     /** Correct transport, but the fixture claims PERSISTENT, which the adapter does not declare. */
     OVERCLAIMED_BY_FIXTURE,
     /**
-     * Confirms each send at once but stores it 50 ms later (a write-behind buffer); close() drops
+     * Confirms each send at once but stores it 2 s later (a write-behind buffer); close() drops
      * what it has not stored yet instead of flushing it.
      */
     DROPS_BUFFER_ON_CLOSE,
@@ -217,7 +217,7 @@ final class BrokenTransport implements Transport, TopicBrowser {
       case DROPS_HEADERS:
         return delegate.send(topic(topic), message.withHeaders(Headers.empty()));
       case DROPS_BUFFER_ON_CLOSE:
-        buffer.schedule(() -> delegate.send(topic, message), 50, TimeUnit.MILLISECONDS);
+        buffer.schedule(() -> delegate.send(topic, message), 2, TimeUnit.SECONDS);
         return CompletableFuture.completedFuture(null);
       case TRUNCATES_PAYLOADS:
         if (message.payloadSize() > 256) {
