@@ -168,9 +168,9 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
   /** Builds an {@link InMemoryTransport}. */
   public static final class Builder {
     private String brokerName;
-    private int maxGroupBacklog = 1_000_000;
-    private Duration ackTimeout = Duration.ofMinutes(5);
-    private int maxPayloadBytes = 1024 * 1024;
+    private int maxGroupBacklog = InMemoryTransportProvider.MAX_GROUP_BACKLOG.parsedDefault();
+    private Duration ackTimeout = InMemoryTransportProvider.ACK_TIMEOUT.parsedDefault();
+    private int maxPayloadBytes = InMemoryTransportProvider.MAX_PAYLOAD_BYTES.parsedDefault();
 
     private Builder() {}
 
@@ -186,10 +186,7 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
 
     /** Most unsettled messages one group may hold; publishing beyond it fails. */
     public Builder maxGroupBacklog(int messages) {
-      if (messages < 1) {
-        throw new IllegalArgumentException("maxGroupBacklog must be at least 1, was " + messages);
-      }
-      this.maxGroupBacklog = messages;
+      this.maxGroupBacklog = InMemoryTransportProvider.MAX_GROUP_BACKLOG.check("maxGroupBacklog", messages);
       return this;
     }
 
@@ -200,19 +197,12 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
      * lease of a running handler's delivery every fifth of it.
      */
     public Builder ackTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "ackTimeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("ackTimeout must be positive, was " + timeout);
-      }
-      this.ackTimeout = timeout;
+      this.ackTimeout = InMemoryTransportProvider.ACK_TIMEOUT.check("ackTimeout", timeout);
       return this;
     }
 
     public Builder maxPayloadBytes(int bytes) {
-      if (bytes < 1 || bytes > 64 * 1024 * 1024) {
-        throw new IllegalArgumentException("maxPayloadBytes must be in [1, 64 MiB], was " + bytes);
-      }
-      this.maxPayloadBytes = bytes;
+      this.maxPayloadBytes = InMemoryTransportProvider.MAX_PAYLOAD_BYTES.check("maxPayloadBytes", bytes);
       return this;
     }
 

@@ -1,6 +1,9 @@
 package dev.courier.kafka;
 
+import static dev.courier.kafka.KafkaKeys.*;
+
 import dev.courier.config.AdapterConfig;
+import dev.courier.config.CourierConfig;
 import dev.courier.kafka.internal.KafkaReceiver;
 import java.time.Duration;
 import java.util.Locale;
@@ -261,21 +264,21 @@ public final class KafkaSettings {
   /** Builds {@link KafkaSettings} and the transport; each setter rejects bad values naming the parameter. */
   public static final class Builder {
     private final String bootstrapServers;
-    private String clientId = "courier";
-    private int partitions = 4;
+    private String clientId = CLIENT_ID.parsedDefault();
+    private int partitions = PARTITIONS.parsedDefault();
     private Short replicationFactor;
-    private boolean autoCreateTopics = true;
-    private Duration requestTimeout = Duration.ofSeconds(10);
-    private Duration deliveryTimeout = Duration.ofSeconds(30);
-    private Duration publishTimeout = Duration.ofSeconds(30);
-    private Duration maxBlock = Duration.ofSeconds(10);
-    private Duration commitInterval = Duration.ofMillis(200);
-    private Duration revokeTimeout = Duration.ofSeconds(5);
-    private Duration joinTimeout = Duration.ofSeconds(15);
-    private Duration closeTimeout = Duration.ofSeconds(5);
-    private int maxDelayedHeld = 10_000;
+    private boolean autoCreateTopics = AUTO_CREATE_TOPICS.parsedDefault();
+    private Duration requestTimeout = REQUEST_TIMEOUT.parsedDefault();
+    private Duration deliveryTimeout = DELIVERY_TIMEOUT.parsedDefault();
+    private Duration publishTimeout = CourierConfig.PUBLISH_TIMEOUT_KEY.parsedDefault();
+    private Duration maxBlock = MAX_BLOCK.parsedDefault();
+    private Duration commitInterval = COMMIT_INTERVAL.parsedDefault();
+    private Duration revokeTimeout = REVOKE_TIMEOUT.parsedDefault();
+    private Duration joinTimeout = JOIN_TIMEOUT.parsedDefault();
+    private Duration closeTimeout = CLOSE_TIMEOUT.parsedDefault();
+    private int maxDelayedHeld = MAX_DELAYED_HELD.parsedDefault();
     private Integer maxMessageBytes;
-    private String securityProtocol = "PLAINTEXT";
+    private String securityProtocol = SECURITY_PROTOCOL.parsedDefault();
     private String saslMechanism;
     private String saslUsername;
     private String saslPassword;
@@ -301,18 +304,12 @@ public final class KafkaSettings {
     }
 
     public Builder partitions(int partitions) {
-      if (partitions < 1 || partitions > 10_000) {
-        throw new IllegalArgumentException("partitions must be in [1, 10000], was " + partitions);
-      }
-      this.partitions = partitions;
+      this.partitions = PARTITIONS.check("partitions", partitions);
       return this;
     }
 
     public Builder replicationFactor(int replicationFactor) {
-      if (replicationFactor < 1 || replicationFactor > Short.MAX_VALUE) {
-        throw new IllegalArgumentException("replicationFactor must be at least 1, was " + replicationFactor);
-      }
-      this.replicationFactor = (short) replicationFactor;
+      this.replicationFactor = REPLICATION_FACTOR.check("replicationFactor", replicationFactor).shortValue();
       return this;
     }
 
@@ -322,13 +319,13 @@ public final class KafkaSettings {
     }
 
     public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = positive(timeout, "requestTimeout");
+      this.requestTimeout = REQUEST_TIMEOUT.check("requestTimeout", timeout);
       return this;
     }
 
     /** How long the producer retries a record; capped to give up before the {@link #publishTimeout}. */
     public Builder deliveryTimeout(Duration timeout) {
-      this.deliveryTimeout = positive(timeout, "deliveryTimeout");
+      this.deliveryTimeout = DELIVERY_TIMEOUT.check("deliveryTimeout", timeout);
       return this;
     }
 
@@ -339,48 +336,42 @@ public final class KafkaSettings {
      * {@code courier.publish-timeout}.
      */
     public Builder publishTimeout(Duration timeout) {
-      this.publishTimeout = positive(timeout, "publishTimeout");
+      this.publishTimeout = CourierConfig.PUBLISH_TIMEOUT_KEY.check("publishTimeout", timeout);
       return this;
     }
 
     public Builder maxBlock(Duration timeout) {
-      this.maxBlock = positive(timeout, "maxBlock");
+      this.maxBlock = MAX_BLOCK.check("maxBlock", timeout);
       return this;
     }
 
     public Builder commitInterval(Duration interval) {
-      this.commitInterval = positive(interval, "commitInterval");
+      this.commitInterval = COMMIT_INTERVAL.check("commitInterval", interval);
       return this;
     }
 
     public Builder revokeTimeout(Duration timeout) {
-      this.revokeTimeout = positive(timeout, "revokeTimeout");
+      this.revokeTimeout = REVOKE_TIMEOUT.check("revokeTimeout", timeout);
       return this;
     }
 
     public Builder joinTimeout(Duration timeout) {
-      this.joinTimeout = positive(timeout, "joinTimeout");
+      this.joinTimeout = JOIN_TIMEOUT.check("joinTimeout", timeout);
       return this;
     }
 
     public Builder closeTimeout(Duration timeout) {
-      this.closeTimeout = positive(timeout, "closeTimeout");
+      this.closeTimeout = CLOSE_TIMEOUT.check("closeTimeout", timeout);
       return this;
     }
 
     public Builder maxDelayedHeld(int records) {
-      if (records < 1) {
-        throw new IllegalArgumentException("maxDelayedHeld must be at least 1, was " + records);
-      }
-      this.maxDelayedHeld = records;
+      this.maxDelayedHeld = MAX_DELAYED_HELD.check("maxDelayedHeld", records);
       return this;
     }
 
     public Builder maxMessageBytes(int bytes) {
-      if (bytes < 1024) {
-        throw new IllegalArgumentException("maxMessageBytes must be at least 1024, was " + bytes);
-      }
-      this.maxMessageBytes = bytes;
+      this.maxMessageBytes = MAX_MESSAGE_BYTES.check("maxMessageBytes", bytes);
       return this;
     }
 
@@ -441,14 +432,6 @@ public final class KafkaSettings {
     /** Creates the transport; reads the broker's record size limit unless {@link #maxMessageBytes} was set. */
     public KafkaTransport build() {
       return new KafkaTransport(settings());
-    }
-
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.courier.rabbitmq;
 
+import static dev.courier.rabbitmq.RabbitMqKeys.*;
+
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -180,25 +182,25 @@ public final class RabbitMqSettings {
 
   /** Builds {@link RabbitMqSettings}; defaults reach a local broker as guest. */
   public static final class Builder {
-    private String host = "localhost";
+    private String host = HOST.parsedDefault();
     private int port;
-    private String virtualHost = "/";
-    private String username = "guest";
-    private String password = "guest";
-    private boolean tls;
+    private String virtualHost = VIRTUAL_HOST.parsedDefault();
+    private String username = USERNAME.parsedDefault();
+    private String password = PASSWORD.parsedDefault();
+    private boolean tls = TLS.parsedDefault();
     private String uriScheme;
     private Path trustStore;
     private String trustStorePassword;
-    private String trustStoreType = "PKCS12";
-    private boolean verifyHostname = true;
-    private String connectionName = "courier";
-    private int channelPoolSize = 4;
-    private QueueType queueType = QueueType.QUORUM;
-    private boolean singleActiveConsumer;
-    private Duration publishTimeout = Duration.ofSeconds(10);
-    private Duration connectionTimeout = Duration.ofSeconds(10);
-    private Duration recoveryInterval = Duration.ofSeconds(2);
-    private int maxPayloadBytes = 1024 * 1024;
+    private String trustStoreType = TRUST_STORE_TYPE.parsedDefault();
+    private boolean verifyHostname = VERIFY_HOSTNAME.parsedDefault();
+    private String connectionName = CONNECTION_NAME.parsedDefault();
+    private int channelPoolSize = CHANNEL_POOL_SIZE.parsedDefault();
+    private QueueType queueType = QUEUE_TYPE.parsedDefault();
+    private boolean singleActiveConsumer = SINGLE_ACTIVE_CONSUMER.parsedDefault();
+    private Duration publishTimeout = PUBLISH_TIMEOUT.parsedDefault();
+    private Duration connectionTimeout = CONNECTION_TIMEOUT.parsedDefault();
+    private Duration recoveryInterval = RECOVERY_INTERVAL.parsedDefault();
+    private int maxPayloadBytes = MAX_PAYLOAD_BYTES.parsedDefault();
 
     private Builder() {}
 
@@ -306,10 +308,7 @@ public final class RabbitMqSettings {
     }
 
     public Builder port(int port) {
-      if (port < 1 || port > 65535) {
-        throw new IllegalArgumentException("port must be in [1, 65535], was " + port);
-      }
-      this.port = port;
+      this.port = PORT.check("port", port);
       return this;
     }
 
@@ -356,10 +355,7 @@ public final class RabbitMqSettings {
     }
 
     public Builder channelPoolSize(int size) {
-      if (size < 1 || size > 256) {
-        throw new IllegalArgumentException("channelPoolSize must be in [1, 256], was " + size);
-      }
-      this.channelPoolSize = size;
+      this.channelPoolSize = CHANNEL_POOL_SIZE.check("channelPoolSize", size);
       return this;
     }
 
@@ -374,26 +370,23 @@ public final class RabbitMqSettings {
     }
 
     public Builder publishTimeout(Duration timeout) {
-      this.publishTimeout = positive(timeout, "publishTimeout");
+      this.publishTimeout = PUBLISH_TIMEOUT.check("publishTimeout", timeout);
       return this;
     }
 
     public Builder connectionTimeout(Duration timeout) {
-      this.connectionTimeout = positive(timeout, "connectionTimeout");
+      this.connectionTimeout = CONNECTION_TIMEOUT.check("connectionTimeout", timeout);
       return this;
     }
 
     public Builder recoveryInterval(Duration interval) {
-      this.recoveryInterval = positive(interval, "recoveryInterval");
+      this.recoveryInterval = RECOVERY_INTERVAL.check("recoveryInterval", interval);
       return this;
     }
 
     /** Largest payload accepted, at most 128 MiB (RabbitMQ's own limit). */
     public Builder maxPayloadBytes(int bytes) {
-      if (bytes < 1 || bytes > 128 * 1024 * 1024) {
-        throw new IllegalArgumentException("maxPayloadBytes must be in [1, 128 MiB], was " + bytes);
-      }
-      this.maxPayloadBytes = bytes;
+      this.maxPayloadBytes = MAX_PAYLOAD_BYTES.check("maxPayloadBytes", bytes);
       return this;
     }
 
@@ -414,14 +407,6 @@ public final class RabbitMqSettings {
         throw new IllegalArgumentException(name + " must not be blank");
       }
       return value;
-    }
-
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
-      }
-      return d;
     }
 
     /** Percent-decodes a URI part; errors name the part, never its value (it may be the password). */

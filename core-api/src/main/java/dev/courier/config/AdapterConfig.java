@@ -1,7 +1,6 @@
 package dev.courier.config;
 
 import dev.courier.ConfigurationException;
-import dev.courier.internal.Durations;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -11,7 +10,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -20,7 +20,6 @@ import java.util.regex.Pattern;
  * {@link #toString()}.
  */
 public final class AdapterConfig {
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
   // Matched against the lower-cased name with '_' and '-' turned into '.', so property names
   // (sasl.jaas.config, ssl.key.password) and environment names (COURIER_X_API_KEY) match alike.
   private static final Pattern SECRET_WORDS = Pattern.compile(
@@ -32,12 +31,12 @@ public final class AdapterConfig {
   static final String MASK = "****";
 
   private final String adapter;
-  private final Map<String, ConfigKey> keys;
+  private final Map<String, ConfigKey<?>> keys;
   private final Map<String, String> values;
   private final Map<String, String> clientProperties;
   private final Duration publishTimeout;
 
-  private AdapterConfig(String adapter, Map<String, ConfigKey> keys, Map<String, String> values,
+  private AdapterConfig(String adapter, Map<String, ConfigKey<?>> keys, Map<String, String> values,
       Map<String, String> clientProperties, Duration publishTimeout) {
     this.adapter = adapter;
     this.keys = keys;
@@ -51,12 +50,12 @@ public final class AdapterConfig {
    * (client properties as {@code client.<name>}) to values. Unknown keys and missing required
    * keys fail with a {@link ConfigurationException} naming them.
    */
-  public static AdapterConfig of(String adapter, List<ConfigKey> declared, Map<String, String> values) {
+  public static AdapterConfig of(String adapter, List<? extends ConfigKey<?>> declared, Map<String, String> values) {
     Objects.requireNonNull(adapter, "adapter");
     Objects.requireNonNull(declared, "declared");
     Objects.requireNonNull(values, "values");
-    Map<String, ConfigKey> keys = new LinkedHashMap<>();
-    for (ConfigKey k : declared) {
+    Map<String, ConfigKey<?>> keys = new LinkedHashMap<>();
+    for (ConfigKey<?> k : declared) {
       if (keys.put(k.name(), k) != null) {
         throw new IllegalArgumentException("config key '" + k.name() + "' declared twice by " + adapter);
       }
@@ -75,7 +74,7 @@ public final class AdapterConfig {
             + " and native client properties under 'courier." + adapter + ".client.'");
       }
     });
-    for (ConfigKey k : keys.values()) {
+    for (ConfigKey<?> k : keys.values()) {
       if (!resolved.containsKey(k.name())) {
         if (k.isRequired()) {
           throw new ConfigurationException("missing configuration key 'courier." + adapter + "."
@@ -107,52 +106,63 @@ public final class AdapterConfig {
     return adapter;
   }
 
-  /** The value of a declared key, or its default; empty if it has neither. */
+  /** The typed value of a declared key, or its default; empty if it has neither. Bad text fails naming the key. */
+  public <T> Optional<T> find(ConfigKey<T> key) {
+    declared(key.name());
+    String v = values.get(key.name());
+    try {
+      return v == null ? Optional.empty() : Optional.of(key.parse(v));
+    } catch (IllegalArgumentException e) {
+      throw key.invalid("courier." + adapter + ".", v, e);
+    }
+  }
+
+  /** The typed value of a declared key, or its default; fails if it has neither. */
+  public <T> T get(ConfigKey<T> key) {
+    return find(key).orElseThrow(() -> notSet(key.name()));
+  }
+
+  /**
+   * Passes the typed value of {@code key} (or its default) to {@code setter}, if it has one. An
+   * IllegalArgumentException from the setter (a builder's check) becomes a ConfigurationException
+   * naming the key; such messages must not contain secrets.
+   */
+  public <T> void ifPresent(ConfigKey<T> key, Consumer<? super T> setter) {
+    Optional<T> value = find(key);
+    try {
+      value.ifPresent(setter);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException("invalid configuration 'courier." + adapter + "." + key.name() + "': "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** The text of a declared key, or its default; empty if it has neither. */
   public Optional<String> find(String name) {
     declared(name);
     return Optional.ofNullable(values.get(name));
   }
 
-  /** The value of a declared key, or its default; fails if it has neither. */
+  /** The text of a declared key, or its default; fails if it has neither. */
   public String get(String name) {
-    return find(name).orElseThrow(() -> new ConfigurationException("configuration key 'courier."
-        + adapter + "." + name + "' is not set and has no default"));
+    return find(name).orElseThrow(() -> notSet(name));
   }
 
   public int getInt(String name) {
-    String v = get(name).trim();
-    try {
-      return Integer.parseInt(v.replace("_", ""));
-    } catch (NumberFormatException e) {
-      throw invalid(name, "an integer", e);
-    }
+    return as(name, v -> Integer.parseInt(v.replace("_", "")), "an integer");
   }
 
   public long getLong(String name) {
-    String v = get(name).trim();
-    try {
-      return Long.parseLong(v.replace("_", ""));
-    } catch (NumberFormatException e) {
-      throw invalid(name, "an integer", e);
-    }
+    return as(name, v -> Long.parseLong(v.replace("_", "")), "an integer");
   }
 
   public boolean getBoolean(String name) {
-    String v = get(name).trim().toLowerCase(Locale.ROOT);
-    if (v.equals("true") || v.equals("false")) {
-      return Boolean.parseBoolean(v);
-    }
-    throw invalid(name, "true or false", null);
+    return as(name, ConfigKey::parseBoolean, "true or false");
   }
 
   /** Accepts {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d} or ISO-8601 ({@code PT30S}), up to 36,500 days. */
   public Duration getDuration(String name) {
-    String v = get(name).trim();
-    try {
-      return parseDuration(v);
-    } catch (IllegalArgumentException e) {
-      throw invalid(name, "a duration of at most 36500d such as 250ms, 30s, 5m or PT30S", e);
-    }
+    return as(name, ConfigKey::parseDuration, "a duration of at most 36500d such as 250ms, 30s, 5m or PT30S");
   }
 
   /** Native client properties, names relative to {@code courier.<adapter>.client.}. */
@@ -182,48 +192,24 @@ public final class AdapterConfig {
     return isSecretName(name) ? MASK : URI_USER_INFO.matcher(value).replaceAll("$1" + MASK + "@");
   }
 
-  /** A duration in one of the forms above, at most 36,500 days ({@link Durations#MAX}). */
-  static Duration parseDuration(String v) {
-    Duration d = parseAnyDuration(v);
-    if (d.compareTo(Durations.MAX) > 0) {
-      throw new IllegalArgumentException("duration " + v + " is longer than the maximum of 36500d");
-    }
-    return d;
-  }
-
-  private static Duration parseAnyDuration(String v) {
-    Matcher m = DURATION.matcher(v);
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      try {
-        return switch (m.group(2)) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          case "h" -> Duration.ofHours(n);
-          default -> Duration.ofDays(n);
-        };
-      } catch (ArithmeticException e) {
-        throw new IllegalArgumentException("duration out of range: " + v, e);
-      }
-    }
-    try {
-      return Duration.parse(v);
-    } catch (java.time.format.DateTimeParseException e) {
-      throw new IllegalArgumentException("not a duration: " + v, e);
-    }
-  }
-
   private void declared(String name) {
     if (!keys.containsKey(name)) {
       throw new IllegalArgumentException("adapter '" + adapter + "' declares no config key '" + name + "'");
     }
   }
 
-  private ConfigurationException invalid(String name, String expected, Exception cause) {
-    ConfigKey k = keys.get(name);
-    String shown = k.isSecret() ? MASK : "'" + masked(name, values.get(name)) + "'";
-    return new ConfigurationException("configuration key 'courier." + adapter + "." + name + "' must be "
-        + expected + ", was " + shown, cause);
+  private ConfigurationException notSet(String name) {
+    return new ConfigurationException("configuration key 'courier." + adapter + "." + name + "' is not set and has no default");
+  }
+
+  private <T> T as(String name, Function<String, T> parse, String expected) {
+    String v = get(name).trim();
+    try {
+      return parse.apply(v);
+    } catch (IllegalArgumentException e) {
+      String shown = keys.get(name).isSecret() ? MASK : "'" + masked(name, v) + "'";
+      throw new ConfigurationException("configuration key 'courier." + adapter + "." + name + "' must be "
+          + expected + ", was " + shown, e);
+    }
   }
 }

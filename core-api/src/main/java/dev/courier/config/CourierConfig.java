@@ -48,10 +48,22 @@ public final class CourierConfig {
   /** Names a properties file to read. */
   public static final String CONFIG_FILE = "courier.config";
 
-  /** The keys directly under {@code courier.}; every other key belongs to an adapter's namespace. */
-  public static final List<String> TOP_LEVEL_KEYS = List.of(BROKER, PUBLISH_TIMEOUT, CONFIG_FILE);
+  /** {@link #PUBLISH_TIMEOUT} declared: its type, default and description. */
+  public static final ConfigKey<Duration> PUBLISH_TIMEOUT_KEY = ConfigKey.duration("publish-timeout", "30s",
+      "longest wait for the broker's confirmation of a publish (the failure says the message may or may not have been "
+          + "stored); also how long `close()` waits for outstanding publishes before failing them");
 
-  static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * The keys directly under {@code courier.}, declared as adapters declare theirs (names relative
+   * to {@code courier.}); every other key belongs to an adapter's namespace.
+   */
+  public static final List<ConfigKey<?>> KEYS = List.of(ConfigKey.required("broker", "adapter name"),
+      PUBLISH_TIMEOUT_KEY, ConfigKey.path("config", "a properties file to read"));
+
+  /** The full names of {@link #KEYS}. */
+  public static final List<String> TOP_LEVEL_KEYS = KEYS.stream().map(k -> "courier." + k.name()).toList();
+
+  static final Duration DEFAULT_PUBLISH_TIMEOUT = PUBLISH_TIMEOUT_KEY.parsedDefault();
 
   // Property layers, highest precedence first; the environment sits at index envIndex.
   private final List<Map<String, String>> layers;
@@ -81,18 +93,10 @@ public final class CourierConfig {
   /** How long a publish may wait for the broker's confirmation; default 30 s. */
   public Duration publishTimeout() {
     Optional<String> v = get(PUBLISH_TIMEOUT);
-    if (v.isEmpty()) {
-      return DEFAULT_PUBLISH_TIMEOUT;
-    }
     try {
-      Duration d = AdapterConfig.parseDuration(v.get().trim());
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException("must be positive");
-      }
-      return d;
+      return v.isEmpty() ? DEFAULT_PUBLISH_TIMEOUT : PUBLISH_TIMEOUT_KEY.parse(v.get());
     } catch (IllegalArgumentException e) {
-      throw new ConfigurationException("'" + PUBLISH_TIMEOUT + "' must be a positive duration of at most 36500d such as 30s, was '"
-          + v.get() + "'", e);
+      throw PUBLISH_TIMEOUT_KEY.invalid("courier.", v.get(), e);
     }
   }
 
@@ -119,7 +123,7 @@ public final class CourierConfig {
    * key under {@code courier.<name>.} or a missing required one fails with a message naming it.
    * Carries {@link #publishTimeout()}, which the adapter's transport should give up before.
    */
-  public AdapterConfig forAdapter(String name, List<ConfigKey> keys) {
+  public AdapterConfig forAdapter(String name, List<? extends ConfigKey<?>> keys) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(keys, "keys");
     String prefix = "courier." + name + ".";
@@ -133,7 +137,7 @@ public final class CourierConfig {
       });
       if (i == envIndex) {
         Set<String> declaredEnv = new HashSet<>();
-        for (ConfigKey k : keys) {
+        for (ConfigKey<?> k : keys) {
           declaredEnv.add(k.environmentName(name));
           String v = environment.get(k.environmentName(name));
           if (v != null) {

@@ -19,7 +19,7 @@ public interface TransportProvider {
    * Keys marked secret are masked wherever configuration is printed. Native client properties
    * under {@code courier.<name>.client.} need no declaration.
    */
-  List<ConfigKey> configKeys();
+  List<ConfigKey<?>> configKeys();
 
   /** Creates the transport; may connect. Fails with a ConfigurationException for bad values. */
   Transport create(AdapterConfig config);

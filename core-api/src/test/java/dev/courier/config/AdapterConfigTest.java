@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 @DisplayName("AdapterConfig")
 class AdapterConfigTest {
-  private static final List<ConfigKey> KEYS = List.of(
+  private static final List<ConfigKey<?>> KEYS = List.of(
       ConfigKey.required("host", "Broker host"),
       ConfigKey.optional("port", "5672", "Broker port"),
       ConfigKey.optional("timeout", "30s", "A duration"),
@@ -77,7 +77,7 @@ class AdapterConfigTest {
   @Test
   @DisplayName("refuses a key declared twice")
   void declaredTwice() {
-    List<ConfigKey> twice = List.of(ConfigKey.optional("a", "1", "x"), ConfigKey.optional("a", "2", "y"));
+    List<ConfigKey<?>> twice = List.of(ConfigKey.optional("a", "1", "x"), ConfigKey.optional("a", "2", "y"));
     assertThrows(IllegalArgumentException.class, () -> AdapterConfig.of("demo", twice, Map.of()));
   }
 

@@ -101,7 +101,7 @@ class CourierConfigTest {
     @Test
     @DisplayName("the same order holds for adapter keys and client properties")
     void adapterKeys() throws IOException {
-      List<ConfigKey> keys = List.of(ConfigKey.optional("host", "localhost", "Host"));
+      List<ConfigKey<?>> keys = List.of(ConfigKey.optional("host", "localhost", "Host"));
       Path file = file("a.properties", "courier.demo.host=file-host\ncourier.demo.client.linger.ms=1\n");
       CourierConfig c = CourierConfig.builder().classpathFile(false)
           .environment(Map.of("COURIER_CONFIG", file.toString(), "COURIER_DEMO_HOST", "env-host",

@@ -26,7 +26,7 @@ public final class CoreTestTransportProvider implements TransportProvider {
   }
 
   @Override
-  public List<ConfigKey> configKeys() {
+  public List<ConfigKey<?>> configKeys() {
     return List.of(
         ConfigKey.optional("instance", "default", "Name under which the test can find the transport"),
         ConfigKey.optional("connect-timeout", "5s", "A duration, to test parsing"),

@@ -17,7 +17,7 @@ public final class DuplicateNameProvider implements TransportProvider {
   }
 
   @Override
-  public List<ConfigKey> configKeys() {
+  public List<ConfigKey<?>> configKeys() {
     return List.of();
   }
 
