@@ -281,8 +281,10 @@ final class GroupQueue {
     // Back to the front in reverse, so the earliest is first again.
     for (int i = open.size() - 1; i >= 0; i--) {
       Dispatch d = open.get(i);
-      if (!d.takeBack()) {
-        continue;
+      synchronized (d) { // atomic with tryStart, which stamps the start under the same lock
+        if (!d.takeBack()) {
+          continue;
+        }
       }
       unsettle(d, true);
       d.entry.deliveries--;

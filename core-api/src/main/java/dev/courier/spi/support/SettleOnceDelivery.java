@@ -94,7 +94,7 @@ public abstract class SettleOnceDelivery implements TransportDelivery {
 
   /**
    * Starts the delivery unless it was withdrawn (here or by the adapter's own {@link #isWithdrawn});
-   * true also for a delivery settled before it started.
+   * true also for a delivery settled before it started (a subclass may refuse that case).
    */
   @Override
   public boolean tryStart() {
