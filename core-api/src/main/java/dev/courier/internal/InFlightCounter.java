@@ -1,8 +1,8 @@
 package dev.courier.internal;
 
 import dev.courier.InFlight;
-import dev.courier.Message;
 import dev.courier.spi.TransportDelivery;
+import dev.courier.spi.support.ForwardingDelivery;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -43,7 +43,7 @@ final class InFlightCounter {
   }
 
   /** A delivery that leaves its counter once. */
-  private static final class Counted implements TransportDelivery {
+  private static final class Counted extends ForwardingDelivery {
     private static final VarHandle DONE;
 
     static {
@@ -54,13 +54,12 @@ final class InFlightCounter {
       }
     }
 
-    private final TransportDelivery d;
     private final InFlightCounter counter;
     @SuppressWarnings("unused") // through DONE
     private volatile int done;
 
     Counted(TransportDelivery d, InFlightCounter counter) {
-      this.d = d;
+      super(d);
       this.counter = counter;
     }
 
@@ -71,47 +70,32 @@ final class InFlightCounter {
     }
 
     @Override
-    public Message message() {
-      return d.message();
-    }
-
-    @Override
-    public int deliveryCount() {
-      return d.deliveryCount();
-    }
-
-    @Override
-    public java.util.Optional<dev.courier.spi.Undecodable> undecodable() {
-      return d.undecodable();
-    }
-
-    @Override
     public void ack() {
       out();
-      d.ack();
+      super.ack();
     }
 
     @Override
     public void nack(Duration redeliverAfter) {
       out();
-      d.nack(redeliverAfter);
+      super.nack(redeliverAfter);
     }
 
     @Override
     public void release() {
       out();
-      d.release();
+      super.release();
     }
 
     @Override
     public void defer(Duration redeliverAfter) {
       out();
-      d.defer(redeliverAfter);
+      super.defer(redeliverAfter);
     }
 
     @Override
     public boolean isWithdrawn() {
-      boolean withdrawn = d.isWithdrawn();
+      boolean withdrawn = super.isWithdrawn();
       if (withdrawn) {
         out();
       }
@@ -120,21 +104,11 @@ final class InFlightCounter {
 
     @Override
     public boolean tryStart() {
-      boolean started = d.tryStart();
+      boolean started = super.tryStart();
       if (!started) {
         out();
       }
       return started;
-    }
-
-    @Override
-    public void extendLease() {
-      d.extendLease();
-    }
-
-    @Override
-    public String toString() {
-      return d.toString();
     }
   }
 }

@@ -9,6 +9,7 @@ import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportDelivery;
+import dev.courier.spi.support.ForwardingDelivery;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -84,7 +85,7 @@ final class BrokenSpiTransport implements Transport {
   }
 
   /** One delivery of the real transport, with the flaw. */
-  private final class Delivery implements TransportDelivery {
+  private final class Delivery extends ForwardingDelivery {
     private final TransportDelivery d;
     private final String topic;
     private final AtomicBoolean receiverClosed;
@@ -93,6 +94,7 @@ final class BrokenSpiTransport implements Transport {
     private volatile boolean started;
 
     Delivery(TransportDelivery d, String topic, AtomicBoolean receiverClosed, Set<TransportDelivery> unsettled) {
+      super(d);
       this.d = d;
       this.topic = topic;
       this.receiverClosed = receiverClosed;
@@ -108,16 +110,6 @@ final class BrokenSpiTransport implements Transport {
         return;
       }
       settle.run();
-    }
-
-    @Override
-    public Message message() {
-      return d.message();
-    }
-
-    @Override
-    public int deliveryCount() {
-      return d.deliveryCount();
     }
 
     @Override
