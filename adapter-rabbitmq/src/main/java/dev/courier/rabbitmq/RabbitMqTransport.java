@@ -136,7 +136,7 @@ public final class RabbitMqTransport implements Transport {
         public void handleRecoveryStarted(Recoverable recoverable) {}
       });
     }
-    this.topology = new Topology(consumeConnection, settings.queueType(), settings.singleActiveConsumer());
+    this.topology = new Topology(consumeConnection, publishConnection, settings.queueType(), settings.singleActiveConsumer());
     this.pool = new ConfirmChannelPool(publishConnection, settings.channelPoolSize(),
         settings.publishTimeout().toMillis(), scheduler, completer, () -> blockedReason);
     log.info("connected to RabbitMQ: {}", settings);

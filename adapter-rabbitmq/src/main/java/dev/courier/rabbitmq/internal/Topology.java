@@ -38,7 +38,10 @@ import java.util.regex.Pattern;
  *       {@code [ms, ms × √2)}, so a long delay never sits in front of a much shorter one; a message
  *       is late by less than 42 % of its delay at worst, and on time when its tier is not busy.
  * </ul>
- * Declarations are cached per connection lifetime; the broker keeps them durably.
+ * Declarations are cached per connection lifetime; the broker keeps them durably. They go over the
+ * consuming connection (a publishing connection can be blocked by a resource alarm), or over the
+ * publishing one while the consuming connection is down: the two recover independently, and a
+ * publish must not fail because the other connection has not come back yet.
  */
 public final class Topology {
   static final String DELAYED_PUBLISH_EXCHANGE = "courier:delayed-publish";
@@ -53,6 +56,7 @@ public final class Topology {
   private static final double TIER_RATIO = Math.sqrt(2);
 
   private final Connection connection;
+  private final Connection fallback;
   private final QueueType queueType;
   private final boolean singleActiveConsumer;
   private final Set<String> topics = ConcurrentHashMap.newKeySet();
@@ -61,9 +65,12 @@ public final class Topology {
   private final Set<String> tiers = ConcurrentHashMap.newKeySet();
   private volatile boolean delayedPublishExchange;
   private Channel channel; // guarded by this
+  private boolean onFallback; // guarded by this: whether channel belongs to the fallback connection
 
-  public Topology(Connection connection, QueueType queueType, boolean singleActiveConsumer) {
+  /** Declares over {@code connection}, or over {@code fallback} while {@code connection} is down. */
+  public Topology(Connection connection, Connection fallback, QueueType queueType, boolean singleActiveConsumer) {
     this.connection = connection;
+    this.fallback = fallback;
     this.queueType = queueType;
     this.singleActiveConsumer = singleActiveConsumer;
   }
@@ -242,15 +249,24 @@ public final class Topology {
 
   private synchronized void declare(String what, Declaration d) {
     try {
-      if (channel == null || !channel.isOpen()) {
-        channel = connection.createChannel();
-      }
-      d.run(channel);
+      d.run(channel());
     } catch (IOException | RuntimeException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new CourierException("RabbitMQ refused to declare " + what + ": "
           + ConfirmChannel.describe(cause), e);
     }
+  }
+
+  /** An open channel: on the main connection when it is up, else on the fallback. */
+  private Channel channel() throws IOException {
+    boolean useFallback = !connection.isOpen() && fallback.isOpen();
+    if (channel != null && channel.isOpen() && onFallback == useFallback) {
+      return channel;
+    }
+    close();
+    channel = (useFallback ? fallback : connection).createChannel();
+    onFallback = useFallback;
+    return channel;
   }
 
   public synchronized void close() {
