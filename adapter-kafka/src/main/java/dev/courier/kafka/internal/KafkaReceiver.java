@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * yet done (pausing a partition that tracks over 10 x maxInFlight records behind one not done), and
  * on revocation stops dispatching the revoked partitions, withdraws their deliveries whose handlers
  * have not started ({@link KafkaDelivery#isWithdrawn()}), waits up to the revoke timeout for the
- * running ones, commits what completed and leaves the rest to the next owner. A released delivery
+ * running ones, commits what completed and leaves the rest to the next owner; close withdraws them
+ * the same way. A released delivery
  * stays uncommitted and is read again (the poll thread seeks its partition back), uncounted.
  *
  * <p>Redelivery: a nack republishes the record to the delay topic (same partition number, so a
@@ -440,7 +441,11 @@ public final class KafkaReceiver implements Receiver {
     assignmentChanged = false;
   }
 
-  /** Seeks each partition with released deliveries back to the first of them, to read them again. */
+  /**
+   * Seeks each partition with released deliveries back to the first of them, to read them again;
+   * never forward: an earlier seek back not yet read again (the partition paused meanwhile) already
+   * covers a later release.
+   */
   private void seekReleased() {
     Map<TopicPartition, Long> seekTo = new HashMap<>();
     KafkaDelivery d;
@@ -450,7 +455,11 @@ public final class KafkaReceiver implements Receiver {
       }
       seekTo.merge(d.partition.partition, d.offset(), Math::min);
     }
-    seekTo.forEach(consumer::seek);
+    seekTo.forEach((tp, offset) -> {
+      if (offset < consumer.position(tp)) {
+        consumer.seek(tp, offset);
+      }
+    });
   }
 
   private Map<TopicPartition, OffsetAndMetadata> committable(Collection<PartitionOffsets> partitions) {
@@ -569,6 +578,8 @@ public final class KafkaReceiver implements Receiver {
     try {
       pending.clear();
       held.clear();
+      // The group reads them again once this member leaves: no handler may start them here too.
+      withdraw(owned.values());
       if (!owned.isEmpty()) {
         // A redelivery's offset becomes committable once its copy is confirmed: wait for those.
         long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
