@@ -14,10 +14,8 @@ import dev.courier.spi.Receiver;
 import dev.courier.spi.TransportDelivery;
 import dev.courier.spi.Undecodable;
 import dev.courier.spi.support.Backoff;
-import dev.courier.spi.support.SettleOnceDelivery;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -263,11 +261,11 @@ public final class RabbitMqReceiver implements Receiver {
           envelope.getDeliveryTag(), queue, undecodable.reason());
       message = undecodable.message(body, AmqpMessages.usableId(props));
     }
-    sink.accept(new Delivery(ch, epoch.get(), envelope.getDeliveryTag(), props, body, message,
+    sink.accept(new RabbitMqDelivery(this, queue, ch, epoch.get(), envelope.getDeliveryTag(), props, body, message,
         AmqpMessages.deliveryCount(props, envelope.isRedeliver()), undecodable));
   }
 
-  private void ack(Delivery d) {
+  void ack(RabbitMqDelivery d) {
     synchronized (this) {
       if (closed.get() || d.epoch != epoch.get()) {
         return; // its channel is gone: the broker redelivers it
@@ -281,7 +279,7 @@ public final class RabbitMqReceiver implements Receiver {
     }
   }
 
-  private void requeue(Delivery d) {
+  void requeue(RabbitMqDelivery d) {
     synchronized (this) {
       if (closed.get() || d.epoch != epoch.get()) {
         return;
@@ -420,110 +418,47 @@ public final class RabbitMqReceiver implements Receiver {
     return "RabbitMqReceiver{" + queue + ", prefetch=" + spec.maxInFlight() + '}';
   }
 
-  /** One delivery on one of this receiver's channels; settled once, and not at all once closed. */
-  private final class Delivery extends SettleOnceDelivery {
-    private final Channel channel;
-    private final long epoch;
-    private final long tag;
-    private final AMQP.BasicProperties props;
-    private final byte[] body;
-    private final Message message;
-    private final int deliveryCount;
-    private final Undecodable undecodable;
+  // ---- what a RabbitMqDelivery asks of its receiver
 
-    Delivery(Channel channel, long epoch, long tag, AMQP.BasicProperties props, byte[] body, Message message,
-        int deliveryCount, Undecodable undecodable) {
-      super(closed::get); // closing the channel has returned it already
-      this.channel = channel;
-      this.epoch = epoch;
-      this.tag = tag;
-      this.props = props;
-      this.body = body;
-      this.message = message;
-      this.deliveryCount = deliveryCount;
-      this.undecodable = undecodable;
+  boolean isWithdrawn(long deliveryEpoch) {
+    return closed.get() || deliveryEpoch != epoch.get();
+  }
+
+  boolean isClosed() {
+    return closed.get();
+  }
+
+  /** Whether a release is left to the channel's close (single active consumer draining: keeps the group's order). */
+  boolean releaseOnClose() {
+    return singleActiveConsumer && !fetching;
+  }
+
+  /**
+   * Hands {@code d} back: publishes a copy carrying {@code priorDeliveries} (into a delay tier for a
+   * positive delay) and acks the original only once the copy is confirmed; close() waits for this.
+   */
+  void republishThenAck(RabbitMqDelivery d, int priorDeliveries, Duration delay, String what) {
+    if (!handBackStarted()) {
+      return;
     }
-
-    @Override
-    public Message message() {
-      return message;
+    CompletableFuture<Void> copied;
+    try {
+      copied = delayer.redeliverLater(queue, d.props, d.body, priorDeliveries, delay);
+    } catch (RuntimeException e) {
+      copied = CompletableFuture.failedFuture(e);
     }
-
-    @Override
-    public Optional<Undecodable> undecodable() {
-      return Optional.ofNullable(undecodable);
-    }
-
-    @Override
-    public int deliveryCount() {
-      return deliveryCount;
-    }
-
-    @Override
-    public boolean isWithdrawn() {
-      return closed.get() || epoch != RabbitMqReceiver.this.epoch.get();
-    }
-
-    @Override
-    protected void doAck() {
-      RabbitMqReceiver.this.ack(this);
-    }
-
-    @Override
-    protected void doNack(Duration delay) {
-      if (delay.toMillis() < 1) {
-        requeue(this);
-      } else {
-        republishThenAck(deliveryCount, delay, "delay the redelivery of");
-      }
-    }
-
-    /**
-     * Hands the message back uncounted: a copy goes back to the queue carrying the delivery count
-     * before this one, then the original is acked (a requeue would count on quorum queues).
-     */
-    @Override
-    protected void doRelease() {
-      if (singleActiveConsumer && !fetching) {
-        return; // closing returns it to the head of the queue, keeping the group's order
-      }
-      republishThenAck(deliveryCount - 1, Duration.ZERO, "release");
-    }
-
-    @Override
-    protected void doDefer(Duration delay) {
-      republishThenAck(deliveryCount - 1, delay, "defer");
-    }
-
-    private void republishThenAck(int priorDeliveries, Duration delay, String what) {
-      // Ack the original only once the copy is confirmed; close() waits for this.
-      if (!handBackStarted()) {
-        return;
-      }
-      CompletableFuture<Void> copied;
+    copied.whenComplete((ok, failure) -> {
       try {
-        copied = delayer.redeliverLater(queue, props, body, priorDeliveries, delay);
-      } catch (RuntimeException e) {
-        copied = CompletableFuture.failedFuture(e);
-      }
-      copied.whenComplete((ok, failure) -> {
-        try {
-          if (failure == null) {
-            RabbitMqReceiver.this.ack(this);
-          } else {
-            log.warn("could not {} message {} on '{}' ({}); returning it at once", what, message.id(), queue,
-                failure.getMessage());
-            requeue(this);
-          }
-        } finally {
-          handBackEnded();
+        if (failure == null) {
+          ack(d);
+        } else {
+          log.warn("could not {} message {} on '{}' ({}); returning it at once", what, d.message().id(), queue,
+              failure.getMessage());
+          requeue(d);
         }
-      });
-    }
-
-    @Override
-    public String toString() {
-      return "Delivery{" + queue + ", " + message.id() + ", #" + deliveryCount + '}';
-    }
+      } finally {
+        handBackEnded();
+      }
+    });
   }
 }
