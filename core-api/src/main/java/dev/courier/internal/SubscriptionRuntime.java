@@ -1,5 +1,6 @@
 package dev.courier.internal;
 
+import dev.courier.CourierListener;
 import dev.courier.InFlight;
 import dev.courier.Subscription;
 import dev.courier.SubscriptionOptions;
@@ -13,9 +14,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -50,6 +53,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   private final HandlerWatchdog watchdog;
   private final LeaseRenewer leases;
   private final Consumer<SubscriptionRuntime> onClosed;
+  private final ThreadFactory threads; // null: Courier's own daemon threads, named after the subscription
   private final ArrayBlockingQueue<TransportDelivery> queue;
   private final InFlightCounter inFlight;
   private final Map<String, ArrayDeque<TransportDelivery>> lanes;
@@ -68,9 +72,10 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   private int running; // guarded by monitor: deliveries started and not yet settled by a live thread
   private Receiver receiver;
 
-  public SubscriptionRuntime(SubscriptionOptions options, DeliveryProcessor processor,
-      HandlerWatchdog watchdog, LeaseRenewer leases, Consumer<SubscriptionRuntime> onClosed) {
+  public SubscriptionRuntime(SubscriptionOptions options, DeliveryProcessor processor, HandlerWatchdog watchdog,
+      LeaseRenewer leases, ThreadFactory threads, Consumer<SubscriptionRuntime> onClosed) {
     this.options = options;
+    this.threads = threads;
     this.processor = processor;
     this.watchdog = watchdog;
     this.leases = leases;
@@ -94,6 +99,9 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   }
 
   private Thread thread(Runnable body, String suffix) {
+    if (threads != null) {
+      return Objects.requireNonNull(threads.newThread(body), "the handler ThreadFactory returned null");
+    }
     Thread t = new Thread(body, "courier-" + options.topic() + "-" + options.group() + "-" + suffix);
     t.setDaemon(true);
     return t;
@@ -264,6 +272,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     }
     if (!open) {
       d.release(); // started, so the adapter may be waiting for it: hand it back now
+      processor.released(d, CourierListener.Release.CLOSING, true);
       return;
     }
     handling[slot] = d;
@@ -275,6 +284,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     } catch (RuntimeException | Error e) {
       log.error("reliability layer failed on message {} of {}/{}; it stays unsettled and returns to the broker",
           d.message().id(), options.topic(), options.group(), e);
+      processor.released(d, CourierListener.Release.FAILED, false);
     } finally {
       lease.stop();
       synchronized (monitor) {
@@ -333,10 +343,13 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
         } finally {
           lease.stop();
         }
+      } else if (settle instanceof DeliveryProcessor.Abandonment a) {
+        a.unsettled();
       }
     } catch (RuntimeException | Error e) {
       log.error("reliability layer failed on abandoned message {} of {}/{}; it stays unsettled and returns to the broker",
           d.message().id(), options.topic(), options.group(), e);
+      processor.released(d, CourierListener.Release.FAILED, false);
     } finally {
       synchronized (monitor) {
         settling.remove(Thread.currentThread());
