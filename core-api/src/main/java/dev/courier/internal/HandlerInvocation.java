@@ -16,6 +16,15 @@ import org.slf4j.MDC;
 final class HandlerInvocation {
   private record Chain(DeliveryInterceptor[] interceptors, MessageHandler handler) {}
 
+  /** The MDC's attempt values for the usual attempts, so putting them allocates nothing. */
+  private static final String[] ATTEMPTS = new String[33];
+
+  static {
+    for (int i = 0; i < ATTEMPTS.length; i++) {
+      ATTEMPTS[i] = Integer.toString(i);
+    }
+  }
+
   private final MessageHandler handler;
   private final Extensions extensions;
   private final Duration timeout;
@@ -46,7 +55,8 @@ final class HandlerInvocation {
         MDC.put(CourierMdc.MESSAGE_ID, delivery.message().id());
         MDC.put(CourierMdc.TOPIC, delivery.topic());
         MDC.put(CourierMdc.GROUP, delivery.group());
-        MDC.put(CourierMdc.ATTEMPT, Integer.toString(delivery.attempt()));
+        int attempt = delivery.attempt();
+        MDC.put(CourierMdc.ATTEMPT, attempt >= 0 && attempt < ATTEMPTS.length ? ATTEMPTS[attempt] : Integer.toString(attempt));
       }
       h.handle(delivery);
     } catch (Throwable t) { // an Error is a failed message, not a dead consumer

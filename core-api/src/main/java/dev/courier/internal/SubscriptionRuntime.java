@@ -10,10 +10,8 @@ import dev.courier.spi.TransportDelivery;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -56,7 +54,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   private final ThreadFactory threads; // null: Courier's own daemon threads, named after the subscription
   private final ArrayBlockingQueue<TransportDelivery> queue;
   private final InFlightCounter inFlight;
-  private final Map<String, ArrayDeque<TransportDelivery>> lanes;
+  private final KeyLanes lanes; // null unless orderedByKey
   private final long graceNanos;
   private final long leaseLimitNanos; // a handler call running longer is abandoned: stop renewing
   private final Object monitor = new Object();
@@ -85,7 +83,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     // wait here. Beyond that, the adapter broke its promise and the surplus goes back.
     this.queue = new ArrayBlockingQueue<>(options.maxInFlight() * 2);
     this.inFlight = new InFlightCounter(options.maxInFlight());
-    this.lanes = options.orderedByKey() ? new HashMap<>() : null;
+    this.lanes = options.orderedByKey() ? new KeyLanes() : null;
     long timeout = options.handlerTimeout().toNanos();
     this.graceNanos = Math.min(MAX_GRACE.toNanos(), Math.max(MIN_GRACE.toNanos(), timeout));
     this.leaseLimitNanos = timeout + graceNanos;
@@ -141,25 +139,12 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
       unsettled = inFlight.now();
     }
     inFlight.observe(unsettled);
-    if (lanes != null) {
-      Optional<String> key = delivery.message().key();
-      if (key.isPresent()) {
-        synchronized (lanes) {
-          ArrayDeque<TransportDelivery> lane = lanes.get(key.get());
-          if (lane != null) {
-            lane.addLast(delivery);
-            return;
-          }
-          // The lane exists only if its first delivery got a place in the queue, else no worker
-          // would ever own it and the key would be stuck.
-          if (offer(delivery)) {
-            lanes.put(key.get(), new ArrayDeque<>(2));
-          }
-        }
-        return;
-      }
+    Optional<String> key = lanes == null ? Optional.empty() : delivery.message().key();
+    if (key.isPresent()) {
+      lanes.dispatch(key.get(), delivery, this::offer);
+    } else {
+      offer(delivery);
     }
-    offer(delivery);
   }
 
   /** Asks every unsettled delivery the core holds whether the adapter took it back. */
@@ -167,9 +152,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     queue.forEach(TransportDelivery::isWithdrawn); // asking counts them out; a worker skips them
     // (removing one could strand its key's lane, whose first delivery waits in the queue)
     if (lanes != null) {
-      synchronized (lanes) {
-        lanes.values().forEach(lane -> lane.removeIf(TransportDelivery::isWithdrawn));
-      }
+      lanes.countOutWithdrawn();
     }
     for (TransportDelivery d : handling) {
       if (d != null) {
@@ -242,16 +225,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     if (key.isEmpty()) {
       return;
     }
-    while (true) {
-      TransportDelivery next;
-      synchronized (lanes) {
-        ArrayDeque<TransportDelivery> lane = lanes.get(key.get());
-        next = lane == null || state != OPEN ? null : lane.pollFirst();
-        if (next == null) {
-          lanes.remove(key.get());
-          return;
-        }
-      }
+    for (TransportDelivery next; (next = lanes.next(key.get(), state == OPEN)) != null; ) {
       run(next, slot, call);
       if (call.isAbandoned()) {
         return; // the lane is its replacement's now
@@ -366,17 +340,11 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
 
   private void releaseLane(TransportDelivery d) {
     Optional<String> key = d.message().key();
-    if (lanes == null || key.isEmpty()) {
-      return;
-    }
-    ArrayDeque<TransportDelivery> lane;
-    synchronized (lanes) {
-      lane = lanes.remove(key.get());
-    }
-    if (lane != null) {
-      lane.forEach(TransportDelivery::release);
+    if (lanes != null && key.isPresent()) {
+      lanes.release(key.get());
     }
   }
+
 
   /** An abandoned thread's handler returned at last: the thread exits, and an empty slot gets a new one. */
   private void returned(HandlerWatchdog.Call call) {
@@ -458,10 +426,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
       List<TransportDelivery> notStarted = new ArrayList<>();
       queue.drainTo(notStarted);
       if (lanes != null) {
-        synchronized (lanes) {
-          lanes.values().forEach(notStarted::addAll);
-          lanes.clear();
-        }
+        lanes.drainTo(notStarted);
       }
       for (TransportDelivery d : notStarted) {
         d.release();
