@@ -66,7 +66,7 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
   private CourierMetrics(Builder b, Courier courier) {
     this.registry = b.registry;
     this.courier = courier;
-    this.system = courier.adapter();
+    this.system = system(courier.adapter());
     this.topics = new TagValueGuard(b.maxTopics);
     this.groups = new TagValueGuard(b.maxGroups);
     this.backlogRefresh = b.backlogRefresh;
@@ -308,6 +308,15 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
       }
       return backlogValue;
     }
+  }
+
+  /** The semantic conventions' well-known values where an adapter has one, else its name. */
+  static String system(String adapter) {
+    return switch (adapter) {
+      case "sqs" -> "aws_sqs";
+      case "gcp-pubsub" -> "gcp_pubsub";
+      default -> adapter;
+    };
   }
 
   private static String errorType(Throwable t) {
