@@ -173,6 +173,7 @@ public final class Courier implements AutoCloseable {
             capabilities().maxRedeliveryDelay(), Clock.systemUTC()),
         watchdog, leases, handlerThreads, this::closed);
     subscriptions.add(runtime);
+    extensions.listener().subscribed(runtime); // before anything can close it: unsubscribed always follows
     runtime.startWorkers();
     try {
       Receiver receiver = transport.receive(
@@ -184,7 +185,6 @@ public final class Courier implements AutoCloseable {
       runtime.close();
       throw e;
     }
-    extensions.listener().subscribed(runtime);
     return runtime;
   }
 

@@ -56,6 +56,11 @@ abstract class TracingContract {
   /** A topic name unique to this test. */
   abstract String uniqueTopic();
 
+  /** How long a redrive waits for the next dead letter; brokers slow to start a consumer need more. */
+  Duration redriveIdleTimeout() {
+    return Duration.ofSeconds(1);
+  }
+
   @BeforeEach
   void start() {
     spans = InMemorySpanExporter.create();
@@ -63,7 +68,7 @@ abstract class TracingContract {
         .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
         .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
         .build();
-    courier = Courier.builder().transport(transport()).redriveIdleTimeout(Duration.ofSeconds(1)).build();
+    courier = Courier.builder().transport(transport()).redriveIdleTimeout(redriveIdleTimeout()).build();
     CourierTracing.bind(courier, otel);
     topic = uniqueTopic();
     courier.admin().ensureGroup(topic, group);
