@@ -5,11 +5,13 @@ import dev.courier.CourierHeaders;
 import dev.courier.CourierListener;
 import dev.courier.Delivery;
 import dev.courier.DeliveryInterceptor;
+import dev.courier.Headers;
 import dev.courier.Message;
 import dev.courier.MessageHandler;
 import dev.courier.PublishInterceptor;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * OpenTelemetry tracing for a Courier, through its interceptors. Bind with one line:
@@ -63,6 +66,11 @@ public final class CourierTracing implements PublishInterceptor, DeliveryInterce
   private final Tracer tracer;
   private final TextMapPropagator propagator;
   private final String system;
+  /** Span name and constant attributes per topic (publish) and per topic and group (process). */
+  private final Map<String, Names> publishNames = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Names>> processNames = new ConcurrentHashMap<>();
+
+  private record Names(String span, Attributes attributes) {}
 
   private CourierTracing(OpenTelemetry openTelemetry, String adapter) {
     this.tracer = openTelemetry.getTracer("dev.courier");
@@ -92,16 +100,15 @@ public final class CourierTracing implements PublishInterceptor, DeliveryInterce
 
   @Override
   public CompletableFuture<Void> around(String topic, Message message, Next next) {
-    Span span = tracer.spanBuilder("publish " + topic).setSpanKind(SpanKind.PRODUCER)
-        .setAttribute(SYSTEM, system).setAttribute(DESTINATION, topic).setAttribute(MESSAGE_ID, message.id())
-        .setAttribute(OPERATION_TYPE, "send").setAttribute(OPERATION_NAME, "publish").startSpan();
+    Names names = publishNames.computeIfAbsent(topic, t -> new Names("publish " + t, Attributes.of(
+        SYSTEM, system, DESTINATION, t, OPERATION_TYPE, "send", OPERATION_NAME, "publish")));
+    Span span = tracer.spanBuilder(names.span()).setSpanKind(SpanKind.PRODUCER)
+        .setAllAttributes(names.attributes()).setAttribute(MESSAGE_ID, message.id()).startSpan();
     Context context = Context.current().with(span);
     Map<String, String> headers = new LinkedHashMap<>(4);
     propagator.inject(context, headers, HeadersCarrier::set);
-    Message traced = message;
-    for (Map.Entry<String, String> h : headers.entrySet()) {
-      traced = traced.withHeader(h.getKey(), h.getValue());
-    }
+    Message traced = headers.isEmpty() ? message
+        : message.withHeaders(message.headers().withAll(Headers.of(headers)));
     CompletableFuture<Void> sent;
     try (Scope ignored = context.makeCurrent()) {
       sent = next.publish(traced);
@@ -122,10 +129,12 @@ public final class CourierTracing implements PublishInterceptor, DeliveryInterce
   @Override
   public void around(Delivery delivery, MessageHandler next) throws Exception {
     Message message = delivery.message();
-    SpanBuilder builder = tracer.spanBuilder("process " + delivery.topic()).setSpanKind(SpanKind.CONSUMER)
-        .setAttribute(SYSTEM, system).setAttribute(DESTINATION, delivery.topic())
-        .setAttribute(GROUP, delivery.group()).setAttribute(MESSAGE_ID, message.id())
-        .setAttribute(OPERATION_TYPE, "process").setAttribute(OPERATION_NAME, "process")
+    Names names = processNames.computeIfAbsent(delivery.topic(), t -> new ConcurrentHashMap<>())
+        .computeIfAbsent(delivery.group(), g -> new Names("process " + delivery.topic(), Attributes.of(
+            SYSTEM, system, DESTINATION, delivery.topic(), GROUP, g, OPERATION_TYPE, "process", OPERATION_NAME,
+            "process")));
+    SpanBuilder builder = tracer.spanBuilder(names.span()).setSpanKind(SpanKind.CONSUMER)
+        .setAllAttributes(names.attributes()).setAttribute(MESSAGE_ID, message.id())
         .setAttribute(ATTEMPT, (long) delivery.attempt());
     parent(builder, message);
     message.headers().get(CourierHeaders.REDRIVE_COUNT).ifPresent(n -> {
