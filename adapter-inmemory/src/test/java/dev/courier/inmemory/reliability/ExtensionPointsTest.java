@@ -68,6 +68,45 @@ class ExtensionPointsTest extends ReliabilityFixture {
   }
 
   @Test
+  @DisplayName("interceptors given to the builder run outside those added to the built Courier, in the order given")
+  void builderThenAdded() throws Exception {
+    List<String> trace = new CopyOnWriteArrayList<>();
+    try (Courier own = Courier.builder().transport(InMemoryTransport.create())
+        .deliveryInterceptor((d, next) -> {
+          trace.add("built-1");
+          next.handle(d);
+        })
+        .deliveryInterceptor((d, next) -> {
+          trace.add("built-2");
+          next.handle(d);
+        })
+        .publishInterceptor((t, m, next) -> {
+          trace.add("publish-built");
+          return next.publish(m);
+        })
+        .build()) {
+      own.addDeliveryInterceptor((d, next) -> {
+        trace.add("added");
+        next.handle(d);
+      });
+      own.addPublishInterceptor((t, m, next) -> {
+        trace.add("publish-added");
+        return next.publish(m);
+      });
+      own.admin().ensureGroup(topic, group);
+      CountDownLatch handled = new CountDownLatch(1);
+      try (Subscription s = own.subscribe(options(fastRetry().build()).build(), d -> {
+        trace.add("handler");
+        handled.countDown();
+      })) {
+        own.publisher().publish(topic, text("a")).get(5, TimeUnit.SECONDS);
+        assertTrue(handled.await(DEADLINE.toSeconds(), TimeUnit.SECONDS));
+      }
+    }
+    assertEquals(List.of("publish-built", "publish-added", "built-1", "built-2", "added", "handler"), trace);
+  }
+
+  @Test
   @DisplayName("an interceptor that throws fails the attempt like the handler would")
   void throwingInterceptor() throws Exception {
     courier.addDeliveryInterceptor((d, next) -> {
