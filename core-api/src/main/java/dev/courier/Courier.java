@@ -151,8 +151,8 @@ public final class Courier implements AutoCloseable {
    * {@link IllegalArgumentException}) and the derived dead-letter topic are checked before any I/O.
    * The group is created if missing, ordered when the subscription is; an existing group that
    * cannot keep the order the subscription asks for fails with {@link IncompatibleGroupException}.
-   * The handler is called on Courier's threads,
-   * at most {@code options.concurrency()} at a time.
+   * The handler is called on Courier's threads ({@link Builder#handlerThreadFactory}), at most
+   * {@code options.concurrency()} at a time, inside the delivery interceptors and with the MDC set.
    */
   public Subscription subscribe(SubscriptionOptions options, MessageHandler handler) {
     Objects.requireNonNull(options, "options");
