@@ -264,6 +264,28 @@ class ExtensionPointsTest extends ReliabilityFixture {
   }
 
   @Test
+  @DisplayName("a publish the broker never confirms is reported as failed once its publish timeout passes")
+  void publishTimedOut() throws Exception {
+    FaultyTransport hanging = new FaultyTransport(InMemoryTransport.create());
+    hanging.hangSendsTo.add(topic);
+    List<String> failed = new CopyOnWriteArrayList<>();
+    try (Courier own = Courier.builder().transport(hanging).publishTimeout(Duration.ofMillis(100))
+        .listener(new CourierListener() {
+          @Override
+          public void publishFailed(String t, Message m, Throwable failure) {
+            failed.add(m.id() + ":" + failure.getClass().getSimpleName());
+          }
+        }).build()) {
+      Message m = text("never confirmed");
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> own.publisher().publish(topic, m).get(5, TimeUnit.SECONDS));
+      assertInstanceOf(PublishException.class, e.getCause());
+      await(() -> !failed.isEmpty(), "the timeout is reported");
+      assertEquals(List.of(m.id() + ":PublishException"), failed);
+    }
+  }
+
+  @Test
   @DisplayName("closing during a handler call ends its delivery with released(CLOSING), balancing the events")
   void releasedOnClose() throws Exception {
     CountDownLatch inHandler = new CountDownLatch(1);
