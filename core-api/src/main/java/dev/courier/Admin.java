@@ -1,5 +1,7 @@
 package dev.courier;
 
+import java.util.OptionalLong;
+
 /**
  * Provisioning and dead-letter operations. Calls are blocking; provisioning calls are idempotent
  * and safe to repeat at every start-up.
@@ -37,4 +39,10 @@ public interface Admin {
 
   /** The dead letters of a subscription whose dead-letter topic is set by {@code policy}. */
   DeadLetters deadLetters(String topic, String group, DeadLetterPolicy policy);
+
+  /**
+   * Messages of {@code group} on {@code topic} not yet consumed: approximate where the broker
+   * estimates, empty where it cannot tell. May ask the broker: do not call it per message.
+   */
+  OptionalLong backlog(String topic, String group);
 }

@@ -5,6 +5,7 @@ import dev.courier.internal.DeadLetterSender;
 import dev.courier.internal.DefaultDeadLetters;
 import dev.courier.internal.DefaultPublisher;
 import dev.courier.internal.Durations;
+import dev.courier.internal.Extensions;
 import dev.courier.internal.HandlerWatchdog;
 import dev.courier.internal.LeaseRenewer;
 import dev.courier.internal.ProviderRegistry;
@@ -21,8 +22,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +41,8 @@ public final class Courier implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Courier.class);
 
   private final Transport transport;
-  private final CourierListener listener;
+  private final Extensions extensions;
+  private final ThreadFactory handlerThreads; // null: Courier's own
   private final DefaultPublisher publisher;
   private final Admin admin;
   private final Duration publishTimeout;
@@ -51,11 +55,15 @@ public final class Courier implements AutoCloseable {
 
   private Courier(Builder b) {
     this.transport = b.transport;
-    this.listener = b.listener;
+    this.extensions = new Extensions(b.handlerMdc);
+    b.listeners.forEach(extensions::addListener);
+    b.deliveryInterceptors.forEach(extensions::addDeliveryInterceptor);
+    b.publishInterceptors.forEach(extensions::addPublishInterceptor);
+    this.handlerThreads = b.handlerThreads;
     this.publishTimeout = b.publishTimeout;
     this.redriveIdleTimeout = b.redriveIdleTimeout;
     this.publishTimeouts = new PublishTimeouts(b.publishTimeout);
-    this.publisher = new DefaultPublisher(transport, publishTimeouts, listener, () -> !closed.get());
+    this.publisher = new DefaultPublisher(transport, publishTimeouts, extensions, () -> !closed.get());
     this.admin = new DefaultAdmin();
     this.leases = new LeaseRenewer(transport.capabilities().leaseRenewalInterval());
   }
@@ -117,13 +125,34 @@ public final class Courier implements AutoCloseable {
   }
 
   /**
+   * Adds a listener; it hears events from now on, after those registered before it. Deliveries
+   * already running may report their terminal event to it without their start.
+   */
+  public void addListener(CourierListener listener) {
+    extensions.addListener(listener);
+  }
+
+  /**
+   * Adds a delivery interceptor, inside those registered before it; handler calls that start from
+   * now on, on every subscription, run through it.
+   */
+  public void addDeliveryInterceptor(DeliveryInterceptor interceptor) {
+    extensions.addDeliveryInterceptor(interceptor);
+  }
+
+  /** Adds a publish interceptor, inside those registered before it, for publishes from now on. */
+  public void addPublishInterceptor(PublishInterceptor interceptor) {
+    extensions.addPublishInterceptor(interceptor);
+  }
+
+  /**
    * Starts consuming. Names, capabilities (orderedByKey needs ORDERED_BY_KEY), the retry policy's
    * redelivery delay (at most {@link Capabilities#maxRedeliveryDelay()}, else an
    * {@link IllegalArgumentException}) and the derived dead-letter topic are checked before any I/O.
    * The group is created if missing, ordered when the subscription is; an existing group that
    * cannot keep the order the subscription asks for fails with {@link IncompatibleGroupException}.
-   * The handler is called on Courier's threads,
-   * at most {@code options.concurrency()} at a time.
+   * The handler is called on Courier's threads ({@link Builder#handlerThreadFactory}), at most
+   * {@code options.concurrency()} at a time, inside the delivery interceptors and with the MDC set.
    */
   public Subscription subscribe(SubscriptionOptions options, MessageHandler handler) {
     Objects.requireNonNull(options, "options");
@@ -138,12 +167,13 @@ public final class Courier implements AutoCloseable {
     }
     checkRedeliveryDelay(options.retry());
     SubscriptionRuntime runtime = new SubscriptionRuntime(options,
-        new ReliableDeliveryProcessor(options, handler, listener,
+        new ReliableDeliveryProcessor(options, handler, extensions,
             new DeadLetterSender(transport, options.topic(), options.group(), deadLetterTopic,
                 options.deadLetter(), publishTimeout),
             capabilities().maxRedeliveryDelay(), Clock.systemUTC()),
-        watchdog, leases, subscriptions::remove);
+        watchdog, leases, handlerThreads, this::closed);
     subscriptions.add(runtime);
+    extensions.listener().subscribed(runtime); // before anything can close it: unsubscribed always follows
     runtime.startWorkers();
     try {
       Receiver receiver = transport.receive(
@@ -156,6 +186,12 @@ public final class Courier implements AutoCloseable {
       throw e;
     }
     return runtime;
+  }
+
+  private void closed(SubscriptionRuntime runtime) {
+    if (subscriptions.remove(runtime)) {
+      extensions.listener().unsubscribed(runtime);
+    }
   }
 
   private void checkRedeliveryDelay(RetryPolicy retry) {
@@ -255,13 +291,25 @@ public final class Courier implements AutoCloseable {
       return new DefaultDeadLetters(transport, topic, group,
           deadLetterTopic(naming, topic, group, policy), publishTimeout, redriveIdleTimeout);
     }
+
+    @Override
+    public OptionalLong backlog(String topic, String group) {
+      checkOpen();
+      transport.naming().validateTopicOrDeadLetterTopic(topic);
+      transport.naming().validateGroup(group);
+      return transport.backlog(topic, group);
+    }
   }
 
   /** Builds a Courier around a transport created in code or from configuration. */
   public static final class Builder {
     private Transport transport;
     private CourierConfig config;
-    private CourierListener listener = CourierListener.NONE;
+    private final List<CourierListener> listeners = new ArrayList<>();
+    private final List<DeliveryInterceptor> deliveryInterceptors = new ArrayList<>();
+    private final List<PublishInterceptor> publishInterceptors = new ArrayList<>();
+    private ThreadFactory handlerThreads;
+    private boolean handlerMdc = true;
     private Duration publishTimeout = Duration.ofSeconds(30);
     private Duration redriveIdleTimeout = Duration.ofSeconds(5);
 
@@ -287,8 +335,42 @@ public final class Courier implements AutoCloseable {
       return this;
     }
 
+    /** Adds a listener; several hear every event, in the order added. See {@link CourierListener}. */
     public Builder listener(CourierListener listener) {
-      this.listener = Objects.requireNonNull(listener, "listener");
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Adds a delivery interceptor; the first added is outermost. See {@link DeliveryInterceptor}. */
+    public Builder deliveryInterceptor(DeliveryInterceptor interceptor) {
+      deliveryInterceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /** Adds a publish interceptor; the first added is outermost. See {@link PublishInterceptor}. */
+    public Builder publishInterceptor(PublishInterceptor interceptor) {
+      publishInterceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /**
+     * Makes the subscriptions' handler threads (and the replacements of abandoned ones), e.g.
+     * {@code Thread.ofVirtual().name("orders-", 0).factory()} on Java 21+, or a factory naming
+     * them after your service. Each thread runs one handler slot's loop for the subscription's
+     * life and is interrupted on close and on handler timeouts. Default: daemon platform threads
+     * named {@code courier-<topic>-<group>-<slot>}.
+     */
+    public Builder handlerThreadFactory(ThreadFactory factory) {
+      this.handlerThreads = Objects.requireNonNull(factory, "factory");
+      return this;
+    }
+
+    /**
+     * Whether the SLF4J MDC holds the message id, topic, group and attempt ({@link CourierMdc})
+     * while a handler runs; default true.
+     */
+    public Builder handlerMdc(boolean on) {
+      this.handlerMdc = on;
       return this;
     }
 

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * End-to-end benchmark: publish → handle → ack through Courier, measuring throughput and the
@@ -54,12 +55,18 @@ public final class Bench {
 
   /** One group on one topic with {@code subscribers} competing subscriptions of concurrency 1. */
   static Result run(int subscribers, int messages) throws InterruptedException, IOException {
+    return run(subscribers, messages, courier -> {});
+  }
+
+  /** As {@link #run(int, int)}, {@code setup} binding what it measures (metrics, tracing) first. */
+  static Result run(int subscribers, int messages, Consumer<Courier> setup) throws InterruptedException, IOException {
     long[] sentAt = new long[messages];
     long[] latency = new long[messages];
     AtomicLong handled = new AtomicLong();
     CountDownLatch done = new CountDownLatch(1);
     try (Courier courier = Courier.builder()
         .transport(InMemoryTransport.builder().maxGroupBacklog(messages + 1).build()).build()) {
+      setup.accept(courier);
       courier.admin().ensureGroup("bench", "g");
       for (int s = 0; s < subscribers; s++) {
         courier.subscribe(SubscriptionOptions.builder("bench", "g").maxInFlight(1024).build(), d -> {

@@ -87,6 +87,11 @@ public final class KafkaBench {
   // ---- Courier -------------------------------------------------------------------------------
 
   static Result courier(String bootstrap, int messages) throws Exception {
+    return courier(bootstrap, messages, courier -> {});
+  }
+
+  /** As {@link #courier(String, int)}, {@code setup} binding what it measures (metrics, tracing) first. */
+  static Result courier(String bootstrap, int messages, java.util.function.Consumer<Courier> setup) throws Exception {
     String topic = "bench-courier-" + UUID.randomUUID();
     try (Courier courier = Courier.fromConfig(CourierConfig.builder()
         .set("courier.broker", "kafka")
@@ -94,6 +99,7 @@ public final class KafkaBench {
         .set("courier.kafka.partitions", Integer.toString(PARTITIONS))
         .set("courier.publish-timeout", "60s")
         .build())) {
+      setup.accept(courier);
       Publisher publisher = courier.publisher();
       courier.admin().ensureTopic(topic);
       byte[] payload = new byte[PAYLOAD_BYTES];

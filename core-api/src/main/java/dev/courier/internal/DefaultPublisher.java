@@ -5,6 +5,7 @@ import dev.courier.CourierClosedException;
 import dev.courier.CourierListener;
 import dev.courier.Message;
 import dev.courier.PublishException;
+import dev.courier.PublishInterceptor;
 import dev.courier.Publisher;
 import dev.courier.UnsupportedCapabilityException;
 import dev.courier.spi.Transport;
@@ -20,7 +21,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * Validates, sends through the transport, bounds the wait for confirmation. Counts the publishes
+ * Runs the publish interceptors, validates, sends through the transport, bounds the wait for
+ * confirmation, reports the outcome to the listeners. Counts the publishes
  * being handed to the transport, so {@link #flush} knows when no new one can appear: a publish
  * either sees the Courier closed and fails at once, or is counted before close looks.
  */
@@ -30,15 +32,15 @@ public final class DefaultPublisher implements Publisher {
   private final Transport transport;
   private final MessageValidator validator;
   private final PublishTimeouts timeouts;
-  private final CourierListener listener;
+  private final Extensions extensions;
   private final BooleanSupplier open;
   private final AtomicInteger submitting = new AtomicInteger();
 
-  public DefaultPublisher(Transport transport, PublishTimeouts timeouts, CourierListener listener, BooleanSupplier open) {
+  public DefaultPublisher(Transport transport, PublishTimeouts timeouts, Extensions extensions, BooleanSupplier open) {
     this.transport = transport;
     this.validator = new MessageValidator(transport.name(), transport.capabilities());
     this.timeouts = timeouts;
-    this.listener = listener;
+    this.extensions = extensions;
     this.open = open;
   }
 
@@ -46,11 +48,48 @@ public final class DefaultPublisher implements Publisher {
   public CompletableFuture<Void> publish(String topic, Message message) {
     enter();
     try {
-      transport.naming().validateTopic(topic);
-      validator.validate(message);
-      return confirmed(topic, message, invoke(() -> transport.send(topic, message)));
+      PublishInterceptor[] interceptors = extensions.publishInterceptors();
+      if (interceptors.length == 0) {
+        return send(topic, message);
+      }
+      return new Chain(interceptors, topic, m -> send(topic, m)).publish(message);
     } finally {
       submitting.decrementAndGet();
+    }
+  }
+
+  private CompletableFuture<Void> send(String topic, Message message) {
+    transport.naming().validateTopic(topic);
+    validator.validate(message);
+    return confirmed(topic, message, invoke(() -> transport.send(topic, message)));
+  }
+
+  /** The interceptors from {@code index} on, then {@code last}; one per publish, only when some are registered. */
+  private static final class Chain implements PublishInterceptor.Next {
+    private final PublishInterceptor[] interceptors;
+    private final String topic;
+    private final PublishInterceptor.Next last;
+    private int index;
+
+    Chain(PublishInterceptor[] interceptors, String topic, PublishInterceptor.Next last) {
+      this.interceptors = interceptors;
+      this.topic = topic;
+      this.last = last;
+    }
+
+    @Override
+    public CompletableFuture<Void> publish(Message message) {
+      Objects.requireNonNull(message, "message");
+      if (index == interceptors.length) {
+        index++;
+        return last.publish(message);
+      }
+      if (index > interceptors.length) {
+        throw new IllegalStateException("a PublishInterceptor called next.publish twice for one message");
+      }
+      PublishInterceptor interceptor = interceptors[index++];
+      return Objects.requireNonNull(interceptor.around(topic, message, this),
+          () -> "PublishInterceptor " + interceptor.getClass().getName() + " returned a null future");
     }
   }
 
@@ -67,9 +106,31 @@ public final class DefaultPublisher implements Publisher {
   private CompletableFuture<Void> sendAll(String topic, List<Message> messages) {
     transport.naming().validateTopic(topic);
     Objects.requireNonNull(messages, "messages");
+    PublishInterceptor[] interceptors = extensions.publishInterceptors();
     List<Message> copy = new ArrayList<>(messages.size());
+    // With interceptors, each message runs its chain down to here, where it joins the batch; its
+    // chain gets a future that the batch's outcome for it completes.
+    List<CompletableFuture<Void>> intercepted = interceptors.length == 0 ? null : new ArrayList<>(messages.size());
+    List<CompletableFuture<Void>> outcomes = interceptors.length == 0 ? null : new ArrayList<>(messages.size());
     for (Message m : messages) {
-      copy.add(validator.validate(m));
+      if (intercepted == null) {
+        copy.add(validator.validate(m));
+        continue;
+      }
+      try {
+        intercepted.add(new Chain(interceptors, topic, accepted -> {
+          copy.add(validator.validate(accepted));
+          CompletableFuture<Void> outcome = new CompletableFuture<>();
+          outcomes.add(outcome);
+          return outcome;
+        }).publish(m));
+        if (outcomes.size() != intercepted.size()) {
+          throw new IllegalStateException("a PublishInterceptor did not call next.publish for a message of a batch");
+        }
+      } catch (RuntimeException e) {
+        outcomes.forEach(o -> o.completeExceptionally(e)); // nothing was sent: end what began
+        throw e;
+      }
     }
     if (copy.isEmpty()) {
       return CompletableFuture.completedFuture(null);
@@ -78,12 +139,28 @@ public final class DefaultPublisher implements Publisher {
     try {
       sent = transport.sendAll(topic, copy);
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(new PublishException(
-          "adapter '" + transport.name() + "' failed to send a batch to '" + topic + "'", e));
+      PublishException failure = new PublishException(
+          "adapter '" + transport.name() + "' failed to send a batch to '" + topic + "'", e);
+      if (outcomes != null) {
+        outcomes.forEach(o -> o.completeExceptionally(failure));
+      }
+      return CompletableFuture.failedFuture(failure);
     }
     List<CompletableFuture<Void>> confirmed = new ArrayList<>(sent.size());
     for (int i = 0; i < sent.size(); i++) {
-      confirmed.add(confirmed(topic, copy.get(i), sent.get(i)));
+      CompletableFuture<Void> c = confirmed(topic, copy.get(i), sent.get(i));
+      if (outcomes != null) {
+        CompletableFuture<Void> outcome = outcomes.get(i);
+        c.whenComplete((v, e) -> {
+          if (e == null) {
+            outcome.complete(null);
+          } else {
+            outcome.completeExceptionally(unwrap(e));
+          }
+        });
+        c = intercepted.get(i);
+      }
+      confirmed.add(c);
     }
     CompletableFuture<Void> all = new CompletableFuture<>();
     CompletableFuture.allOf(confirmed.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
@@ -119,6 +196,14 @@ public final class DefaultPublisher implements Publisher {
   }
 
   private CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
+    PublishInterceptor[] interceptors = extensions.publishInterceptors();
+    if (interceptors.length == 0) {
+      return sendDelayedNow(topic, message, delay);
+    }
+    return new Chain(interceptors, topic, m -> sendDelayedNow(topic, m, delay)).publish(message);
+  }
+
+  private CompletableFuture<Void> sendDelayedNow(String topic, Message message, Duration delay) {
     transport.naming().validateTopic(topic);
     validator.validate(message);
     Objects.requireNonNull(delay, "delay");
@@ -160,22 +245,24 @@ public final class DefaultPublisher implements Publisher {
         return;
       }
       Throwable cause = unwrap(e);
-      if (cause instanceof PublishException pe) {
-        result.completeExceptionally(pe);
-      } else {
-        result.completeExceptionally(new PublishException("adapter '" + transport.name()
-            + "' failed to publish message " + message.id() + " to '" + topic + "': " + cause.getMessage(), cause));
-      }
+      PublishException failure = cause instanceof PublishException pe ? pe
+          : new PublishException("adapter '" + transport.name() + "' failed to publish message " + message.id()
+              + " to '" + topic + "': " + cause.getMessage(), cause);
+      result.completeExceptionally(failure);
     });
+    if (extensions.listener() != CourierListener.NONE) {
+      // Whoever fails it (the broker, the publish timeout, the close) fails it once.
+      result.whenComplete((v, e) -> {
+        if (e != null) {
+          extensions.listener().publishFailed(topic, message, unwrap(e));
+        }
+      });
+    }
     return result;
   }
 
   private void notifyPublished(String topic, Message message) {
-    try {
-      listener.published(topic, message);
-    } catch (RuntimeException ignored) {
-      // A listener must not break publishing.
-    }
+    extensions.listener().published(topic, message); // guarded: a listener cannot break publishing
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.courier.internal;
 
+import dev.courier.CourierListener;
 import dev.courier.InFlight;
 import dev.courier.Subscription;
 import dev.courier.SubscriptionOptions;
@@ -9,13 +10,13 @@ import dev.courier.spi.TransportDelivery;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -50,9 +51,10 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   private final HandlerWatchdog watchdog;
   private final LeaseRenewer leases;
   private final Consumer<SubscriptionRuntime> onClosed;
+  private final ThreadFactory threads; // null: Courier's own daemon threads, named after the subscription
   private final ArrayBlockingQueue<TransportDelivery> queue;
   private final InFlightCounter inFlight;
-  private final Map<String, ArrayDeque<TransportDelivery>> lanes;
+  private final KeyLanes lanes; // null unless orderedByKey
   private final long graceNanos;
   private final long leaseLimitNanos; // a handler call running longer is abandoned: stop renewing
   private final Object monitor = new Object();
@@ -68,9 +70,10 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   private int running; // guarded by monitor: deliveries started and not yet settled by a live thread
   private Receiver receiver;
 
-  public SubscriptionRuntime(SubscriptionOptions options, DeliveryProcessor processor,
-      HandlerWatchdog watchdog, LeaseRenewer leases, Consumer<SubscriptionRuntime> onClosed) {
+  public SubscriptionRuntime(SubscriptionOptions options, DeliveryProcessor processor, HandlerWatchdog watchdog,
+      LeaseRenewer leases, ThreadFactory threads, Consumer<SubscriptionRuntime> onClosed) {
     this.options = options;
+    this.threads = threads;
     this.processor = processor;
     this.watchdog = watchdog;
     this.leases = leases;
@@ -80,7 +83,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     // wait here. Beyond that, the adapter broke its promise and the surplus goes back.
     this.queue = new ArrayBlockingQueue<>(options.maxInFlight() * 2);
     this.inFlight = new InFlightCounter(options.maxInFlight());
-    this.lanes = options.orderedByKey() ? new HashMap<>() : null;
+    this.lanes = options.orderedByKey() ? new KeyLanes() : null;
     long timeout = options.handlerTimeout().toNanos();
     this.graceNanos = Math.min(MAX_GRACE.toNanos(), Math.max(MIN_GRACE.toNanos(), timeout));
     this.leaseLimitNanos = timeout + graceNanos;
@@ -94,6 +97,9 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   }
 
   private Thread thread(Runnable body, String suffix) {
+    if (threads != null) {
+      return Objects.requireNonNull(threads.newThread(body), "the handler ThreadFactory returned null");
+    }
     Thread t = new Thread(body, "courier-" + options.topic() + "-" + options.group() + "-" + suffix);
     t.setDaemon(true);
     return t;
@@ -133,25 +139,12 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
       unsettled = inFlight.now();
     }
     inFlight.observe(unsettled);
-    if (lanes != null) {
-      Optional<String> key = delivery.message().key();
-      if (key.isPresent()) {
-        synchronized (lanes) {
-          ArrayDeque<TransportDelivery> lane = lanes.get(key.get());
-          if (lane != null) {
-            lane.addLast(delivery);
-            return;
-          }
-          // The lane exists only if its first delivery got a place in the queue, else no worker
-          // would ever own it and the key would be stuck.
-          if (offer(delivery)) {
-            lanes.put(key.get(), new ArrayDeque<>(2));
-          }
-        }
-        return;
-      }
+    Optional<String> key = lanes == null ? Optional.empty() : delivery.message().key();
+    if (key.isPresent()) {
+      lanes.dispatch(key.get(), delivery, this::offer);
+    } else {
+      offer(delivery);
     }
-    offer(delivery);
   }
 
   /** Asks every unsettled delivery the core holds whether the adapter took it back. */
@@ -159,9 +152,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     queue.forEach(TransportDelivery::isWithdrawn); // asking counts them out; a worker skips them
     // (removing one could strand its key's lane, whose first delivery waits in the queue)
     if (lanes != null) {
-      synchronized (lanes) {
-        lanes.values().forEach(lane -> lane.removeIf(TransportDelivery::isWithdrawn));
-      }
+      lanes.countOutWithdrawn();
     }
     for (TransportDelivery d : handling) {
       if (d != null) {
@@ -234,16 +225,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     if (key.isEmpty()) {
       return;
     }
-    while (true) {
-      TransportDelivery next;
-      synchronized (lanes) {
-        ArrayDeque<TransportDelivery> lane = lanes.get(key.get());
-        next = lane == null || state != OPEN ? null : lane.pollFirst();
-        if (next == null) {
-          lanes.remove(key.get());
-          return;
-        }
-      }
+    for (TransportDelivery next; (next = lanes.next(key.get(), state == OPEN)) != null; ) {
       run(next, slot, call);
       if (call.isAbandoned()) {
         return; // the lane is its replacement's now
@@ -264,6 +246,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     }
     if (!open) {
       d.release(); // started, so the adapter may be waiting for it: hand it back now
+      processor.released(d, CourierListener.Release.CLOSING, true);
       return;
     }
     handling[slot] = d;
@@ -275,6 +258,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     } catch (RuntimeException | Error e) {
       log.error("reliability layer failed on message {} of {}/{}; it stays unsettled and returns to the broker",
           d.message().id(), options.topic(), options.group(), e);
+      processor.released(d, CourierListener.Release.FAILED, false);
     } finally {
       lease.stop();
       synchronized (monitor) {
@@ -333,10 +317,13 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
         } finally {
           lease.stop();
         }
+      } else if (settle instanceof DeliveryProcessor.Abandonment a) {
+        a.unsettled();
       }
     } catch (RuntimeException | Error e) {
       log.error("reliability layer failed on abandoned message {} of {}/{}; it stays unsettled and returns to the broker",
           d.message().id(), options.topic(), options.group(), e);
+      processor.released(d, CourierListener.Release.FAILED, false);
     } finally {
       synchronized (monitor) {
         settling.remove(Thread.currentThread());
@@ -353,17 +340,11 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
 
   private void releaseLane(TransportDelivery d) {
     Optional<String> key = d.message().key();
-    if (lanes == null || key.isEmpty()) {
-      return;
-    }
-    ArrayDeque<TransportDelivery> lane;
-    synchronized (lanes) {
-      lane = lanes.remove(key.get());
-    }
-    if (lane != null) {
-      lane.forEach(TransportDelivery::release);
+    if (lanes != null && key.isPresent()) {
+      lanes.release(key.get());
     }
   }
+
 
   /** An abandoned thread's handler returned at last: the thread exits, and an empty slot gets a new one. */
   private void returned(HandlerWatchdog.Call call) {
@@ -445,10 +426,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
       List<TransportDelivery> notStarted = new ArrayList<>();
       queue.drainTo(notStarted);
       if (lanes != null) {
-        synchronized (lanes) {
-          lanes.values().forEach(notStarted::addAll);
-          lanes.clear();
-        }
+        lanes.drainTo(notStarted);
       }
       for (TransportDelivery d : notStarted) {
         d.release();

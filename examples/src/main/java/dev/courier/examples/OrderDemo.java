@@ -10,6 +10,8 @@ import dev.courier.RetryPolicy;
 import dev.courier.SubscriptionOptions;
 import dev.courier.config.CourierConfig;
 import dev.courier.examples.DemoStats.Event;
+import dev.courier.micrometer.CourierMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,9 +57,11 @@ public final class OrderDemo {
   static Summary run(CourierConfig loaded, int orderCount, PrintStream out) {
     CourierConfig config = loaded.broker().isPresent() ? loaded
         : CourierConfig.builder().set(CourierConfig.BROKER, "inmemory").build();
-    DemoStats stats = new DemoStats();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    DemoStats stats = new DemoStats(registry);
     Map<String, AtomicInteger> gatewayCalls = new ConcurrentHashMap<>();
-    try (Courier courier = Courier.builder().config(config).listener(stats).build()) {
+    try (Courier courier = Courier.builder().config(config).build()) {
+      CourierMetrics.bind(courier, registry); // the summary below is read from the registry
       out.printf("Courier order demo on the '%s' broker: %d orders, groups %s%n",
           courier.adapter(), orderCount, GROUPS);
       // Provision first, so no group misses an order published before it subscribes.

@@ -28,6 +28,8 @@ final class FaultyTransport implements Transport, TopicBrowser {
   /** Sends this refuses (topic, message) fail as a broker refusal would; none by default. */
   volatile BiPredicate<String, Message> refuse = (topic, message) -> false;
   volatile boolean backlogUnknown;
+  /** Sends to these topics are never confirmed, as when a broker stops answering. */
+  final Set<String> hangSendsTo = ConcurrentHashMap.newKeySet();
 
   FaultyTransport(InMemoryTransport delegate) {
     this.delegate = delegate;
@@ -52,6 +54,9 @@ final class FaultyTransport implements Transport, TopicBrowser {
   public CompletableFuture<Void> send(String topic, Message message) {
     if (failSendsTo.contains(topic) || refuse.test(topic, message)) {
       return CompletableFuture.failedFuture(new PublishException("injected fault: broker refused " + topic));
+    }
+    if (hangSendsTo.contains(topic)) {
+      return new CompletableFuture<>();
     }
     return delegate.send(topic, message);
   }

@@ -38,8 +38,9 @@ abstract class ReliabilityFixture {
   }
 
   @AfterEach
-  void stopCourier() {
+  void stopCourier() throws InterruptedException {
     courier.close();
+    events.assertBalanced();
   }
 
   String deadLetterTopic() {

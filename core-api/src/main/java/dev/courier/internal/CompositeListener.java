@@ -1,0 +1,164 @@
+package dev.courier.internal;
+
+import dev.courier.CourierListener;
+import dev.courier.Delivery;
+import dev.courier.Message;
+import dev.courier.Subscription;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Several listeners heard as one, in order; what one throws is logged and ignored, so it can never
+ * break settlement nor silence the others. Immutable; plain loops, nothing allocated per event.
+ */
+final class CompositeListener implements CourierListener {
+  private static final Logger log = LoggerFactory.getLogger(CompositeListener.class);
+
+  private final CourierListener[] listeners;
+
+  private CompositeListener(CourierListener[] listeners) {
+    this.listeners = listeners;
+  }
+
+  /** {@link CourierListener#NONE} when there is nothing to call. */
+  static CourierListener of(CourierListener[] listeners) {
+    return listeners.length == 0 ? CourierListener.NONE : new CompositeListener(listeners.clone());
+  }
+
+  private static void failed(CourierListener l, String event, RuntimeException e) {
+    log.warn("CourierListener {} threw on '{}'; ignored", l.getClass().getName(), event, e);
+  }
+
+  @Override
+  public void subscribed(Subscription subscription) {
+    for (CourierListener l : listeners) {
+      try {
+        l.subscribed(subscription);
+      } catch (RuntimeException e) {
+        failed(l, "subscribed", e);
+      }
+    }
+  }
+
+  @Override
+  public void unsubscribed(Subscription subscription) {
+    for (CourierListener l : listeners) {
+      try {
+        l.unsubscribed(subscription);
+      } catch (RuntimeException e) {
+        failed(l, "unsubscribed", e);
+      }
+    }
+  }
+
+  @Override
+  public void published(String topic, Message message) {
+    for (CourierListener l : listeners) {
+      try {
+        l.published(topic, message);
+      } catch (RuntimeException e) {
+        failed(l, "published", e);
+      }
+    }
+  }
+
+  @Override
+  public void publishFailed(String topic, Message message, Throwable failure) {
+    for (CourierListener l : listeners) {
+      try {
+        l.publishFailed(topic, message, failure);
+      } catch (RuntimeException e) {
+        failed(l, "publishFailed", e);
+      }
+    }
+  }
+
+  @Override
+  public void started(Delivery delivery) {
+    for (CourierListener l : listeners) {
+      try {
+        l.started(delivery);
+      } catch (RuntimeException e) {
+        failed(l, "started", e);
+      }
+    }
+  }
+
+  @Override
+  public void delivered(Delivery delivery) {
+    for (CourierListener l : listeners) {
+      try {
+        l.delivered(delivery);
+      } catch (RuntimeException e) {
+        failed(l, "delivered", e);
+      }
+    }
+  }
+
+  @Override
+  public void acked(Delivery delivery, Duration handlerTime) {
+    for (CourierListener l : listeners) {
+      try {
+        l.acked(delivery, handlerTime);
+      } catch (RuntimeException e) {
+        failed(l, "acked", e);
+      }
+    }
+  }
+
+  @Override
+  public void retried(Delivery delivery, Throwable failure, Duration backoff) {
+    for (CourierListener l : listeners) {
+      try {
+        l.retried(delivery, failure, backoff);
+      } catch (RuntimeException e) {
+        failed(l, "retried", e);
+      }
+    }
+  }
+
+  @Override
+  public void redelivered(Delivery delivery, Throwable failure, Duration delay) {
+    for (CourierListener l : listeners) {
+      try {
+        l.redelivered(delivery, failure, delay);
+      } catch (RuntimeException e) {
+        failed(l, "redelivered", e);
+      }
+    }
+  }
+
+  @Override
+  public void deadLettered(Delivery delivery, Throwable failure, String deadLetterTopic) {
+    for (CourierListener l : listeners) {
+      try {
+        l.deadLettered(delivery, failure, deadLetterTopic);
+      } catch (RuntimeException e) {
+        failed(l, "deadLettered", e);
+      }
+    }
+  }
+
+  @Override
+  public void duplicateSkipped(Delivery delivery) {
+    for (CourierListener l : listeners) {
+      try {
+        l.duplicateSkipped(delivery);
+      } catch (RuntimeException e) {
+        failed(l, "duplicateSkipped", e);
+      }
+    }
+  }
+
+  @Override
+  public void released(Delivery delivery, Release reason) {
+    for (CourierListener l : listeners) {
+      try {
+        l.released(delivery, reason);
+      } catch (RuntimeException e) {
+        failed(l, "released", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.courier.internal;
+
+import dev.courier.CourierListener;
+import dev.courier.DeliveryInterceptor;
+import dev.courier.MessageHandler;
+import dev.courier.PublishInterceptor;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The listeners and interceptors of one Courier. Registration may happen after subscriptions
+ * started (a metrics binder, say); readers take a volatile snapshot per event or call, so with
+ * nothing registered the hot path reads a field and allocates nothing.
+ */
+public final class Extensions {
+  private static final CourierListener[] NO_LISTENERS = {};
+  private static final DeliveryInterceptor[] NO_DELIVERY = {};
+  private static final PublishInterceptor[] NO_PUBLISH = {};
+
+  private CourierListener[] listenerList = NO_LISTENERS; // guarded by this
+  private volatile CourierListener listener = CourierListener.NONE;
+  private volatile DeliveryInterceptor[] delivery = NO_DELIVERY;
+  private volatile PublishInterceptor[] publish = NO_PUBLISH;
+  private final boolean handlerMdc;
+
+  public Extensions(boolean handlerMdc) {
+    this.handlerMdc = handlerMdc;
+  }
+
+  public synchronized void addListener(CourierListener l) {
+    Objects.requireNonNull(l, "listener");
+    if (l == CourierListener.NONE) {
+      return;
+    }
+    listenerList = append(listenerList, l);
+    listener = CompositeListener.of(listenerList);
+  }
+
+  public synchronized void addDeliveryInterceptor(DeliveryInterceptor i) {
+    delivery = append(delivery, Objects.requireNonNull(i, "interceptor"));
+  }
+
+  public synchronized void addPublishInterceptor(PublishInterceptor i) {
+    publish = append(publish, Objects.requireNonNull(i, "interceptor"));
+  }
+
+  /** All listeners as one, each call guarded; {@link CourierListener#NONE} when there are none. */
+  public CourierListener listener() {
+    return listener;
+  }
+
+  /** Registration order, first outermost; never modified (a registration replaces the array). */
+  public DeliveryInterceptor[] deliveryInterceptors() {
+    return delivery;
+  }
+
+  public PublishInterceptor[] publishInterceptors() {
+    return publish;
+  }
+
+  public boolean handlerMdc() {
+    return handlerMdc;
+  }
+
+  /** {@code handler} wrapped by {@code interceptors}, the first outermost; built once per change. */
+  static MessageHandler compose(DeliveryInterceptor[] interceptors, MessageHandler handler) {
+    MessageHandler h = handler;
+    for (int i = interceptors.length - 1; i >= 0; i--) {
+      DeliveryInterceptor interceptor = interceptors[i];
+      MessageHandler next = h;
+      h = d -> interceptor.around(d, next);
+    }
+    return h;
+  }
+
+  private static <T> T[] append(T[] array, T element) {
+    T[] copy = Arrays.copyOf(array, array.length + 1);
+    copy[array.length] = element;
+    return copy;
+  }
+}

@@ -1,0 +1,41 @@
+package dev.courier.micrometer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.courier.Courier;
+import dev.courier.PublishException;
+import dev.courier.inmemory.InMemoryTransport;
+import dev.courier.spi.Transport;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Courier metrics in a Micrometer registry, on the in-memory adapter")
+class InMemoryMetricsTest extends MetricsContract {
+  @Override
+  Transport transport() {
+    return InMemoryTransport.create();
+  }
+
+  @Test
+  @DisplayName("a failed publish is counted with its error type")
+  void failedPublish() throws Exception {
+    // A broker refusal: the in-memory broker refuses a topic with a full backlog.
+    InMemoryTransport small = InMemoryTransport.builder().maxGroupBacklog(1).build();
+    try (Courier c = Courier.builder().transport(small).build()) {
+      CourierMetrics.bind(c, registry);
+      c.admin().ensureGroup(topic, group);
+      c.publisher().publish(topic, text("fills the backlog")).get(5, TimeUnit.SECONDS);
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> c.publisher().publish(topic, text("refused")).get(5, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof PublishException, e.toString());
+      await(() -> registry.find("messaging.client.sent.messages").tag("messaging.destination.name", topic)
+          .tags("error.type", e.getCause().getClass().getName()).counter() != null, "the failure is counted");
+      assertEquals(1, registry.find("messaging.client.sent.messages").tag("messaging.destination.name", topic)
+          .tag("error.type", e.getCause().getClass().getName()).counter().count());
+    }
+  }
+}
