@@ -9,8 +9,10 @@ package dev.courier;
  * tells which).
  *
  * <p>Contract: call {@code next.handle(delivery)} exactly once, on the calling thread, and let what
- * it throws propagate (record it, then rethrow): returning normally without calling it would ack a
- * message the handler never saw; throwing is a handler failure and takes the failure path. Keep it
+ * it throws propagate (record it, then rethrow); throwing is a handler failure and takes the failure
+ * path. An interceptor that returns normally without calling it exactly once, or after swallowing
+ * what the handler threw, fails the call too (an {@link IllegalStateException}, or the handler's own
+ * failure): Courier never acks a message the handler did not take. Keep it
  * fast, it runs for every call of every subscription of the Courier.
  */
 @FunctionalInterface

@@ -26,7 +26,10 @@ final class CompositeListener implements CourierListener {
     return listeners.length == 0 ? CourierListener.NONE : new CompositeListener(listeners.clone());
   }
 
-  private static void failed(CourierListener l, String event, RuntimeException e) {
+  private static void failed(CourierListener l, String event, Throwable e) {
+    if (e instanceof VirtualMachineError fatal) {
+      throw fatal;
+    }
     log.warn("CourierListener {} threw on '{}'; ignored", l.getClass().getName(), event, e);
   }
 
@@ -35,7 +38,7 @@ final class CompositeListener implements CourierListener {
     for (CourierListener l : listeners) {
       try {
         l.subscribed(subscription);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // a LinkageError from a metrics or tracing library too
         failed(l, "subscribed", e);
       }
     }
@@ -46,7 +49,7 @@ final class CompositeListener implements CourierListener {
     for (CourierListener l : listeners) {
       try {
         l.unsubscribed(subscription);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // a LinkageError from a metrics or tracing library too
         failed(l, "unsubscribed", e);
       }
     }
@@ -57,7 +60,7 @@ final class CompositeListener implements CourierListener {
     for (CourierListener l : listeners) {
       try {
         l.published(topic, message);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // a LinkageError from a metrics or tracing library too
         failed(l, "published", e);
       }
     }
@@ -68,7 +71,7 @@ final class CompositeListener implements CourierListener {
     for (CourierListener l : listeners) {
       try {
         l.publishFailed(topic, message, failure);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // a LinkageError from a metrics or tracing library too
         failed(l, "publishFailed", e);
       }
     }
@@ -79,7 +82,7 @@ final class CompositeListener implements CourierListener {
     for (CourierListener l : listeners) {
       try {
         l.started(delivery);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // a LinkageError from a metrics or tracing library too
         failed(l, "started", e);
       }
     }
@@ -90,7 +93,7 @@ final class CompositeListener implements CourierListener {
     for (CourierListener l : listeners) {
       try {
         l.delivered(delivery);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // a LinkageError from a metrics or tracing library too
         failed(l, "delivered", e);
       }
     }
@@ -101,7 +104,7 @@ final class CompositeListener implements CourierListener {
     for (CourierListener l : listeners) {
       try {
         l.acked(delivery, handlerTime);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // a LinkageError from a metrics or tracing library too
         failed(l, "acked", e);
       }
     }
@@ -112,7 +115,7 @@ final class CompositeListener implements CourierListener {
     for (CourierListener l : listeners) {
       try {
         l.retried(delivery, failure, backoff);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // a LinkageError from a metrics or tracing library too
         failed(l, "retried", e);
       }
     }
@@ -123,7 +126,7 @@ final class CompositeListener implements CourierListener {
     for (CourierListener l : listeners) {
       try {
         l.redelivered(delivery, failure, delay);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // a LinkageError from a metrics or tracing library too
         failed(l, "redelivered", e);
       }
     }
@@ -134,7 +137,7 @@ final class CompositeListener implements CourierListener {
     for (CourierListener l : listeners) {
       try {
         l.deadLettered(delivery, failure, deadLetterTopic);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // a LinkageError from a metrics or tracing library too
         failed(l, "deadLettered", e);
       }
     }
@@ -145,7 +148,7 @@ final class CompositeListener implements CourierListener {
     for (CourierListener l : listeners) {
       try {
         l.duplicateSkipped(delivery);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // a LinkageError from a metrics or tracing library too
         failed(l, "duplicateSkipped", e);
       }
     }
@@ -156,7 +159,7 @@ final class CompositeListener implements CourierListener {
     for (CourierListener l : listeners) {
       try {
         l.released(delivery, reason);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // a LinkageError from a metrics or tracing library too
         failed(l, "released", e);
       }
     }

@@ -52,7 +52,7 @@ public final class DefaultPublisher implements Publisher {
       if (interceptors.length == 0) {
         return send(topic, message);
       }
-      return new Chain(interceptors, topic, m -> send(topic, m)).publish(message);
+      return new Chain(interceptors, topic, m -> send(topic, m)).run(message);
     } finally {
       submitting.decrementAndGet();
     }
@@ -75,6 +75,19 @@ public final class DefaultPublisher implements Publisher {
       this.interceptors = interceptors;
       this.topic = topic;
       this.last = last;
+    }
+
+    /**
+     * Runs the whole chain for one message; fails if an interceptor returned without calling
+     * {@code next.publish} (nothing was sent, so its future must not say the message was).
+     */
+    CompletableFuture<Void> run(Message message) {
+      CompletableFuture<Void> result = publish(message);
+      if (index <= interceptors.length) {
+        throw new IllegalStateException("a PublishInterceptor returned without calling next.publish on the calling"
+            + " thread; nothing was sent to '" + topic + "'");
+      }
+      return result;
     }
 
     @Override
@@ -144,6 +157,9 @@ public final class DefaultPublisher implements Publisher {
       if (outcomes != null) {
         outcomes.forEach(o -> o.completeExceptionally(failure));
       }
+      for (Message m : copy) {
+        extensions.listener().publishFailed(topic, m, failure);
+      }
       return CompletableFuture.failedFuture(failure);
     }
     List<CompletableFuture<Void>> confirmed = new ArrayList<>(sent.size());
@@ -200,7 +216,7 @@ public final class DefaultPublisher implements Publisher {
     if (interceptors.length == 0) {
       return sendDelayedNow(topic, message, delay);
     }
-    return new Chain(interceptors, topic, m -> sendDelayedNow(topic, m, delay)).publish(message);
+    return new Chain(interceptors, topic, m -> sendDelayedNow(topic, m, delay)).run(message);
   }
 
   private CompletableFuture<Void> sendDelayedNow(String topic, Message message, Duration delay) {

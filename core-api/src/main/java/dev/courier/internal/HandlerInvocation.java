@@ -37,7 +37,34 @@ final class HandlerInvocation {
     this.timeout = timeout;
     this.timeoutNanos = timeout.toNanos();
     DeliveryInterceptor[] now = extensions.deliveryInterceptors();
-    this.chain = new Chain(now, Extensions.compose(now, handler));
+    this.chain = new Chain(now, compose(now));
+  }
+
+  /**
+   * What the innermost link of an interceptor chain saw during the current call on this thread:
+   * whether the interceptors called the handler exactly once, and what it threw.
+   */
+  private static final class CallCheck {
+    int entered;
+    Throwable thrown;
+  }
+
+  private static final ThreadLocal<CallCheck> CHECK = ThreadLocal.withInitial(CallCheck::new);
+
+  private MessageHandler compose(DeliveryInterceptor[] interceptors) {
+    if (interceptors.length == 0) {
+      return handler;
+    }
+    return Extensions.compose(interceptors, d -> {
+      CallCheck check = CHECK.get();
+      check.entered++;
+      try {
+        handler.handle(d);
+      } catch (Throwable t) {
+        check.thrown = t;
+        throw t;
+      }
+    });
   }
 
   /**
@@ -58,7 +85,11 @@ final class HandlerInvocation {
         int attempt = delivery.attempt();
         MDC.put(CourierMdc.ATTEMPT, attempt >= 0 && attempt < ATTEMPTS.length ? ATTEMPTS[attempt] : Integer.toString(attempt));
       }
-      h.handle(delivery);
+      if (h == handler) {
+        h.handle(delivery);
+      } else {
+        failure = callIntercepted(h, delivery);
+      }
     } catch (Throwable t) { // an Error is a failed message, not a dead consumer
       failure = t;
     } finally {
@@ -75,11 +106,31 @@ final class HandlerInvocation {
     return failure;
   }
 
+  /**
+   * Calls the chain; an interceptor that returned normally without calling the handler exactly
+   * once, or after swallowing what the handler threw, fails the call: acking would lose a message
+   * the handler never saw or could not handle.
+   */
+  private static Throwable callIntercepted(MessageHandler chain, DeliveryContext delivery) throws Exception {
+    CallCheck check = CHECK.get();
+    check.entered = 0;
+    check.thrown = null;
+    chain.handle(delivery);
+    if (check.entered != 1) {
+      return new IllegalStateException("a DeliveryInterceptor returned after calling next.handle " + check.entered
+          + " times instead of once; the delivery is treated as failed");
+    }
+    if (check.thrown != null) {
+      return check.thrown; // swallowed by an interceptor: still the handler's failure
+    }
+    return null;
+  }
+
   private MessageHandler handler() {
     DeliveryInterceptor[] now = extensions.deliveryInterceptors();
     Chain c = chain;
     if (c.interceptors() != now) { // an interceptor was registered since: compose once more
-      c = new Chain(now, Extensions.compose(now, handler));
+      c = new Chain(now, compose(now));
       chain = c;
     }
     return c.handler();

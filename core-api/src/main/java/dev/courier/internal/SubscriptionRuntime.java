@@ -98,7 +98,19 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
 
   private Thread thread(Runnable body, String suffix) {
     if (threads != null) {
-      return Objects.requireNonNull(threads.newThread(body), "the handler ThreadFactory returned null");
+      // A factory may refuse (null) or throw; a handler slot must never be lost for it, or a stuck
+      // handler's delivery would never be settled.
+      try {
+        Thread made = threads.newThread(body);
+        if (made != null) {
+          return made;
+        }
+        log.warn("the handler ThreadFactory of {}/{} returned no thread; using Courier's own", options.topic(),
+            options.group());
+      } catch (RuntimeException e) {
+        log.warn("the handler ThreadFactory of {}/{} failed; using Courier's own", options.topic(),
+            options.group(), e);
+      }
     }
     Thread t = new Thread(body, "courier-" + options.topic() + "-" + options.group() + "-" + suffix);
     t.setDaemon(true);

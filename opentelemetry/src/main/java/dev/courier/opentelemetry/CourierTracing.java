@@ -112,7 +112,7 @@ public final class CourierTracing implements PublishInterceptor, DeliveryInterce
     CompletableFuture<Void> sent;
     try (Scope ignored = context.makeCurrent()) {
       sent = next.publish(traced);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) { // the span ends whatever the send threw
       fail(span, e);
       span.end();
       throw e;

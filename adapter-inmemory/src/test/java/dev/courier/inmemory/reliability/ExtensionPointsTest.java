@@ -314,4 +314,90 @@ class ExtensionPointsTest extends ReliabilityFixture {
     assertEquals(List.of("subscribed:" + topic, "unsubscribed:" + topic), subscriptions);
     events.assertBalanced();
   }
+
+  @Test
+  @DisplayName("a publish interceptor that returns without calling next fails the publish: nothing is confirmed that was not sent")
+  void publishInterceptorSkippingNext() throws Exception {
+    courier.addPublishInterceptor((t, m, next) -> CompletableFuture.completedFuture(null));
+    assertThrows(IllegalStateException.class, () -> courier.publisher().publish(topic, text("a")));
+    assertThrows(IllegalStateException.class,
+        () -> courier.publisher().publishDelayed(topic, text("b"), Duration.ofMillis(1)));
+    assertEquals(0L, courier.admin().backlog(topic, group).orElseThrow(), "something was sent");
+  }
+
+  @Test
+  @DisplayName("a delivery interceptor that skips next, or swallows the handler's failure, fails the delivery instead of acking it")
+  void deliveryInterceptorBreakingItsContract() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    courier.addDeliveryInterceptor((d, next) -> {
+      if (new String(d.message().payload(), java.nio.charset.StandardCharsets.UTF_8).equals("skip")) {
+        return; // never calls the handler
+      }
+      try {
+        next.handle(d);
+      } catch (Exception swallowed) {
+        // breaks the contract: the handler failed
+      }
+    });
+    try (Subscription s = courier.subscribe(options(fastRetry().maxInProcessAttempts(1).maxDeliveries(1).build())
+        .build(), d -> {
+          calls.incrementAndGet();
+          throw new IllegalArgumentException("handler fails");
+        })) {
+      publish(text("skip"));
+      publish(text("swallow"));
+      await(() -> events.count("deadLettered") == 2, "both messages dead-lettered");
+    }
+    assertEquals(0, events.count("acked"), "a message was acked that the handler never took");
+    assertEquals(1, calls.get());
+  }
+
+  @Test
+  @DisplayName("a listener throwing an Error (a library version clash) is ignored: the delivery ends in one terminal event")
+  void listenerThrowingError() throws Exception {
+    courier.addListener(new CourierListener() {
+      @Override
+      public void acked(Delivery delivery, Duration handlerTime) {
+        throw new NoClassDefFoundError("io/micrometer/core/instrument/Timer");
+      }
+    });
+    CountDownLatch handled = new CountDownLatch(1);
+    try (Subscription s = courier.subscribe(options(fastRetry().build()).build(), d -> handled.countDown())) {
+      publish(text("a"));
+      assertTrue(handled.await(DEADLINE.toSeconds(), TimeUnit.SECONDS));
+      await(() -> events.count("acked") == 1, "the delivery acked");
+    }
+    assertTrue(events.released.isEmpty(), "the acked delivery also ended as released: " + events.released);
+  }
+
+  @Test
+  @DisplayName("a handler thread factory that returns null or throws does not cost a handler: Courier's own thread takes over")
+  void refusingThreadFactory() throws Exception {
+    AtomicInteger asked = new AtomicInteger();
+    try (Courier own = Courier.builder().transport(InMemoryTransport.create()).handlerThreadFactory(r -> {
+      if (asked.incrementAndGet() % 2 == 0) {
+        throw new IllegalStateException("pool exhausted");
+      }
+      return null;
+    }).build()) {
+      own.admin().ensureGroup(topic, group);
+      CountDownLatch handled = new CountDownLatch(2);
+      try (Subscription s = own.subscribe(options(fastRetry().build()).concurrency(2).build(),
+          d -> handled.countDown())) {
+        own.publisher().publish(topic, text("a")).get(5, TimeUnit.SECONDS);
+        own.publisher().publish(topic, text("b")).get(5, TimeUnit.SECONDS);
+        assertTrue(handled.await(DEADLINE.toSeconds(), TimeUnit.SECONDS), "messages were not handled");
+      }
+    }
+    assertTrue(asked.get() >= 2);
+  }
+
+  @Test
+  @DisplayName("a batch the adapter refuses outright reaches every listener's publishFailed, once per message")
+  void refusedBatchIsReported() {
+    transport.throwOnBatchTo.add(topic);
+    CompletableFuture<Void> f = courier.publisher().publishAll(topic, List.of(text("a"), text("b"), text("c")));
+    assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+    assertEquals(3, events.count("publishFailed"));
+  }
 }

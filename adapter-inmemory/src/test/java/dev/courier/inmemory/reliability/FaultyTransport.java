@@ -28,6 +28,8 @@ final class FaultyTransport implements Transport, TopicBrowser {
   /** Sends this refuses (topic, message) fail as a broker refusal would; none by default. */
   volatile BiPredicate<String, Message> refuse = (topic, message) -> false;
   volatile boolean backlogUnknown;
+  /** Batches to these topics make sendAll throw, as an adapter refusing a batch outright would. */
+  final Set<String> throwOnBatchTo = ConcurrentHashMap.newKeySet();
   /** Sends to these topics are never confirmed, as when a broker stops answering. */
   final Set<String> hangSendsTo = ConcurrentHashMap.newKeySet();
 
@@ -59,6 +61,14 @@ final class FaultyTransport implements Transport, TopicBrowser {
       return new CompletableFuture<>();
     }
     return delegate.send(topic, message);
+  }
+
+  @Override
+  public List<CompletableFuture<Void>> sendAll(String topic, List<Message> messages) {
+    if (throwOnBatchTo.contains(topic)) {
+      throw new IllegalStateException("injected fault: the adapter refused the batch to " + topic);
+    }
+    return Transport.super.sendAll(topic, messages);
   }
 
   @Override

@@ -35,6 +35,11 @@ final class RecordingListener implements CourierListener {
   }
 
   @Override
+  public void publishFailed(String topic, dev.courier.Message message, Throwable failure) {
+    events.add("publishFailed:" + message.id() + ":" + failure.getClass().getSimpleName());
+  }
+
+  @Override
   public void started(Delivery d) {
     started.incrementAndGet();
   }
