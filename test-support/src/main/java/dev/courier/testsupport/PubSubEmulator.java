@@ -29,6 +29,12 @@ public final class PubSubEmulator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PubSubEmulator.class);
   /** Where the Debian package installs the emulator; overridable for other layouts. */
   public static final String JAR_DIR_PROPERTY = "courier.pubsub-emulator.dir";
+  /**
+   * JVM options of the emulator; by default a small heap and quick start for tests. The emulator
+   * keeps every message in its heap: a benchmark gives it more ({@code -Xmx1g}).
+   */
+  public static final String JVM_OPTIONS_PROPERTY = "courier.pubsub-emulator.jvm-options";
+  private static final String DEFAULT_JVM_OPTIONS = "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
   private static final Path DEFAULT_DIR = Path.of("/usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib");
   private static final long START_TIMEOUT_MS = 60_000;
   private static volatile PubSubEmulator shared;
@@ -91,9 +97,10 @@ public final class PubSubEmulator implements AutoCloseable {
 
   private synchronized void launch() {
     long t0 = System.nanoTime();
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
-        "--host=127.0.0.1", "--port=" + port));
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of(System.getProperty(JVM_OPTIONS_PROPERTY, DEFAULT_JVM_OPTIONS).trim().split("\\s+")));
+    cmd.addAll(List.of("-jar", jar.toString(), "--host=127.0.0.1", "--port=" + port));
     try {
       process = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();

@@ -88,7 +88,7 @@ public final class Publishers implements AutoCloseable {
         result.completeExceptionally(new PublishException("Pub/Sub did not accept a message for topic '" + topic
             + "': " + describe(t), t));
       }
-    }, completions);
+    }, this::complete);
     if (settings.publishTimeout().compareTo(MIN_CLIENT_TIMEOUT) < 0) {
       ScheduledFuture<?> timer = executor.schedule(() -> result.completeExceptionally(new PublishException(
           "Pub/Sub did not confirm a message for topic '" + topic + "' within " + settings.publishTimeout())),
@@ -96,6 +96,15 @@ public final class Publishers implements AutoCloseable {
       result.whenComplete((v, e) -> timer.cancel(false));
     }
     return result;
+  }
+
+  /** Runs a publish callback on the completion threads, or here once they are shut down (transport closed). */
+  private void complete(Runnable callback) {
+    try {
+      completions.execute(callback);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      callback.run();
+    }
   }
 
   private Publisher publisher(String topic) {
