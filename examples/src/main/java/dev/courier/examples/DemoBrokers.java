@@ -2,13 +2,15 @@ package dev.courier.examples;
 
 import dev.courier.config.CourierConfig;
 import dev.courier.testsupport.KafkaBroker;
+import dev.courier.testsupport.PubSubEmulator;
 import dev.courier.testsupport.RabbitMqServer;
 import java.io.PrintStream;
 
 /**
- * Gives the demo a broker to talk to: when {@code COURIER_BROKER} names Kafka or RabbitMQ but no
- * address is configured, it starts a local one on loopback (Kafka in a child JVM; RabbitMQ reuses
- * the server on 127.0.0.1:5672 or starts a private node) with the project's test support. A
+ * Gives the demo a broker to talk to: when {@code COURIER_BROKER} names Kafka, RabbitMQ or Pub/Sub
+ * but no address is configured, it starts a local one on loopback (Kafka in a child JVM; RabbitMQ
+ * reuses the server on 127.0.0.1:5672 or starts a private node; Google's Pub/Sub emulator from the
+ * machine's jar) with the project's test support. A
  * configured address is always used as it is. Demo convenience only: applications configure
  * their brokers.
  */
@@ -40,6 +42,20 @@ final class DemoBrokers {
         return CourierConfig.builder()
             .set(CourierConfig.BROKER, "rabbitmq")
             .set("courier.rabbitmq.uri", rabbit.uri())
+            .build();
+      }
+      case "gcp-pubsub" -> {
+        if (config.get("courier.gcp-pubsub.emulator-host").isPresent()
+            || config.get("courier.gcp-pubsub.project-id").isPresent()) {
+          return config;
+        }
+        PubSubEmulator emulator = PubSubEmulator.shared(); // stopped when the JVM exits
+        out.printf("no Pub/Sub project configured: started the Pub/Sub emulator at %s (project %s)%n",
+            emulator.endpoint(), emulator.projectId());
+        return CourierConfig.builder()
+            .set(CourierConfig.BROKER, "gcp-pubsub")
+            .set("courier.gcp-pubsub.project-id", emulator.projectId())
+            .set("courier.gcp-pubsub.emulator-host", emulator.endpoint())
             .build();
       }
       default -> {
