@@ -1,7 +1,5 @@
 package dev.courier.kafka;
 
-import static dev.courier.kafka.KafkaTopics.adminFailure;
-
 import dev.courier.Message;
 import dev.courier.kafka.internal.RecordMapper;
 import java.time.Duration;
@@ -22,7 +20,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * What a group has not committed yet, on a topic and on the group's delay topic: counted from
@@ -42,19 +39,8 @@ final class KafkaBacklog {
 
   /** The records {@code group} has not committed on {@code topic} and its delay topic; 0 if the topic does not exist. */
   OptionalLong backlog(String topic, String group) {
-    try {
-      return OptionalLong.of(topics.retryingUnknownTopic(() -> countBacklog(topic, group)));
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-        return OptionalLong.of(0);
-      }
-      throw adminFailure("count the backlog of '" + group + "' on '" + topic + "'", e.getCause());
-    } catch (TimeoutException e) {
-      throw adminFailure("count the backlog of '" + group + "' on '" + topic + "'", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw adminFailure("count the backlog of '" + group + "' on '" + topic + "'", e);
-    }
+    return OptionalLong.of(topics.call("count the backlog of '" + group + "' on '" + topic + "'",
+        () -> countBacklog(topic, group), 0L));
   }
 
   private long countBacklog(String topic, String group) throws ExecutionException, TimeoutException, InterruptedException {
@@ -102,25 +88,11 @@ final class KafkaBacklog {
   List<Message> peek(String topic, String group, int max) {
     Map<TopicPartition, Long> from = new HashMap<>();
     Map<TopicPartition, Long> until = new HashMap<>();
-    try {
-      topics.retryingUnknownTopic(() -> {
-        uncommitted(topic, group).forEach((tp, range) -> {
+    topics.call("peek at '" + topic + "'", () -> uncommitted(topic, group), Map.<TopicPartition, long[]>of())
+        .forEach((tp, range) -> {
           from.put(tp, range[0]);
           until.put(tp, Math.min(range[1], range[0] + max));
         });
-        return null;
-      });
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-        return List.of();
-      }
-      throw adminFailure("peek at '" + topic + "'", e.getCause());
-    } catch (TimeoutException e) {
-      throw adminFailure("peek at '" + topic + "'", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw adminFailure("peek at '" + topic + "'", e);
-    }
     if (from.isEmpty()) {
       return List.of();
     }

@@ -139,17 +139,8 @@ final class KafkaTopics {
     if (provisionedGroups.contains(key)) {
       return;
     }
-    try {
-      retryingUnknownTopic(() -> provision(topic, group));
-      provisionedGroups.add(key);
-    } catch (ExecutionException e) {
-      throw adminFailure("provision group '" + group + "' on '" + topic + "'", e.getCause());
-    } catch (TimeoutException e) {
-      throw adminFailure("provision group '" + group + "' on '" + topic + "'", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw adminFailure("provision group '" + group + "' on '" + topic + "'", e);
-    }
+    call("provision group '" + group + "' on '" + topic + "'", () -> provision(topic, group), null);
+    provisionedGroups.add(key);
   }
 
   /** Commits the end of each partition as the group's position where it has none. */
@@ -193,6 +184,27 @@ final class KafkaTopics {
   /** An admin call that a topic unknown to the broker yet makes fail. */
   interface AdminCall<T> {
     T call() throws ExecutionException, TimeoutException, InterruptedException;
+  }
+
+  /**
+   * Runs {@code call}, retrying briefly while its topic is unknown ({@link #retryingUnknownTopic}).
+   * If the topic stays unknown, returns {@code ifUnknown} unless that is null; any other failure
+   * throws a CourierException saying that Kafka could not do {@code what}.
+   */
+  <T> T call(String what, AdminCall<T> call, T ifUnknown) {
+    try {
+      return retryingUnknownTopic(call);
+    } catch (ExecutionException e) {
+      if (ifUnknown != null && e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return ifUnknown;
+      }
+      throw adminFailure(what, e.getCause());
+    } catch (TimeoutException e) {
+      throw adminFailure(what, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw adminFailure(what, e);
+    }
   }
 
   /** A topic just created may not be known to every broker yet: retry briefly while it is not. */
