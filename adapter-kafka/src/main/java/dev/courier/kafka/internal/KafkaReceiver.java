@@ -3,7 +3,6 @@ package dev.courier.kafka.internal;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
-import dev.courier.spi.support.Backoff;
 import dev.courier.spi.support.Threads;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -19,8 +18,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,7 +29,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -51,12 +47,9 @@ import org.slf4j.LoggerFactory;
  * the same way. A released delivery
  * stays uncommitted and is read again (the poll thread seeks its partition back), uncounted.
  *
- * <p>Redelivery: a nack republishes the record to the delay topic (same partition number, so a
- * key's redeliveries stay with its partition's owner) with its delivery count and due time in
- * headers (read from the delay topic only) and the Kafka group it belongs to (a delay topic name can
- * serve two groups; each skips the other's records); the original's offset completes once the copy
- * is confirmed. A failed republish is retried off the poll thread with exponential backoff, keeping
- * its due time, until it succeeds or the partition is revoked. Delay records that are not
+ * <p>Redelivery: a nack republishes the record to the delay topic ({@link DelayTopicRepublisher}),
+ * with the Kafka group it belongs to (a delay topic name can serve two groups; each skips the
+ * other's records); the original's offset completes once the copy is confirmed. Delay records that are not
  * yet due are held in memory, ordered by due time, up to a bound, beyond which the delay partitions
  * are paused; their offsets are not committed until they are handled, so a restart reads them again.
  * A redelivery may be overtaken by later messages of its key (as on every adapter).
@@ -69,7 +62,6 @@ import org.slf4j.LoggerFactory;
 public final class KafkaReceiver implements Receiver {
   private static final Logger log = LoggerFactory.getLogger(KafkaReceiver.class);
   private static final long POLL_MILLIS = 100;
-  private static final Backoff RETRY_BACKOFF = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(10));
   /** A partition is paused while it tracks more than this many times maxInFlight records (behind one not done). */
   private static final int MAX_OPEN_PER_IN_FLIGHT = 10;
 
@@ -79,9 +71,7 @@ public final class KafkaReceiver implements Receiver {
 
   private final ReceiveSpec spec;
   private final String delayTopic;
-  private final int delayPartitions;
   private final DeliverySink sink;
-  private final Producer<byte[], byte[]> producer;
   private final Settings settings;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Consumer<KafkaReceiver> onClose;
@@ -89,7 +79,7 @@ public final class KafkaReceiver implements Receiver {
   private final int maxInFlight;
   private final int wakeThreshold;
   private final String groupId;
-  private final ScheduledExecutorService retries;
+  private final DelayTopicRepublisher republisher;
 
   // Poll thread only.
   private final Map<TopicPartition, PartitionOffsets> owned = new HashMap<>();
@@ -103,7 +93,6 @@ public final class KafkaReceiver implements Receiver {
 
   // Shared.
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final AtomicInteger republishing = new AtomicInteger();
   private final ConcurrentLinkedQueue<KafkaDelivery> releases = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final CountDownLatch joined = new CountDownLatch(1);
@@ -119,17 +108,15 @@ public final class KafkaReceiver implements Receiver {
       Producer<byte[], byte[]> producer, Settings settings, DeliverySink sink, Consumer<KafkaReceiver> onClose) {
     this.spec = spec;
     this.delayTopic = delayTopic;
-    this.delayPartitions = delayPartitions;
     this.sink = sink;
-    this.producer = producer;
     this.settings = settings;
     this.onClose = onClose;
     this.maxInFlight = spec.maxInFlight();
     this.wakeThreshold = maxInFlight - Math.max(1, maxInFlight / 4);
     this.groupId = consumerProps.getProperty(ConsumerConfig.GROUP_ID_CONFIG);
     this.consumer = new KafkaConsumer<>(consumerProps);
-    this.retries = Executors.newSingleThreadScheduledExecutor(
-        Threads.factory("courier-kafka-retry-" + spec.topic() + "-" + spec.group(), true));
+    this.republisher = new DelayTopicRepublisher(spec.topic() + "/" + spec.group(), delayTopic, delayPartitions,
+        groupId, producer, closed, d -> settled(d, false));
     this.thread = Threads.thread("courier-kafka-" + spec.topic() + "-" + spec.group(), true, this::run);
   }
 
@@ -164,7 +151,7 @@ public final class KafkaReceiver implements Receiver {
     closing = true;
     if (started.compareAndSet(false, true)) {
       // Never started (the transport closed meanwhile): nothing runs, only the clients to free.
-      retries.shutdownNow();
+      republisher.close();
       consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ZERO));
       onClose.accept(this);
       return;
@@ -220,7 +207,7 @@ public final class KafkaReceiver implements Receiver {
       return;
     }
     d.redeliverAt = System.currentTimeMillis() + after.toMillis();
-    republish(d);
+    republisher.republish(d);
   }
 
   /** A released delivery: uncounted, uncommitted, and read again by the poll thread (seek back). */
@@ -229,55 +216,6 @@ public final class KafkaReceiver implements Receiver {
     if (!stopped && !d.partition.revoked) {
       releases.add(d);
       wake();
-    }
-  }
-
-  /** Runs on the settling thread, or on the retry thread: never on the poll thread. */
-  private void republish(KafkaDelivery d) {
-    int partition = d.record.partition() < delayPartitions ? d.record.partition()
-        : Math.floorMod(d.record.partition(), delayPartitions);
-    ProducerRecord<byte[], byte[]> copy = RecordMapper.toRedelivery(d.record, delayTopic, partition,
-        d.uncounted ? d.deliveryCount() : d.deliveryCount() + 1, d.redeliverAt, groupId);
-    republishing.incrementAndGet();
-    try {
-      producer.send(copy, (md, e) -> {
-        if (e == null) {
-          d.markDone();
-          settled(d, false);
-        } else {
-          republishFailed(d, e);
-        }
-        republishing.decrementAndGet();
-      });
-    } catch (RuntimeException e) {
-      republishFailed(d, e);
-      republishing.decrementAndGet();
-    }
-  }
-
-  private void republishFailed(KafkaDelivery d, Exception e) {
-    if (closed.get() || d.partition.revoked) {
-      log.warn("could not return {} to {}/{} for redelivery ({}); it stays uncommitted and is read again by the group",
-          d, spec.topic(), spec.group(), e.toString());
-      settled(d, false);
-      return;
-    }
-    int failures = ++d.republishFailures;
-    long backoff = RETRY_BACKOFF.delayMillis(failures);
-    if (failures == 1 || backoff == RETRY_BACKOFF.maxMillis() && failures % 10 == 0) {
-      log.warn("could not return {} to {}/{} for redelivery ({}, {} attempts); retrying in {} ms; its offset "
-          + "stays uncommitted meanwhile", d, spec.topic(), spec.group(), e.toString(), failures, backoff);
-    }
-    try {
-      retries.schedule(() -> {
-        if (closed.get() || d.partition.revoked) {
-          settled(d, false); // uncommitted: the group's next owner reads it again
-        } else {
-          republish(d);
-        }
-      }, backoff, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException rejected) {
-      settled(d, false); // closing
     }
   }
 
@@ -583,7 +521,7 @@ public final class KafkaReceiver implements Receiver {
       if (!owned.isEmpty()) {
         // A redelivery's offset becomes committable once its copy is confirmed: wait for those.
         long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
-        while (republishing.get() > 0 && System.nanoTime() < deadline) {
+        while (republisher.inProgress() > 0 && System.nanoTime() < deadline) {
           pause(5);
         }
         commitSync(new ArrayList<>(owned.values()), settings.closeTimeout());
@@ -594,7 +532,7 @@ public final class KafkaReceiver implements Receiver {
       log.warn("final commit of {}/{} failed ({})", spec.topic(), spec.group(), e.toString());
     } finally {
       try {
-        retries.shutdownNow();
+        republisher.close();
         consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(settings.closeTimeout()));
       } catch (RuntimeException e) {
         log.debug("closing the consumer of {}/{} failed", spec.topic(), spec.group(), e);
