@@ -6,6 +6,7 @@ import dev.courier.Courier;
 import dev.courier.Message;
 import dev.courier.Subscription;
 import dev.courier.SubscriptionOptions;
+import dev.courier.testsupport.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,15 +37,9 @@ class KafkaConsumerGroupTest {
   }
 
   private static boolean await(Duration timeout, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-    }
-    return condition.getAsBoolean();
+    return Poll.until(timeout, condition);
   }
+
 
   private static Set<String> missing(Set<String> expected, Set<String> seen) {
     Set<String> m = new HashSet<>(expected);

@@ -3,7 +3,6 @@ package dev.courier.kafka.internal;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
-import dev.courier.spi.support.Backoff;
 import dev.courier.spi.support.Threads;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -19,8 +17,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,11 +26,8 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,16 +40,13 @@ import org.slf4j.LoggerFactory;
  * yet done (pausing a partition that tracks over 10 x maxInFlight records behind one not done), and
  * on revocation stops dispatching the revoked partitions, withdraws their deliveries whose handlers
  * have not started ({@link KafkaDelivery#isWithdrawn()}), waits up to the revoke timeout for the
- * running ones, commits what completed and leaves the rest to the next owner; close withdraws them
- * the same way. A released delivery
- * stays uncommitted and is read again (the poll thread seeks its partition back), uncounted.
+ * running ones, commits what completed ({@link ReceiverCommits}) and leaves the rest to the next
+ * owner; close withdraws them the same way. A released delivery stays uncommitted and is read
+ * again (the poll thread seeks its partition back), uncounted.
  *
- * <p>Redelivery: a nack republishes the record to the delay topic (same partition number, so a
- * key's redeliveries stay with its partition's owner) with its delivery count and due time in
- * headers (read from the delay topic only) and the Kafka group it belongs to (a delay topic name can
- * serve two groups; each skips the other's records); the original's offset completes once the copy
- * is confirmed. A failed republish is retried off the poll thread with exponential backoff, keeping
- * its due time, until it succeeds or the partition is revoked. Delay records that are not
+ * <p>Redelivery: a nack republishes the record to the delay topic ({@link DelayTopicRepublisher}),
+ * with the Kafka group it belongs to (a delay topic name can serve two groups; each skips the
+ * other's records); the original's offset completes once the copy is confirmed. Delay records not
  * yet due are held in memory, ordered by due time, up to a bound, beyond which the delay partitions
  * are paused; their offsets are not committed until they are handled, so a restart reads them again.
  * A redelivery may be overtaken by later messages of its key (as on every adapter).
@@ -69,7 +59,6 @@ import org.slf4j.LoggerFactory;
 public final class KafkaReceiver implements Receiver {
   private static final Logger log = LoggerFactory.getLogger(KafkaReceiver.class);
   private static final long POLL_MILLIS = 100;
-  private static final Backoff RETRY_BACKOFF = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(10));
   /** A partition is paused while it tracks more than this many times maxInFlight records (behind one not done). */
   private static final int MAX_OPEN_PER_IN_FLIGHT = 10;
 
@@ -79,9 +68,7 @@ public final class KafkaReceiver implements Receiver {
 
   private final ReceiveSpec spec;
   private final String delayTopic;
-  private final int delayPartitions;
   private final DeliverySink sink;
-  private final Producer<byte[], byte[]> producer;
   private final Settings settings;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Consumer<KafkaReceiver> onClose;
@@ -89,7 +76,8 @@ public final class KafkaReceiver implements Receiver {
   private final int maxInFlight;
   private final int wakeThreshold;
   private final String groupId;
-  private final ScheduledExecutorService retries;
+  private final DelayTopicRepublisher republisher;
+  private final ReceiverCommits commits;
 
   // Poll thread only.
   private final Map<TopicPartition, PartitionOffsets> owned = new HashMap<>();
@@ -103,15 +91,12 @@ public final class KafkaReceiver implements Receiver {
 
   // Shared.
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final AtomicInteger republishing = new AtomicInteger();
   private final ConcurrentLinkedQueue<KafkaDelivery> releases = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final CountDownLatch joined = new CountDownLatch(1);
-  private final Object monitor = new Object();
   private volatile boolean blocked;
   private volatile boolean stopped;
   private volatile boolean closing;
-  private volatile boolean revoking;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean started = new AtomicBoolean();
 
@@ -119,17 +104,16 @@ public final class KafkaReceiver implements Receiver {
       Producer<byte[], byte[]> producer, Settings settings, DeliverySink sink, Consumer<KafkaReceiver> onClose) {
     this.spec = spec;
     this.delayTopic = delayTopic;
-    this.delayPartitions = delayPartitions;
     this.sink = sink;
-    this.producer = producer;
     this.settings = settings;
     this.onClose = onClose;
     this.maxInFlight = spec.maxInFlight();
     this.wakeThreshold = maxInFlight - Math.max(1, maxInFlight / 4);
     this.groupId = consumerProps.getProperty(ConsumerConfig.GROUP_ID_CONFIG);
     this.consumer = new KafkaConsumer<>(consumerProps);
-    this.retries = Executors.newSingleThreadScheduledExecutor(
-        Threads.factory("courier-kafka-retry-" + spec.topic() + "-" + spec.group(), true));
+    this.republisher = new DelayTopicRepublisher(spec.topic() + "/" + spec.group(), delayTopic, delayPartitions,
+        groupId, producer, closed, d -> settled(d, false));
+    this.commits = new ReceiverCommits(consumer, spec.topic() + "/" + spec.group());
     this.thread = Threads.thread("courier-kafka-" + spec.topic() + "-" + spec.group(), true, this::run);
   }
 
@@ -164,7 +148,7 @@ public final class KafkaReceiver implements Receiver {
     closing = true;
     if (started.compareAndSet(false, true)) {
       // Never started (the transport closed meanwhile): nothing runs, only the clients to free.
-      retries.shutdownNow();
+      republisher.close();
       consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ZERO));
       onClose.accept(this);
       return;
@@ -195,11 +179,7 @@ public final class KafkaReceiver implements Receiver {
 
   void settled(KafkaDelivery d, boolean counted) {
     d.partition.outstanding.decrementAndGet();
-    if (revoking) {
-      synchronized (monitor) {
-        monitor.notifyAll();
-      }
-    }
+    commits.settledOne();
     if (counted) {
       released();
     }
@@ -220,7 +200,7 @@ public final class KafkaReceiver implements Receiver {
       return;
     }
     d.redeliverAt = System.currentTimeMillis() + after.toMillis();
-    republish(d);
+    republisher.republish(d);
   }
 
   /** A released delivery: uncounted, uncommitted, and read again by the poll thread (seek back). */
@@ -229,55 +209,6 @@ public final class KafkaReceiver implements Receiver {
     if (!stopped && !d.partition.revoked) {
       releases.add(d);
       wake();
-    }
-  }
-
-  /** Runs on the settling thread, or on the retry thread: never on the poll thread. */
-  private void republish(KafkaDelivery d) {
-    int partition = d.record.partition() < delayPartitions ? d.record.partition()
-        : Math.floorMod(d.record.partition(), delayPartitions);
-    ProducerRecord<byte[], byte[]> copy = RecordMapper.toRedelivery(d.record, delayTopic, partition,
-        d.uncounted ? d.deliveryCount() : d.deliveryCount() + 1, d.redeliverAt, groupId);
-    republishing.incrementAndGet();
-    try {
-      producer.send(copy, (md, e) -> {
-        if (e == null) {
-          d.markDone();
-          settled(d, false);
-        } else {
-          republishFailed(d, e);
-        }
-        republishing.decrementAndGet();
-      });
-    } catch (RuntimeException e) {
-      republishFailed(d, e);
-      republishing.decrementAndGet();
-    }
-  }
-
-  private void republishFailed(KafkaDelivery d, Exception e) {
-    if (closed.get() || d.partition.revoked) {
-      log.warn("could not return {} to {}/{} for redelivery ({}); it stays uncommitted and is read again by the group",
-          d, spec.topic(), spec.group(), e.toString());
-      settled(d, false);
-      return;
-    }
-    int failures = ++d.republishFailures;
-    long backoff = RETRY_BACKOFF.delayMillis(failures);
-    if (failures == 1 || backoff == RETRY_BACKOFF.maxMillis() && failures % 10 == 0) {
-      log.warn("could not return {} to {}/{} for redelivery ({}, {} attempts); retrying in {} ms; its offset "
-          + "stays uncommitted meanwhile", d, spec.topic(), spec.group(), e.toString(), failures, backoff);
-    }
-    try {
-      retries.schedule(() -> {
-        if (closed.get() || d.partition.revoked) {
-          settled(d, false); // uncommitted: the group's next owner reads it again
-        } else {
-          republish(d);
-        }
-      }, backoff, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException rejected) {
-      settled(d, false); // closing
     }
   }
 
@@ -293,23 +224,11 @@ public final class KafkaReceiver implements Receiver {
     try {
       consumer.subscribe(List.of(spec.topic(), delayTopic), new Rebalance());
       nextCommitAt = System.currentTimeMillis() + settings.commitInterval().toMillis();
-      int failures = 0;
-      while (!closing) {
-        try {
-          loopOnce();
-          failures = 0;
-        } catch (WakeupException e) {
-          // a settlement freed capacity, or close/stopFetching: go round
-        } catch (RuntimeException e) {
-          failures++;
-          log.warn("consumer of {}/{} failed ({}); retrying", spec.topic(), spec.group(), e.toString(),
-              failures == 1 ? e : null);
-          pause(Math.min(5_000, 100L * failures));
-        } finally {
-          wakePending.set(false);
-          blocked = false;
-        }
-      }
+      PollLoop.run(() -> closing, this::loopOnce, (e, failures) -> log.warn("consumer of {}/{} failed ({}); retrying",
+          spec.topic(), spec.group(), e.toString(), failures == 1 ? e : null), () -> {
+            wakePending.set(false); // woken by a settlement that freed capacity, a release, close or stopFetching
+            blocked = false;
+          });
     } catch (Throwable t) {
       log.error("the poll thread of {}/{} stopped; its unsettled messages return to the group",
           spec.topic(), spec.group(), t);
@@ -331,7 +250,7 @@ public final class KafkaReceiver implements Receiver {
     }
     applyPause();
     if (now >= nextCommitAt) {
-      commitAsync();
+      commits.commitAsync(owned.values());
       nextCommitAt = now + settings.commitInterval().toMillis();
     }
     long timeout = POLL_MILLIS;
@@ -462,94 +381,6 @@ public final class KafkaReceiver implements Receiver {
     });
   }
 
-  private Map<TopicPartition, OffsetAndMetadata> committable(Collection<PartitionOffsets> partitions) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (PartitionOffsets po : partitions) {
-      long p = po.positionToCommit();
-      if (p >= 0) {
-        offsets.put(po.partition, new OffsetAndMetadata(p));
-      }
-    }
-    return offsets;
-  }
-
-  private void commitAsync() {
-    Map<TopicPartition, OffsetAndMetadata> offsets = committable(owned.values());
-    if (offsets.isEmpty()) {
-      return;
-    }
-    Map<TopicPartition, PartitionOffsets> targets = new HashMap<>();
-    offsets.forEach((tp, o) -> {
-      PartitionOffsets po = owned.get(tp);
-      po.committed(o.offset());
-      targets.put(tp, po);
-    });
-    consumer.commitAsync(offsets, (done, e) -> {
-      if (e != null) {
-        log.debug("commit of {}/{} failed ({}); retried with the next commit", spec.topic(), spec.group(), e.toString());
-        targets.values().forEach(PartitionOffsets::commitFailed);
-      }
-    });
-  }
-
-  private void commitSync(Collection<PartitionOffsets> partitions, Duration timeout) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = committable(partitions);
-    if (offsets.isEmpty()) {
-      return;
-    }
-    for (int attempt = 0; attempt < 2; attempt++) {
-      try {
-        consumer.commitSync(offsets, timeout);
-        for (PartitionOffsets po : partitions) {
-          OffsetAndMetadata o = offsets.get(po.partition);
-          if (o != null) {
-            po.committed(o.offset());
-          }
-        }
-        return;
-      } catch (WakeupException e) {
-        // a pending wake-up, not a failure: commit again
-      } catch (RuntimeException e) {
-        log.warn("could not commit the completed offsets of {}/{} ({}); those records are read again by the group",
-            spec.topic(), spec.group(), e.toString());
-        return;
-      }
-    }
-  }
-
-  /** Waits up to {@code timeout} until no delivery of {@code partitions} is outstanding. */
-  private void awaitOutstanding(Collection<PartitionOffsets> partitions, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (monitor) {
-      revoking = true;
-      try {
-        while (true) {
-          int outstanding = 0;
-          for (PartitionOffsets po : partitions) {
-            outstanding += po.outstanding.get();
-          }
-          long left = deadline - System.nanoTime();
-          if (outstanding == 0) {
-            return;
-          }
-          if (left <= 0) {
-            log.info("{} deliveries of {}/{} still running after {}; they are left to the partitions' next owner",
-                outstanding, spec.topic(), spec.group(), timeout);
-            return;
-          }
-          try {
-            TimeUnit.NANOSECONDS.timedWait(monitor, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-        }
-      } finally {
-        revoking = false;
-      }
-    }
-  }
-
   private void drop(Set<TopicPartition> partitions) {
     pending.removeIf(d -> partitions.contains(d.partition.partition));
     held.removeIf(d -> partitions.contains(d.partition.partition));
@@ -583,10 +414,10 @@ public final class KafkaReceiver implements Receiver {
       if (!owned.isEmpty()) {
         // A redelivery's offset becomes committable once its copy is confirmed: wait for those.
         long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
-        while (republishing.get() > 0 && System.nanoTime() < deadline) {
-          pause(5);
+        while (republisher.inProgress() > 0 && System.nanoTime() < deadline) {
+          PollLoop.sleep(5);
         }
-        commitSync(new ArrayList<>(owned.values()), settings.closeTimeout());
+        commits.commitSync(new ArrayList<>(owned.values()), settings.closeTimeout());
         owned.values().forEach(po -> po.revoked = true);
         owned.clear();
       }
@@ -594,19 +425,11 @@ public final class KafkaReceiver implements Receiver {
       log.warn("final commit of {}/{} failed ({})", spec.topic(), spec.group(), e.toString());
     } finally {
       try {
-        retries.shutdownNow();
+        republisher.close();
         consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(settings.closeTimeout()));
       } catch (RuntimeException e) {
         log.debug("closing the consumer of {}/{} failed", spec.topic(), spec.group(), e);
       }
-    }
-  }
-
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
@@ -632,8 +455,8 @@ public final class KafkaReceiver implements Receiver {
         }
       }
       withdraw(revoked);
-      awaitOutstanding(revoked, settings.revokeTimeout());
-      commitSync(revoked, settings.revokeTimeout());
+      commits.awaitOutstanding(revoked, settings.revokeTimeout());
+      commits.commitSync(revoked, settings.revokeTimeout());
       for (PartitionOffsets po : revoked) {
         po.revoked = true;
         owned.remove(po.partition);
@@ -653,12 +476,9 @@ public final class KafkaReceiver implements Receiver {
         }
       });
       withdraw(lost);
-      for (Iterator<Map.Entry<TopicPartition, PartitionOffsets>> it = owned.entrySet().iterator(); it.hasNext(); ) {
-        Map.Entry<TopicPartition, PartitionOffsets> e = it.next();
-        if (gone.contains(e.getKey())) {
-          e.getValue().revoked = true;
-          it.remove();
-        }
+      for (PartitionOffsets po : lost) {
+        po.revoked = true;
+        owned.remove(po.partition);
       }
       assignmentChanged = true;
       log.info("{}/{}: lost {} (session expired); their uncommitted records go to the next owner",

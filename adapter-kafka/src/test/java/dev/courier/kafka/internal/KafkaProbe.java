@@ -2,6 +2,7 @@ package dev.courier.kafka.internal;
 
 import dev.courier.kafka.KafkaTestSupport;
 import dev.courier.kafka.KafkaTransport;
+import dev.courier.testsupport.Poll;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -89,26 +90,12 @@ final class KafkaProbe implements AutoCloseable {
   }
 
   static boolean await(Duration timeout, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-    }
-    return condition.getAsBoolean();
+    return Poll.until(timeout, condition);
   }
 
   /** True if {@code condition} holds at every check during {@code period}. */
   static boolean holdsFor(Duration period, BooleanSupplier condition) {
-    long end = System.nanoTime() + period.toNanos();
-    while (System.nanoTime() < end) {
-      if (!condition.getAsBoolean()) {
-        return false;
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-    }
-    return condition.getAsBoolean();
+    return Poll.holdsFor(period, condition);
   }
 
   @Override

@@ -1,0 +1,116 @@
+package dev.courier.kafka.internal;
+
+import dev.courier.spi.support.Backoff;
+import dev.courier.spi.support.Threads;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A receiver's redeliveries: a nacked record is republished to the group's delay topic (same
+ * partition number, so a key's redeliveries stay with its partition's owner) with its delivery
+ * count, due time and Kafka group in headers; once the copy is confirmed the original is done.
+ * A failed republish is retried on its own thread with exponential backoff, keeping its due time,
+ * until it succeeds, the partition is revoked or the receiver closes; then the original stays
+ * uncommitted and the group reads it again. Runs on settling threads and its retry thread, never
+ * on the poll thread.
+ */
+final class DelayTopicRepublisher {
+  private static final Logger log = LoggerFactory.getLogger(DelayTopicRepublisher.class);
+  private static final Backoff RETRY_BACKOFF = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(10));
+
+  private final String what;
+  private final String delayTopic;
+  private final int delayPartitions;
+  private final String groupId;
+  private final Producer<byte[], byte[]> producer;
+  private final AtomicBoolean closed;
+  private final Consumer<KafkaDelivery> settled;
+  private final ScheduledExecutorService retries;
+  private final AtomicInteger republishing = new AtomicInteger();
+
+  /**
+   * @param what the receiver's topic/group, for logs and the retry thread's name
+   * @param closed the receiver's closed flag: once set, failures are not retried
+   * @param settled called once a delivery leaves: done (its copy confirmed) or left uncommitted
+   */
+  DelayTopicRepublisher(String what, String delayTopic, int delayPartitions, String groupId,
+      Producer<byte[], byte[]> producer, AtomicBoolean closed, Consumer<KafkaDelivery> settled) {
+    this.what = what;
+    this.delayTopic = delayTopic;
+    this.delayPartitions = delayPartitions;
+    this.groupId = groupId;
+    this.producer = producer;
+    this.closed = closed;
+    this.settled = settled;
+    this.retries = Executors.newSingleThreadScheduledExecutor(Threads.factory("courier-kafka-retry-" + what.replace('/', '-'), true));
+  }
+
+  /** Republishes {@code d} (its {@code redeliverAt} set) to the delay topic. */
+  void republish(KafkaDelivery d) {
+    int partition = d.record.partition() < delayPartitions ? d.record.partition()
+        : Math.floorMod(d.record.partition(), delayPartitions);
+    ProducerRecord<byte[], byte[]> copy = RecordMapper.toRedelivery(d.record, delayTopic, partition,
+        d.uncounted ? d.deliveryCount() : d.deliveryCount() + 1, d.redeliverAt, groupId);
+    republishing.incrementAndGet();
+    try {
+      producer.send(copy, (md, e) -> {
+        if (e == null) {
+          d.markDone();
+          settled.accept(d);
+        } else {
+          failed(d, e);
+        }
+        republishing.decrementAndGet();
+      });
+    } catch (RuntimeException e) {
+      failed(d, e);
+      republishing.decrementAndGet();
+    }
+  }
+
+  /** Copies handed to the producer and not yet confirmed or failed. */
+  int inProgress() {
+    return republishing.get();
+  }
+
+  /** Stops the retries: a delivery waiting for one stays uncommitted. */
+  void close() {
+    retries.shutdownNow();
+  }
+
+  private void failed(KafkaDelivery d, Exception e) {
+    if (closed.get() || d.partition.revoked) {
+      log.warn("could not return {} to {} for redelivery ({}); it stays uncommitted and is read again by the group",
+          d, what, e.toString());
+      settled.accept(d);
+      return;
+    }
+    int failures = ++d.republishFailures;
+    long backoff = RETRY_BACKOFF.delayMillis(failures);
+    if (failures == 1 || backoff == RETRY_BACKOFF.maxMillis() && failures % 10 == 0) {
+      log.warn("could not return {} to {} for redelivery ({}, {} attempts); retrying in {} ms; its offset "
+          + "stays uncommitted meanwhile", d, what, e.toString(), failures, backoff);
+    }
+    try {
+      retries.schedule(() -> {
+        if (closed.get() || d.partition.revoked) {
+          settled.accept(d); // uncommitted: the group's next owner reads it again
+        } else {
+          republish(d);
+        }
+      }, backoff, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException rejected) {
+      settled.accept(d); // closing
+    }
+  }
+}
