@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -26,8 +27,10 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,13 +43,13 @@ import org.slf4j.LoggerFactory;
  * yet done (pausing a partition that tracks over 10 x maxInFlight records behind one not done), and
  * on revocation stops dispatching the revoked partitions, withdraws their deliveries whose handlers
  * have not started ({@link KafkaDelivery#isWithdrawn()}), waits up to the revoke timeout for the
- * running ones, commits what completed ({@link ReceiverCommits}) and leaves the rest to the next
- * owner; close withdraws them the same way. A released delivery stays uncommitted and is read
- * again (the poll thread seeks its partition back), uncounted.
+ * running ones, commits what completed and leaves the rest to the next owner; close withdraws them
+ * the same way. A released delivery
+ * stays uncommitted and is read again (the poll thread seeks its partition back), uncounted.
  *
  * <p>Redelivery: a nack republishes the record to the delay topic ({@link DelayTopicRepublisher}),
  * with the Kafka group it belongs to (a delay topic name can serve two groups; each skips the
- * other's records); the original's offset completes once the copy is confirmed. Delay records not
+ * other's records); the original's offset completes once the copy is confirmed. Delay records that are not
  * yet due are held in memory, ordered by due time, up to a bound, beyond which the delay partitions
  * are paused; their offsets are not committed until they are handled, so a restart reads them again.
  * A redelivery may be overtaken by later messages of its key (as on every adapter).
@@ -77,7 +80,6 @@ public final class KafkaReceiver implements Receiver {
   private final int wakeThreshold;
   private final String groupId;
   private final DelayTopicRepublisher republisher;
-  private final ReceiverCommits commits;
 
   // Poll thread only.
   private final Map<TopicPartition, PartitionOffsets> owned = new HashMap<>();
@@ -94,9 +96,11 @@ public final class KafkaReceiver implements Receiver {
   private final ConcurrentLinkedQueue<KafkaDelivery> releases = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final CountDownLatch joined = new CountDownLatch(1);
+  private final Object monitor = new Object();
   private volatile boolean blocked;
   private volatile boolean stopped;
   private volatile boolean closing;
+  private volatile boolean revoking;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean started = new AtomicBoolean();
 
@@ -113,7 +117,6 @@ public final class KafkaReceiver implements Receiver {
     this.consumer = new KafkaConsumer<>(consumerProps);
     this.republisher = new DelayTopicRepublisher(spec.topic() + "/" + spec.group(), delayTopic, delayPartitions,
         groupId, producer, closed, d -> settled(d, false));
-    this.commits = new ReceiverCommits(consumer, spec.topic() + "/" + spec.group());
     this.thread = Threads.thread("courier-kafka-" + spec.topic() + "-" + spec.group(), true, this::run);
   }
 
@@ -179,7 +182,11 @@ public final class KafkaReceiver implements Receiver {
 
   void settled(KafkaDelivery d, boolean counted) {
     d.partition.outstanding.decrementAndGet();
-    commits.settledOne();
+    if (revoking) {
+      synchronized (monitor) {
+        monitor.notifyAll();
+      }
+    }
     if (counted) {
       released();
     }
@@ -224,11 +231,23 @@ public final class KafkaReceiver implements Receiver {
     try {
       consumer.subscribe(List.of(spec.topic(), delayTopic), new Rebalance());
       nextCommitAt = System.currentTimeMillis() + settings.commitInterval().toMillis();
-      PollLoop.run(() -> closing, this::loopOnce, (e, failures) -> log.warn("consumer of {}/{} failed ({}); retrying",
-          spec.topic(), spec.group(), e.toString(), failures == 1 ? e : null), () -> {
-            wakePending.set(false); // woken by a settlement that freed capacity, a release, close or stopFetching
-            blocked = false;
-          });
+      int failures = 0;
+      while (!closing) {
+        try {
+          loopOnce();
+          failures = 0;
+        } catch (WakeupException e) {
+          // a settlement freed capacity, or close/stopFetching: go round
+        } catch (RuntimeException e) {
+          failures++;
+          log.warn("consumer of {}/{} failed ({}); retrying", spec.topic(), spec.group(), e.toString(),
+              failures == 1 ? e : null);
+          pause(Math.min(5_000, 100L * failures));
+        } finally {
+          wakePending.set(false);
+          blocked = false;
+        }
+      }
     } catch (Throwable t) {
       log.error("the poll thread of {}/{} stopped; its unsettled messages return to the group",
           spec.topic(), spec.group(), t);
@@ -250,7 +269,7 @@ public final class KafkaReceiver implements Receiver {
     }
     applyPause();
     if (now >= nextCommitAt) {
-      commits.commitAsync(owned.values());
+      commitAsync();
       nextCommitAt = now + settings.commitInterval().toMillis();
     }
     long timeout = POLL_MILLIS;
@@ -381,6 +400,94 @@ public final class KafkaReceiver implements Receiver {
     });
   }
 
+  private Map<TopicPartition, OffsetAndMetadata> committable(Collection<PartitionOffsets> partitions) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (PartitionOffsets po : partitions) {
+      long p = po.positionToCommit();
+      if (p >= 0) {
+        offsets.put(po.partition, new OffsetAndMetadata(p));
+      }
+    }
+    return offsets;
+  }
+
+  private void commitAsync() {
+    Map<TopicPartition, OffsetAndMetadata> offsets = committable(owned.values());
+    if (offsets.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, PartitionOffsets> targets = new HashMap<>();
+    offsets.forEach((tp, o) -> {
+      PartitionOffsets po = owned.get(tp);
+      po.committed(o.offset());
+      targets.put(tp, po);
+    });
+    consumer.commitAsync(offsets, (done, e) -> {
+      if (e != null) {
+        log.debug("commit of {}/{} failed ({}); retried with the next commit", spec.topic(), spec.group(), e.toString());
+        targets.values().forEach(PartitionOffsets::commitFailed);
+      }
+    });
+  }
+
+  private void commitSync(Collection<PartitionOffsets> partitions, Duration timeout) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = committable(partitions);
+    if (offsets.isEmpty()) {
+      return;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+      try {
+        consumer.commitSync(offsets, timeout);
+        for (PartitionOffsets po : partitions) {
+          OffsetAndMetadata o = offsets.get(po.partition);
+          if (o != null) {
+            po.committed(o.offset());
+          }
+        }
+        return;
+      } catch (WakeupException e) {
+        // a pending wake-up, not a failure: commit again
+      } catch (RuntimeException e) {
+        log.warn("could not commit the completed offsets of {}/{} ({}); those records are read again by the group",
+            spec.topic(), spec.group(), e.toString());
+        return;
+      }
+    }
+  }
+
+  /** Waits up to {@code timeout} until no delivery of {@code partitions} is outstanding. */
+  private void awaitOutstanding(Collection<PartitionOffsets> partitions, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (monitor) {
+      revoking = true;
+      try {
+        while (true) {
+          int outstanding = 0;
+          for (PartitionOffsets po : partitions) {
+            outstanding += po.outstanding.get();
+          }
+          long left = deadline - System.nanoTime();
+          if (outstanding == 0) {
+            return;
+          }
+          if (left <= 0) {
+            log.info("{} deliveries of {}/{} still running after {}; they are left to the partitions' next owner",
+                outstanding, spec.topic(), spec.group(), timeout);
+            return;
+          }
+          try {
+            TimeUnit.NANOSECONDS.timedWait(monitor, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      } finally {
+        revoking = false;
+      }
+    }
+  }
+
   private void drop(Set<TopicPartition> partitions) {
     pending.removeIf(d -> partitions.contains(d.partition.partition));
     held.removeIf(d -> partitions.contains(d.partition.partition));
@@ -415,9 +522,9 @@ public final class KafkaReceiver implements Receiver {
         // A redelivery's offset becomes committable once its copy is confirmed: wait for those.
         long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
         while (republisher.inProgress() > 0 && System.nanoTime() < deadline) {
-          PollLoop.sleep(5);
+          pause(5);
         }
-        commits.commitSync(new ArrayList<>(owned.values()), settings.closeTimeout());
+        commitSync(new ArrayList<>(owned.values()), settings.closeTimeout());
         owned.values().forEach(po -> po.revoked = true);
         owned.clear();
       }
@@ -430,6 +537,14 @@ public final class KafkaReceiver implements Receiver {
       } catch (RuntimeException e) {
         log.debug("closing the consumer of {}/{} failed", spec.topic(), spec.group(), e);
       }
+    }
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -455,8 +570,8 @@ public final class KafkaReceiver implements Receiver {
         }
       }
       withdraw(revoked);
-      commits.awaitOutstanding(revoked, settings.revokeTimeout());
-      commits.commitSync(revoked, settings.revokeTimeout());
+      awaitOutstanding(revoked, settings.revokeTimeout());
+      commitSync(revoked, settings.revokeTimeout());
       for (PartitionOffsets po : revoked) {
         po.revoked = true;
         owned.remove(po.partition);
@@ -476,9 +591,12 @@ public final class KafkaReceiver implements Receiver {
         }
       });
       withdraw(lost);
-      for (PartitionOffsets po : lost) {
-        po.revoked = true;
-        owned.remove(po.partition);
+      for (Iterator<Map.Entry<TopicPartition, PartitionOffsets>> it = owned.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<TopicPartition, PartitionOffsets> e = it.next();
+        if (gone.contains(e.getKey())) {
+          e.getValue().revoked = true;
+          it.remove();
+        }
       }
       assignmentChanged = true;
       log.info("{}/{}: lost {} (session expired); their uncommitted records go to the next owner",
