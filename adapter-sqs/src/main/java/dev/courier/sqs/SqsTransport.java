@@ -1,0 +1,320 @@
+package dev.courier.sqs;
+
+import dev.courier.Capabilities;
+import dev.courier.Capability;
+import dev.courier.GroupOptions;
+import dev.courier.Message;
+import dev.courier.PayloadTooLargeException;
+import dev.courier.PublishException;
+import dev.courier.UnsupportedCapabilityException;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.NamingRules;
+import dev.courier.spi.ReceiveSpec;
+import dev.courier.spi.Receiver;
+import dev.courier.spi.Transport;
+import dev.courier.spi.support.Threads;
+import dev.courier.sqs.internal.QueueDirectory;
+import dev.courier.sqs.internal.Resender;
+import dev.courier.sqs.internal.Settler;
+import dev.courier.sqs.internal.SqsContext;
+import dev.courier.sqs.internal.SqsReceiver;
+import dev.courier.sqs.internal.WireFormat;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.SqsClientBuilder;
+import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
+
+/**
+ * Amazon SQS through the AWS SDK v2, topology {@code queue}: a topic is one queue, owned by one
+ * group whose consumers compete (see {@link QueueDirectory}). Publishing completes on SQS's
+ * response; {@link #sendAll} sends batches of 10 and fails exactly the entries SQS refused.
+ * Consuming long-polls ({@link SqsReceiver}); acks are batched deletes, a nack with delay changes
+ * the message's visibility, release and defer return an uncounted copy. Delays beyond SQS's 15
+ * minutes travel as a due time in the message, hidden again (as an uncounted copy) on every early
+ * receive until due.
+ */
+public final class SqsTransport implements Transport {
+  public static final String NAME = "sqs";
+  /** Bytes of every message kept for the adapter's own attribute, the id and key, and per-header wire cost. */
+  static final int OVERHEAD_BYTES = 5120;
+  private static final int BATCH = 10;
+
+  private final SqsSettings settings;
+  private final SqsClient sqs;
+  private final NamingRules naming;
+  private final Capabilities capabilities;
+  private final QueueDirectory queues;
+  private final Settler settler;
+  private final ExecutorService io;
+  private final SqsContext ctx;
+  private final Set<SqsReceiver> receivers = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  private SqsTransport(SqsSettings settings, SqsClient sqs) {
+    this.settings = settings;
+    this.sqs = sqs;
+    this.naming = NamingRules.of(80 - settings.queuePrefix().length(), Pattern.compile("[A-Za-z0-9_-]+"),
+        "letters, digits, '_' and '-'", "-");
+    this.capabilities = capabilities(settings);
+    this.queues = new QueueDirectory(sqs, settings.queuePrefix(), naming, settings.visibilityTimeout());
+    this.settler = new Settler(sqs, "courier-sqs-settle");
+    this.io = Executors.newFixedThreadPool(8, Threads.factory("courier-sqs-io", true));
+    this.ctx = new SqsContext(sqs, settler, io, new Resender(sqs, settler, settings.nativeDelayLimit()), settings);
+  }
+
+  /** A transport for {@code settings}; connects lazily (no I/O until the first call). */
+  public static SqsTransport create(SqsSettings settings) {
+    Objects.requireNonNull(settings, "settings");
+    SqsClientBuilder b = SqsClient.builder()
+        .httpClient(UrlConnectionHttpClient.builder().socketTimeout(settings.waitTime().plusSeconds(10))
+            .connectionTimeout(Duration.ofSeconds(5)).build())
+        .region(Region.of(settings.region()))
+        .overrideConfiguration(o -> o.apiCallTimeout(settings.publishTimeout().plus(settings.waitTime())));
+    settings.endpoint().ifPresent(b::endpointOverride);
+    b.credentialsProvider(settings.accessKeyId().isPresent()
+        ? StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKeyId().get(),
+            settings.secretAccessKey()))
+        : DefaultCredentialsProvider.builder().build());
+    return new SqsTransport(settings, b.build());
+  }
+
+  static Capabilities capabilities(SqsSettings s) {
+    int max = s.maxMessageBytes();
+    int headerBytes = Math.min(16 * 1024, max / 4);
+    int payload = (int) (3L * (max - OVERHEAD_BYTES - headerBytes) / 4); // Base64 makes 4 bytes of 3
+    Duration v = s.visibilityTimeout();
+    return Capabilities.builder()
+        .with(Capability.PERSISTENT, Capability.DELAYED_REDELIVERY, Capability.DELAYED_PUBLISH)
+        .maxPayloadBytes(payload)
+        .maxHeaders(64)
+        .maxHeaderBytes(headerBytes)
+        .maxMessageBytes(max - OVERHEAD_BYTES - payload / 3)
+        .maxPublishDelay(Duration.ofDays(1))
+        .maxRedeliveryDelay(Duration.ofHours(11))
+        .leaseRenewalInterval(v.dividedBy(3))
+        .build();
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return capabilities;
+  }
+
+  @Override
+  public NamingRules naming() {
+    return naming;
+  }
+
+  public SqsSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public CompletableFuture<Void> send(String topic, Message message) {
+    return sendDelayed(topic, message, Duration.ZERO, false);
+  }
+
+  @Override
+  public CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
+    return sendDelayed(topic, message, delay, true);
+  }
+
+  private CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay, boolean delayed) {
+    WireFormat.Outgoing out;
+    try {
+      checkOpen();
+      long due = delay.compareTo(settings.nativeDelayLimit()) > 0 ? System.currentTimeMillis() + delay.toMillis() : 0;
+      out = encode(message, new WireFormat.Meta(0, due));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    int seconds = Resender.delaySeconds(delay, settings.nativeDelayLimit());
+    return CompletableFuture.runAsync(() -> {
+      try {
+        for (String url : urls(topic)) {
+          sqs.sendMessage(r -> r.queueUrl(url).messageBody(out.body()).messageAttributes(out.attributes())
+              .delaySeconds(seconds));
+        }
+      } catch (RuntimeException e) {
+        throw new PublishException("SQS did not accept message " + message.id() + " for topic '" + topic + "': "
+            + e.getMessage(), e);
+      }
+    }, io).orTimeout(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public List<CompletableFuture<Void>> sendAll(String topic, List<Message> messages) {
+    List<CompletableFuture<Void>> futures = new ArrayList<>(messages.size());
+    for (int i = 0; i < messages.size(); i += BATCH) {
+      futures.addAll(sendBatch(topic, messages.subList(i, Math.min(messages.size(), i + BATCH))));
+    }
+    return futures;
+  }
+
+  private List<CompletableFuture<Void>> sendBatch(String topic, List<Message> batch) {
+    List<CompletableFuture<Void>> futures = new ArrayList<>(batch.size());
+    List<SendMessageBatchRequestEntry> entries = new ArrayList<>(batch.size());
+    List<CompletableFuture<Void>> pending = new ArrayList<>(batch.size());
+    long bytes = 0;
+    for (Message m : batch) {
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      futures.add(f);
+      try {
+        checkOpen();
+        WireFormat.Outgoing out = encode(m, WireFormat.Meta.NONE);
+        bytes += out.bytes();
+        entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(pending.size()))
+            .messageBody(out.body()).messageAttributes(out.attributes()).build());
+        pending.add(f);
+      } catch (RuntimeException e) {
+        f.completeExceptionally(e);
+      }
+    }
+    if (entries.isEmpty()) {
+      return futures;
+    }
+    if (bytes > settings.maxMessageBytes()) { // SQS limits a batch's total too: send these one by one
+      for (int i = 0; i < entries.size(); i++) {
+        Message m = batch.get(futures.indexOf(pending.get(i)));
+        send(topic, m).whenComplete(complete(pending.get(i)));
+      }
+      return futures;
+    }
+    CompletableFuture.runAsync(() -> {
+      try {
+        for (String url : urls(topic)) {
+          SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(url).entries(entries));
+          for (BatchResultErrorEntry e : response.failed()) {
+            pending.get(Integer.parseInt(e.id())).completeExceptionally(new PublishException("SQS refused the message"
+                + " for topic '" + topic + "': " + e.code() + " " + e.message()));
+          }
+        }
+        pending.forEach(f -> f.complete(null));
+      } catch (RuntimeException e) {
+        pending.forEach(f -> f.completeExceptionally(new PublishException("SQS did not accept the batch for topic '"
+            + topic + "': " + e.getMessage(), e)));
+      }
+    }, io);
+    pending.forEach(f -> f.orTimeout(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    return futures;
+  }
+
+  private static java.util.function.BiConsumer<Void, Throwable> complete(CompletableFuture<Void> f) {
+    return (v, e) -> {
+      if (e == null) {
+        f.complete(null);
+      } else {
+        f.completeExceptionally(e);
+      }
+    };
+  }
+
+  private WireFormat.Outgoing encode(Message message, WireFormat.Meta meta) {
+    WireFormat.Outgoing out = WireFormat.encode(message, meta);
+    if (out.bytes() > settings.maxMessageBytes()) {
+      throw new PayloadTooLargeException("message " + message.id() + " is " + out.bytes() + " bytes on the wire "
+          + "(body, attributes, id and key); SQS takes at most " + settings.maxMessageBytes());
+    }
+    return out;
+  }
+
+  private List<String> urls(String topic) {
+    return queues.isDeadLetterTopic(topic) ? queues.deadLetterQueues(topic) : List.of(queues.topicQueue(topic));
+  }
+
+  @Override
+  public Receiver receive(ReceiveSpec spec, DeliverySink sink) {
+    checkOpen();
+    requireUnordered(spec.groupOptions());
+    String url = queues.groupQueue(spec.topic(), spec.group());
+    SqsReceiver r = new SqsReceiver(ctx, url, queues.queueName(spec.topic(), spec.group()), spec.maxInFlight(), sink);
+    receivers.add(r);
+    return r;
+  }
+
+  @Override
+  public void ensureTopic(String topic) {
+    checkOpen();
+    if (!queues.isDeadLetterTopic(topic)) {
+      queues.topicQueue(topic);
+    }
+  }
+
+  @Override
+  public void ensureGroup(String topic, String group, GroupOptions options) {
+    checkOpen();
+    requireUnordered(options);
+    queues.groupQueue(topic, group);
+  }
+
+  private void requireUnordered(GroupOptions options) {
+    if (options.orderedByKey()) {
+      throw new UnsupportedCapabilityException(NAME, Capability.ORDERED_BY_KEY, "an ordered group");
+    }
+  }
+
+  /** Visible and in-flight messages of the group's queue (SQS's approximate counts); 0 for no queue. */
+  @Override
+  public OptionalLong backlog(String topic, String group) {
+    checkOpen();
+    return queues.existing(queues.queueName(topic, group)).map(url -> {
+      var a = sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+          QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+      return OptionalLong.of(Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0"))
+          + Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0")));
+    }).orElse(OptionalLong.of(0));
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the SQS transport is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    receivers.forEach(SqsReceiver::close);
+    receivers.forEach(r -> r.awaitPollers(settings.waitTime().plusSeconds(5)));
+    io.shutdown();
+    try {
+      io.awaitTermination(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    settler.close();
+    sqs.close();
+  }
+
+  @Override
+  public String toString() {
+    return "SqsTransport{" + settings + '}';
+  }
+}

@@ -1,0 +1,276 @@
+package dev.courier.sqs.internal;
+
+import dev.courier.Message;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.Receiver;
+import dev.courier.spi.Undecodable;
+import dev.courier.spi.support.Backoff;
+import dev.courier.spi.support.RateLimitedLog;
+import dev.courier.spi.support.SettleOnceDelivery;
+import dev.courier.spi.support.Threads;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
+
+/**
+ * Long-polls one queue with a few threads and hands each message to the sink as a delivery.
+ * {@code maxInFlight} holds exactly: a poller takes a permit per message it may receive before it
+ * asks SQS, and a permit comes back when its delivery is settled or returned. Messages that are not
+ * to be handled (a delayed publish not yet due, a poll that returned after the receiver stopped)
+ * are returned uncounted as a copy (see {@link Resender}).
+ */
+public final class SqsReceiver implements Receiver {
+  private static final Logger log = LoggerFactory.getLogger(SqsReceiver.class);
+  private static final Backoff BACKOFF = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(5))
+      .withJitter(0.3);
+
+  private final SqsContext ctx;
+  private final String queueUrl;
+  private final String queueName;
+  private final DeliverySink sink;
+  private final Semaphore permits;
+  private final Set<SqsDelivery> unsettled = ConcurrentHashMap.newKeySet();
+  private final List<Thread> pollers = new ArrayList<>();
+  private final RateLimitedLog limiter = new RateLimitedLog(Duration.ofSeconds(30));
+  private volatile boolean fetching = true;
+  private volatile boolean closed;
+
+  public SqsReceiver(SqsContext ctx, String queueUrl, String queueName, int maxInFlight, DeliverySink sink) {
+    this.ctx = ctx;
+    this.queueUrl = queueUrl;
+    this.queueName = queueName;
+    this.sink = sink;
+    this.permits = new Semaphore(maxInFlight);
+    for (int i = 0; i < ctx.settings().pollers(); i++) {
+      Thread t = Threads.thread("courier-sqs-poll-" + queueName + "-" + (i + 1), true, this::poll);
+      pollers.add(t);
+    }
+    pollers.forEach(Thread::start);
+  }
+
+  private void poll() {
+    int failures = 0;
+    while (fetching) {
+      int taken = 0;
+      try {
+        if (!permits.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+          continue;
+        }
+        taken = 1;
+        while (taken < 10 && permits.tryAcquire()) {
+          taken++;
+        }
+        int max = taken;
+        ReceiveMessageResponse response = ctx.sqs().receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(max)
+            .waitTimeSeconds((int) ctx.settings().waitTime().toSeconds())
+            .visibilityTimeout((int) ctx.settings().visibilityTimeout().toSeconds())
+            .messageAttributeNames("All")
+            .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+                MessageSystemAttributeName.SENT_TIMESTAMP));
+        failures = 0;
+        for (software.amazon.awssdk.services.sqs.model.Message m : response.messages()) {
+          taken--;
+          handle(m);
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        failures++;
+        long suppressed = limiter.admit();
+        if (suppressed != RateLimitedLog.SUPPRESSED && fetching) {
+          log.warn("receiving from SQS queue {} failed, retrying: {}{}", queueName, e.toString(),
+              RateLimitedLog.more(suppressed, "failures"));
+        }
+        pause(BACKOFF.delayMillis(Math.min(failures, 20)));
+      } finally {
+        permits.release(taken);
+      }
+    }
+  }
+
+  private void handle(software.amazon.awssdk.services.sqs.model.Message m) {
+    Map<MessageSystemAttributeName, String> system = m.attributes();
+    int received = parse(system.get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT), 1);
+    long sent = parse(system.get(MessageSystemAttributeName.SENT_TIMESTAMP), 0);
+    WireFormat.Incoming in = WireFormat.decode(queueName, m.messageId(), m.body(), m.messageAttributes(), sent);
+    SqsDelivery d = new SqsDelivery(in, m.receiptHandle(), in.meta().prior() + received);
+    long due = in.meta().dueMillis();
+    if (!fetching || (in.undecodable() == null && due > System.currentTimeMillis())) {
+      // Not to be handled now: its receives so far were all early, so the copy keeps the count.
+      boolean early = fetching;
+      unsettled.add(d);
+      ctx.io().execute(() -> {
+        if (d.withdraw()) {
+          unsettled.remove(d);
+          if (early) {
+            ctx.resender().hop(queueUrl, d.message(), in.meta(), d.receipt);
+          } else {
+            returnUncounted(d);
+          }
+        }
+        permits.release();
+      });
+      return;
+    }
+    unsettled.add(d);
+    sink.accept(d);
+  }
+
+  private void returnUncounted(SqsDelivery d) {
+    if (d.incoming.undecodable() != null) {
+      ctx.settler().changeVisibility(queueUrl, d.receipt, 0);
+    } else {
+      ctx.resender().resend(queueUrl, d.message(), new WireFormat.Meta(d.count - 1, 0), Duration.ZERO, d.receipt);
+    }
+  }
+
+  @Override
+  public void stopFetching() {
+    fetching = false;
+  }
+
+  @Override
+  public void close() {
+    stopFetching();
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (SqsDelivery d : List.copyOf(unsettled)) {
+      if (d.withdraw()) {
+        returnUncounted(d);
+      } else if (d.takeBack()) {
+        ctx.settler().changeVisibility(queueUrl, d.receipt, 0); // its handler ran: a counted delivery
+      }
+      unsettled.remove(d);
+    }
+    ctx.settler().flush(ctx.settings().publishTimeout());
+  }
+
+  /** Waits for the pollers to return from their last receive, at most {@code timeout}. */
+  public void awaitPollers(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (Thread t : pollers) {
+      try {
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private static int parse(String s, int fallback) {
+    try {
+      return s == null ? fallback : (int) Math.min(Integer.MAX_VALUE, Long.parseLong(s));
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  private static long parse(String s, long fallback) {
+    try {
+      return s == null ? fallback : Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis); // backoff after a failed receive, not synchronization
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** One received SQS message. */
+  final class SqsDelivery extends SettleOnceDelivery {
+    final WireFormat.Incoming incoming;
+    final String receipt;
+    final int count;
+
+    SqsDelivery(WireFormat.Incoming incoming, String receipt, int count) {
+      super(() -> closed);
+      this.incoming = incoming;
+      this.receipt = receipt;
+      this.count = count;
+    }
+
+    @Override
+    public Message message() {
+      return incoming.message();
+    }
+
+    @Override
+    public Optional<Undecodable> undecodable() {
+      return Optional.ofNullable(incoming.undecodable());
+    }
+
+    @Override
+    public int deliveryCount() {
+      return count;
+    }
+
+    @Override
+    protected void doAck() {
+      ctx.settler().delete(queueUrl, receipt);
+      done();
+    }
+
+    @Override
+    protected void doNack(Duration delay) {
+      ctx.settler().changeVisibility(queueUrl, receipt, seconds(delay));
+      done();
+    }
+
+    @Override
+    protected void doRelease() {
+      doDefer(Duration.ZERO);
+    }
+
+    @Override
+    protected void doDefer(Duration delay) {
+      if (incoming.undecodable() != null) {
+        doNack(delay);
+        return;
+      }
+      ctx.io().execute(() -> ctx.resender().resend(queueUrl, message(), new WireFormat.Meta(count - 1, 0), delay,
+          receipt));
+      done();
+    }
+
+    @Override
+    public void extendLease() {
+      if (isStarted() && !closed) {
+        ctx.settler().changeVisibility(queueUrl, receipt, (int) ctx.settings().visibilityTimeout().toSeconds());
+      }
+    }
+
+    private void done() {
+      unsettled.remove(this);
+      permits.release();
+    }
+
+    @Override
+    public String toString() {
+      return "SqsDelivery{" + queueName + ", id=" + message().id() + ", count=" + count + '}';
+    }
+  }
+
+  /** Whole seconds, rounded up (never sooner than asked), within SQS's 12 hours. */
+  static int seconds(Duration delay) {
+    long ms = delay.toMillis();
+    return (int) Math.min(43_200, (ms + 999) / 1000);
+  }
+}
