@@ -5,7 +5,6 @@ import dev.courier.Capability;
 import dev.courier.GroupOptions;
 import dev.courier.Message;
 import dev.courier.PayloadTooLargeException;
-import dev.courier.PublishException;
 import dev.courier.UnsupportedCapabilityException;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.NamingRules;
@@ -15,12 +14,12 @@ import dev.courier.spi.Transport;
 import dev.courier.spi.support.Threads;
 import dev.courier.sqs.internal.QueueDirectory;
 import dev.courier.sqs.internal.Resender;
+import dev.courier.sqs.internal.SendBatcher;
 import dev.courier.sqs.internal.Settler;
 import dev.courier.sqs.internal.SqsContext;
 import dev.courier.sqs.internal.SqsReceiver;
 import dev.courier.sqs.internal.WireFormat;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -38,10 +37,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.SqsClientBuilder;
-import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
 /**
  * Amazon SQS through the AWS SDK v2, topology {@code queue}: a topic is one queue, owned by one
@@ -56,7 +52,6 @@ public final class SqsTransport implements Transport {
   public static final String NAME = "sqs";
   /** Bytes of every message kept for the adapter's own attribute, the id and key, and per-header wire cost. */
   static final int OVERHEAD_BYTES = 5120;
-  private static final int BATCH = 10;
 
   private final SqsSettings settings;
   private final SqsClient sqs;
@@ -66,6 +61,7 @@ public final class SqsTransport implements Transport {
   private final Settler settler;
   private final ExecutorService io;
   private final SqsContext ctx;
+  private final SendBatcher batcher;
   private final Set<SqsReceiver> receivers = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
@@ -78,6 +74,7 @@ public final class SqsTransport implements Transport {
     this.queues = new QueueDirectory(sqs, settings.queuePrefix(), naming, settings.visibilityTimeout());
     this.settler = new Settler(sqs, "courier-sqs-settle");
     this.io = Executors.newFixedThreadPool(8, Threads.factory("courier-sqs-io", true));
+    this.batcher = new SendBatcher(sqs, io, this::urls, settings.maxMessageBytes());
     this.ctx = new SqsContext(sqs, settler, io, new Resender(sqs, settler, settings.nativeDelayLimit()), settings);
   }
 
@@ -152,85 +149,16 @@ public final class SqsTransport implements Transport {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    int seconds = Resender.delaySeconds(delay, settings.nativeDelayLimit());
-    return CompletableFuture.runAsync(() -> {
-      try {
-        for (String url : urls(topic)) {
-          sqs.sendMessage(r -> r.queueUrl(url).messageBody(out.body()).messageAttributes(out.attributes())
-              .delaySeconds(seconds));
-        }
-      } catch (RuntimeException e) {
-        throw new PublishException("SQS did not accept message " + message.id() + " for topic '" + topic + "': "
-            + e.getMessage(), e);
-      }
-    }, io).orTimeout(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    batcher.submit(topic, new SendBatcher.Pending(message.id(), out,
+        Resender.delaySeconds(delay, settings.nativeDelayLimit()), f));
+    return f.orTimeout(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** One {@link #send} each: the sends of all callers are batched by 10 anyway ({@link SendBatcher}). */
   @Override
   public List<CompletableFuture<Void>> sendAll(String topic, List<Message> messages) {
-    List<CompletableFuture<Void>> futures = new ArrayList<>(messages.size());
-    for (int i = 0; i < messages.size(); i += BATCH) {
-      futures.addAll(sendBatch(topic, messages.subList(i, Math.min(messages.size(), i + BATCH))));
-    }
-    return futures;
-  }
-
-  private List<CompletableFuture<Void>> sendBatch(String topic, List<Message> batch) {
-    List<CompletableFuture<Void>> futures = new ArrayList<>(batch.size());
-    List<SendMessageBatchRequestEntry> entries = new ArrayList<>(batch.size());
-    List<CompletableFuture<Void>> pending = new ArrayList<>(batch.size());
-    long bytes = 0;
-    for (Message m : batch) {
-      CompletableFuture<Void> f = new CompletableFuture<>();
-      futures.add(f);
-      try {
-        checkOpen();
-        WireFormat.Outgoing out = encode(m, WireFormat.Meta.NONE);
-        bytes += out.bytes();
-        entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(pending.size()))
-            .messageBody(out.body()).messageAttributes(out.attributes()).build());
-        pending.add(f);
-      } catch (RuntimeException e) {
-        f.completeExceptionally(e);
-      }
-    }
-    if (entries.isEmpty()) {
-      return futures;
-    }
-    if (bytes > settings.maxMessageBytes()) { // SQS limits a batch's total too: send these one by one
-      for (int i = 0; i < entries.size(); i++) {
-        Message m = batch.get(futures.indexOf(pending.get(i)));
-        send(topic, m).whenComplete(complete(pending.get(i)));
-      }
-      return futures;
-    }
-    CompletableFuture.runAsync(() -> {
-      try {
-        for (String url : urls(topic)) {
-          SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(url).entries(entries));
-          for (BatchResultErrorEntry e : response.failed()) {
-            pending.get(Integer.parseInt(e.id())).completeExceptionally(new PublishException("SQS refused the message"
-                + " for topic '" + topic + "': " + e.code() + " " + e.message()));
-          }
-        }
-        pending.forEach(f -> f.complete(null));
-      } catch (RuntimeException e) {
-        pending.forEach(f -> f.completeExceptionally(new PublishException("SQS did not accept the batch for topic '"
-            + topic + "': " + e.getMessage(), e)));
-      }
-    }, io);
-    pending.forEach(f -> f.orTimeout(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS));
-    return futures;
-  }
-
-  private static java.util.function.BiConsumer<Void, Throwable> complete(CompletableFuture<Void> f) {
-    return (v, e) -> {
-      if (e == null) {
-        f.complete(null);
-      } else {
-        f.completeExceptionally(e);
-      }
-    };
+    return messages.stream().map(m -> send(topic, m)).toList();
   }
 
   private WireFormat.Outgoing encode(Message message, WireFormat.Meta meta) {
