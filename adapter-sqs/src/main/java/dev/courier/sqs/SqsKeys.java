@@ -19,9 +19,11 @@ final class SqsKeys {
       "static credentials: secret access key; masked");
   static final ConfigKey<String> QUEUE_PREFIX = ConfigKey.optional("queue-prefix", "",
       "prefix of every queue name Courier makes (letters, digits, `_`, `-`); topic names get 80 characters less its length");
-  static final ConfigKey<SqsTopology> TOPOLOGY = ConfigKey.enumeration("topology", SqsTopology.class, "queue",
-      "`queue`: a topic is one SQS queue, its one group's consumers compete (no fan-out; a second group on a topic "
-          + "fails with `IncompatibleGroupException`; dead-letter topics, read by several groups, are the exception)");
+  static final ConfigKey<SqsTopology> TOPOLOGY = ConfigKey.enumeration("topology", SqsTopology.class, "sns",
+      "`sns`: a topic is an SNS topic, each group an SQS queue subscribed to it with raw delivery (fan-out; messages "
+          + "up to 256 KiB, SNS's limit); `queue`: a topic is one SQS queue, its one group's consumers compete (no "
+          + "fan-out; a second group on a topic fails with `IncompatibleGroupException`; dead-letter topics, read by "
+          + "several groups, are the exception)");
   static final ConfigKey<Duration> VISIBILITY_TIMEOUT = ConfigKey.duration("visibility-timeout", "30s",
       "the lease of a received message (whole seconds, 2 s to 12 h); Courier extends it every third of it while the "
           + "handler runs, and a crashed consumer's messages return after it");

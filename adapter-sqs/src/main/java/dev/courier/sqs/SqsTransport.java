@@ -17,7 +17,9 @@ import dev.courier.sqs.internal.Resender;
 import dev.courier.sqs.internal.SendBatcher;
 import dev.courier.sqs.internal.Settler;
 import dev.courier.sqs.internal.SqsContext;
+import dev.courier.sqs.internal.SnsDirectory;
 import dev.courier.sqs.internal.SqsReceiver;
+import dev.courier.sqs.internal.Topology;
 import dev.courier.sqs.internal.WireFormat;
 import java.time.Duration;
 import java.util.List;
@@ -31,10 +33,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sns.SnsClient;
+import software.amazon.awssdk.services.sns.SnsClientBuilder;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.SqsClientBuilder;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
@@ -49,6 +54,7 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * receive until due.
  */
 public final class SqsTransport implements Transport {
+  /** The adapter's name in {@code courier.broker}; {@link #name()} adds {@code -sns} in the SNS topology. */
   public static final String NAME = "sqs";
   /** Bytes of every message kept for the adapter's own attribute, the id and key, and per-header wire cost. */
   static final int OVERHEAD_BYTES = 5120;
@@ -57,54 +63,80 @@ public final class SqsTransport implements Transport {
   private final SqsClient sqs;
   private final NamingRules naming;
   private final Capabilities capabilities;
-  private final QueueDirectory queues;
+  private final Topology queues;
+  private final SnsClient sns; // null in the queue topology
   private final Settler settler;
   private final ExecutorService io;
+  private final java.util.concurrent.ScheduledExecutorService scheduler;
   private final SqsContext ctx;
   private final SendBatcher batcher;
   private final Set<SqsReceiver> receivers = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
-  private SqsTransport(SqsSettings settings, SqsClient sqs) {
+  private SqsTransport(SqsSettings settings, SqsClient sqs, SnsClient sns) {
     this.settings = settings;
     this.sqs = sqs;
+    this.sns = sns;
     this.naming = NamingRules.of(80 - settings.queuePrefix().length(), Pattern.compile("[A-Za-z0-9_-]+"),
         "letters, digits, '_' and '-'", "-");
     this.capabilities = capabilities(settings);
-    this.queues = new QueueDirectory(sqs, settings.queuePrefix(), naming, settings.visibilityTimeout());
+    this.queues = sns == null
+        ? new QueueDirectory(sqs, settings.queuePrefix(), naming, settings.visibilityTimeout())
+        : new SnsDirectory(sns, sqs, settings.queuePrefix(), settings.visibilityTimeout());
     this.settler = new Settler(sqs, "courier-sqs-settle");
     this.io = Executors.newFixedThreadPool(8, Threads.factory("courier-sqs-io", true));
-    this.batcher = new SendBatcher(sqs, io, this::urls, settings.maxMessageBytes());
-    this.ctx = new SqsContext(sqs, settler, io, new Resender(sqs, settler, settings.nativeDelayLimit()), settings);
+    this.batcher = new SendBatcher(queues, io, wireLimit(settings));
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(Threads.factory("courier-sqs-timer", true));
+    this.ctx = new SqsContext(sqs, settler, io, scheduler, new Resender(sqs, settler, settings.nativeDelayLimit()), settings);
   }
 
   /** A transport for {@code settings}; connects lazily (no I/O until the first call). */
   public static SqsTransport create(SqsSettings settings) {
     Objects.requireNonNull(settings, "settings");
+    AwsCredentialsProvider credentials = settings.accessKeyId().isPresent()
+        ? StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKeyId().get(),
+            settings.secretAccessKey()))
+        : DefaultCredentialsProvider.builder().build();
     SqsClientBuilder b = SqsClient.builder()
         .httpClient(UrlConnectionHttpClient.builder().socketTimeout(settings.waitTime().plusSeconds(10))
             .connectionTimeout(Duration.ofSeconds(5)).build())
-        .region(Region.of(settings.region()))
+        .region(Region.of(settings.region())).credentialsProvider(credentials)
         .overrideConfiguration(o -> o.apiCallTimeout(settings.publishTimeout().plus(settings.waitTime())));
     settings.endpoint().ifPresent(b::endpointOverride);
-    b.credentialsProvider(settings.accessKeyId().isPresent()
-        ? StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKeyId().get(),
-            settings.secretAccessKey()))
-        : DefaultCredentialsProvider.builder().build());
-    return new SqsTransport(settings, b.build());
+    SnsClient sns = null;
+    if (settings.topology() == SqsTopology.SNS) {
+      SnsClientBuilder nb = SnsClient.builder()
+          .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(30))
+              .connectionTimeout(Duration.ofSeconds(5)).build())
+          .region(Region.of(settings.region())).credentialsProvider(credentials)
+          .overrideConfiguration(o -> o.apiCallTimeout(settings.publishTimeout()));
+      settings.endpoint().ifPresent(nb::endpointOverride);
+      sns = nb.build();
+    }
+    return new SqsTransport(settings, b.build(), sns);
+  }
+
+  /** The size limit of one message: the queue's, and SNS's 256 KiB in the SNS topology. */
+  static int wireLimit(SqsSettings s) {
+    return s.topology() == SqsTopology.SNS ? Math.min(s.maxMessageBytes(), 256 * 1024) : s.maxMessageBytes();
   }
 
   static Capabilities capabilities(SqsSettings s) {
-    int max = s.maxMessageBytes();
+    int max = wireLimit(s);
     int headerBytes = Math.min(16 * 1024, max / 4);
-    int payload = (int) (3L * (max - OVERHEAD_BYTES - headerBytes) / 4); // Base64 makes 4 bytes of 3
+    // Worst case on the wire: payload as Base64, packed headers as Base64 (4 bytes per 3), plus overhead.
+    int message = (int) (3L * (max - OVERHEAD_BYTES) / 4);
     Duration v = s.visibilityTimeout();
-    return Capabilities.builder()
-        .with(Capability.PERSISTENT, Capability.DELAYED_REDELIVERY, Capability.DELAYED_PUBLISH)
-        .maxPayloadBytes(payload)
+    Capabilities.Builder b = Capabilities.builder()
+        .with(Capability.PERSISTENT, Capability.DELAYED_REDELIVERY, Capability.DELAYED_PUBLISH);
+    if (s.topology() == SqsTopology.SNS) {
+      b.with(Capability.FAN_OUT);
+    }
+    return b
+        .maxPayloadBytes(message)
         .maxHeaders(64)
         .maxHeaderBytes(headerBytes)
-        .maxMessageBytes(max - OVERHEAD_BYTES - payload / 3)
+        .maxMessageBytes(message)
         .maxPublishDelay(Duration.ofDays(1))
         .maxRedeliveryDelay(Duration.ofHours(11))
         .leaseRenewalInterval(v.dividedBy(3))
@@ -113,7 +145,7 @@ public final class SqsTransport implements Transport {
 
   @Override
   public String name() {
-    return NAME;
+    return settings.topology() == SqsTopology.SNS ? NAME + "-sns" : NAME;
   }
 
   @Override
@@ -144,14 +176,15 @@ public final class SqsTransport implements Transport {
     WireFormat.Outgoing out;
     try {
       checkOpen();
-      long due = delay.compareTo(settings.nativeDelayLimit()) > 0 ? System.currentTimeMillis() + delay.toMillis() : 0;
+      boolean hops = queues.nativePublishDelay() ? delay.compareTo(settings.nativeDelayLimit()) > 0 : delay.toMillis() > 0;
+      long due = hops ? System.currentTimeMillis() + delay.toMillis() : 0;
       out = encode(message, new WireFormat.Meta(0, due));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<Void> f = new CompletableFuture<>();
     batcher.submit(topic, new SendBatcher.Pending(message.id(), out,
-        Resender.delaySeconds(delay, settings.nativeDelayLimit()), f));
+        queues.nativePublishDelay() ? Resender.delaySeconds(delay, settings.nativeDelayLimit()) : 0, f));
     return f.orTimeout(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -163,15 +196,11 @@ public final class SqsTransport implements Transport {
 
   private WireFormat.Outgoing encode(Message message, WireFormat.Meta meta) {
     WireFormat.Outgoing out = WireFormat.encode(message, meta);
-    if (out.bytes() > settings.maxMessageBytes()) {
+    if (out.bytes() > wireLimit(settings)) {
       throw new PayloadTooLargeException("message " + message.id() + " is " + out.bytes() + " bytes on the wire "
-          + "(body, attributes, id and key); SQS takes at most " + settings.maxMessageBytes());
+          + "(body, attributes, id and key); the limit is " + wireLimit(settings));
     }
     return out;
-  }
-
-  private List<String> urls(String topic) {
-    return queues.isDeadLetterTopic(topic) ? queues.deadLetterQueues(topic) : List.of(queues.topicQueue(topic));
   }
 
   @Override
@@ -187,9 +216,7 @@ public final class SqsTransport implements Transport {
   @Override
   public void ensureTopic(String topic) {
     checkOpen();
-    if (!queues.isDeadLetterTopic(topic)) {
-      queues.topicQueue(topic);
-    }
+    queues.ensureTopic(topic);
   }
 
   @Override
@@ -201,19 +228,26 @@ public final class SqsTransport implements Transport {
 
   private void requireUnordered(GroupOptions options) {
     if (options.orderedByKey()) {
-      throw new UnsupportedCapabilityException(NAME, Capability.ORDERED_BY_KEY, "an ordered group");
+      throw new UnsupportedCapabilityException(name(), Capability.ORDERED_BY_KEY, "an ordered group");
     }
   }
 
-  /** Visible and in-flight messages of the group's queue (SQS's approximate counts); 0 for no queue. */
+  /**
+   * Visible, in-flight and delayed messages of the group's queue (SQS's approximate counts; delayed
+   * ones include deferred copies and delayed publishes hidden until due); 0 for no queue.
+   */
   @Override
   public OptionalLong backlog(String topic, String group) {
     checkOpen();
     return queues.existing(queues.queueName(topic, group)).map(url -> {
       var a = sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-          QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
-      return OptionalLong.of(Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0"))
-          + Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0")));
+          QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+          QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes();
+      long n = 0;
+      for (String v : a.values()) {
+        n += Long.parseLong(v);
+      }
+      return OptionalLong.of(n);
     }).orElse(OptionalLong.of(0));
   }
 
@@ -231,6 +265,7 @@ public final class SqsTransport implements Transport {
     closed = true;
     receivers.forEach(SqsReceiver::close);
     receivers.forEach(r -> r.awaitPollers(settings.waitTime().plusSeconds(5)));
+    scheduler.shutdownNow();
     io.shutdown();
     try {
       io.awaitTermination(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -239,6 +274,9 @@ public final class SqsTransport implements Transport {
     }
     settler.close();
     sqs.close();
+    if (sns != null) {
+      sns.close();
+    }
   }
 
   @Override

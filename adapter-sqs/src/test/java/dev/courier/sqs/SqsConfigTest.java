@@ -52,17 +52,16 @@ class SqsConfigTest {
     assertThrows(ConfigurationException.class, () -> settings(Map.of("queue-prefix", "a.b")));
     assertThrows(ConfigurationException.class, () -> settings(Map.of("endpoint", "ftp://x")));
     assertThrows(ConfigurationException.class, () -> settings(Map.of("secret-access-key", "x")));
-    assertThrows(ConfigurationException.class, () -> settings(Map.of("topology", "sns")));
+    assertThrows(ConfigurationException.class, () -> settings(Map.of("topology", "fanout")));
   }
 
   @Test
   @DisplayName("the declared limits leave room for Base64 and the adapter's attribute within the queue's size limit")
   void limitsFit() {
     for (int max : new int[] {16 * 1024, 256 * 1024, 1024 * 1024}) {
-      Capabilities c = SqsTransport.capabilities(SqsSettings.builder().maxMessageBytes(max).build());
+      Capabilities c = SqsTransport.capabilities(SqsSettings.builder().topology(SqsTopology.QUEUE).maxMessageBytes(max).build());
       var b = c.brokerLimits();
-      long worst = 4L * ((b.maxPayloadBytes() + 2) / 3) + (b.maxMessageBytes() - b.maxPayloadBytes())
-          + SqsTransport.OVERHEAD_BYTES;
+      long worst = 4L * ((b.maxMessageBytes() + 2) / 3) + SqsTransport.OVERHEAD_BYTES; // all of it as Base64
       assertTrue(worst <= max, "worst case " + worst + " exceeds " + max + " for " + b);
       assertEquals(Duration.ofSeconds(10), c.leaseRenewalInterval().orElseThrow());
     }

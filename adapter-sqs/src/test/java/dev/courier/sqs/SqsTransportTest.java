@@ -12,12 +12,12 @@ import dev.courier.PublishException;
 import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.TransportDelivery;
+import dev.courier.sqs.internal.QueueDirectory;
 import dev.courier.sqs.internal.SendBatcher;
 import dev.courier.sqs.internal.WireFormat;
 import dev.courier.testsupport.ElasticMqServer;
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -150,10 +150,10 @@ class SqsTransportTest {
     String topic = name("partial");
     t.ensureGroup(topic, "g");
     SqsClient sqs = raw();
-    String url = sqs.getQueueUrl(r -> r.queueName(topic)).queueUrl();
     var io = Executors.newSingleThreadExecutor();
     try {
-      SendBatcher batcher = new SendBatcher(sqs, io, x -> List.of(url), 1024 * 1024);
+      SendBatcher batcher = new SendBatcher(new QueueDirectory(sqs, "", t.naming(), Duration.ofSeconds(30)), io,
+          1024 * 1024);
       Message good1 = Message.builder().payload("a".getBytes()).build();
       Message good2 = Message.builder().payload("b".getBytes()).build();
       WireFormat.Outgoing ok1 = WireFormat.encode(good1, WireFormat.Meta.NONE);

@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 /**
@@ -24,7 +26,7 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
  * the topic, and a send to a dead-letter topic goes to every such queue (dead letters are rare,
  * so the listing per send costs little).
  */
-public final class QueueDirectory {
+public final class QueueDirectory implements Topology {
   static final String GROUP_TAG = "courier-group";
   static final String TOPIC_TAG = "courier-topic";
   private static final int MAX_QUEUE_NAME = 80;
@@ -47,12 +49,47 @@ public final class QueueDirectory {
     this.visibilitySeconds = Long.toString(visibilityTimeout.toSeconds());
   }
 
+  @Override
+  public boolean fansOut() {
+    return false;
+  }
+
+  @Override
+  public boolean nativePublishDelay() {
+    return true;
+  }
+
+  @Override
+  public void ensureTopic(String topic) {
+    if (!isDeadLetterTopic(topic)) {
+      topicQueue(topic);
+    }
+  }
+
+  @Override
+  public Map<Integer, String> publish(String topic, List<SendBatcher.Pending> batch) {
+    List<SendMessageBatchRequestEntry> entries = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      SendBatcher.Pending p = batch.get(i);
+      entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(i)).messageBody(p.out().body())
+          .messageAttributes(p.out().attributes()).delaySeconds(p.delaySeconds()).build());
+    }
+    Map<Integer, String> failed = new java.util.HashMap<>();
+    List<String> targets = isDeadLetterTopic(topic) ? deadLetterQueues(topic) : List.of(topicQueue(topic));
+    for (String url : targets) {
+      for (BatchResultErrorEntry e : sqs.sendMessageBatch(r -> r.queueUrl(url).entries(entries)).failed()) {
+        failed.put(Integer.parseInt(e.id()), e.code() + " " + e.message());
+      }
+    }
+    return failed;
+  }
+
   /** Whether {@code topic} is a dead-letter topic, whose groups each have a queue of their own. */
   public boolean isDeadLetterTopic(String topic) {
     return topic.endsWith("-" + NamingRules.Derived.DEAD_LETTER.suffix());
   }
 
-  /** The queue name of {@code group} on {@code topic}. */
+  @Override
   public String queueName(String topic, String group) {
     if (!isDeadLetterTopic(topic)) {
       return prefix + topic;
@@ -94,6 +131,7 @@ public final class QueueDirectory {
    * The URL of {@code group}'s queue on {@code topic}, created if missing; fails with
    * {@link IncompatibleGroupException} if the topic's queue belongs to another group.
    */
+  @Override
   public String groupQueue(String topic, String group) {
     String name = queueName(topic, group);
     if (isDeadLetterTopic(topic)) {
@@ -120,7 +158,7 @@ public final class QueueDirectory {
     return url;
   }
 
-  /** The URL of an existing queue, or empty. */
+  @Override
   public java.util.Optional<String> existing(String name) {
     String url = urls.get(name);
     if (url != null) {
@@ -150,6 +188,12 @@ public final class QueueDirectory {
 
   public NamingRules naming() {
     return naming;
+  }
+
+  /** {@code <stem, cut>_<16 hex digits of SHA-256 over topic and group>}: at most 80 characters, collision resistant. */
+  static String hashedQueueName(String stem, String topic, String group) {
+    return stem.substring(0, Math.min(stem.length(), MAX_QUEUE_NAME - 17)) + "_"
+        + sha256Hex(topic.length() + ":" + topic + group).substring(0, 16);
   }
 
   static String sha256Hex(String s) {

@@ -9,14 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
-import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
 /**
- * Sends every publish in {@code SendMessageBatch} calls of up to 10 entries (and at most the
+ * Sends every publish in batch calls ({@code SendMessageBatch}, {@code PublishBatch}) of up to 10 entries (and at most the
  * queue's size limit in total) per topic, with up to {@value #FLUSHERS} calls in flight per topic:
  * publishes that arrive while a call is running wait for the next one, so batches grow with load
  * and a lone publish goes out at once. Each future completes on SQS's answer for its own entry: a
@@ -39,17 +34,14 @@ public final class SendBatcher {
     }
   }
 
-  private final SqsClient sqs;
+  private final Topology topology;
   private final Executor io;
-  private final Function<String, List<String>> urls;
   private final int maxBatchBytes;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
 
-  /** {@code urls}: the queues a send to a topic goes to (several for a dead-letter topic). */
-  public SendBatcher(SqsClient sqs, Executor io, Function<String, List<String>> urls, int maxBatchBytes) {
-    this.sqs = sqs;
+  public SendBatcher(Topology topology, Executor io, int maxBatchBytes) {
+    this.topology = topology;
     this.io = io;
-    this.urls = urls;
     this.maxBatchBytes = maxBatchBytes;
   }
 
@@ -105,24 +97,13 @@ public final class SendBatcher {
   }
 
   private void send(String topic, List<Pending> batch) {
-    List<SendMessageBatchRequestEntry> entries = new ArrayList<>(batch.size());
-    for (int i = 0; i < batch.size(); i++) {
-      Pending p = batch.get(i);
-      entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(i)).messageBody(p.out.body())
-          .messageAttributes(p.out.attributes()).delaySeconds(p.delaySeconds).build());
-    }
     try {
-      for (String url : urls.apply(topic)) {
-        SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(url).entries(entries));
-        for (BatchResultErrorEntry e : response.failed()) {
-          Pending p = batch.get(Integer.parseInt(e.id()));
-          p.future.completeExceptionally(new PublishException("SQS refused message " + p.messageId + " for topic '"
-              + topic + "': " + e.code() + " " + e.message()));
-        }
-      }
+      Map<Integer, String> failed = topology.publish(topic, batch);
+      failed.forEach((i, reason) -> batch.get(i).future.completeExceptionally(new PublishException("the service"
+          + " refused message " + batch.get(i).messageId + " for topic '" + topic + "': " + reason)));
       batch.forEach(p -> p.future.complete(null));
     } catch (RuntimeException e) {
-      batch.forEach(p -> p.future.completeExceptionally(new PublishException("SQS did not accept message "
+      batch.forEach(p -> p.future.completeExceptionally(new PublishException("the service did not accept message "
           + p.messageId + " for topic '" + topic + "': " + e.getMessage(), e)));
     }
   }

@@ -18,7 +18,7 @@ import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchReq
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 
 /**
- * Deletes and visibility changes, sent in batches of up to 10 per queue by one thread. A failed
+ * Deletes and visibility changes, sent in batches of up to 10 per queue by a few threads. A failed
  * delete is retried twice, then logged: the message comes back after its visibility timeout, a
  * duplicate, never a loss. A failed visibility change lets the lease run out (the SPI's rule).
  */
@@ -26,6 +26,7 @@ public final class Settler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Settler.class);
   private static final int BATCH = 10;
   private static final int DELETE_TRIES = 3;
+  private static final int THREADS = 4;
 
   private enum Kind { DELETE, VISIBILITY }
 
@@ -35,13 +36,15 @@ public final class Settler implements AutoCloseable {
   private final LinkedBlockingQueue<Op> ops = new LinkedBlockingQueue<>();
   private final AtomicInteger pending = new AtomicInteger();
   private final RateLimitedLog limiter = new RateLimitedLog(Duration.ofSeconds(30));
-  private final Thread thread;
+  private final List<Thread> threads = new ArrayList<>();
   private volatile boolean closed;
 
   public Settler(SqsClient sqs, String name) {
     this.sqs = sqs;
-    this.thread = Threads.thread(name, true, this::run);
-    thread.start();
+    for (int i = 0; i < THREADS; i++) {
+      threads.add(Threads.thread(name + "-" + (i + 1), true, this::run));
+    }
+    threads.forEach(Thread::start);
   }
 
   public void delete(String queueUrl, String receipt) {
@@ -60,7 +63,7 @@ public final class Settler implements AutoCloseable {
   /** Waits until everything queued so far was sent, at most {@code timeout}. */
   public void flush(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (pending.get() > 0 && System.nanoTime() - deadline < 0 && thread.isAlive()) {
+    while (pending.get() > 0 && System.nanoTime() - deadline < 0) {
       synchronized (pending) {
         try {
           pending.wait(20);
@@ -81,7 +84,7 @@ public final class Settler implements AutoCloseable {
           continue;
         }
         taken.add(first);
-        ops.drainTo(taken, 500);
+        ops.drainTo(taken, 99);
         Map<String, List<Op>> byQueue = new LinkedHashMap<>();
         for (Op op : taken) {
           byQueue.computeIfAbsent(op.kind + " " + op.queueUrl, k -> new ArrayList<>()).add(op);
@@ -156,11 +159,14 @@ public final class Settler implements AutoCloseable {
   public void close() {
     flush(Duration.ofSeconds(10));
     closed = true;
-    thread.interrupt();
-    try {
-      thread.join(TimeUnit.SECONDS.toMillis(5));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    threads.forEach(Thread::interrupt);
+    for (Thread t : threads) {
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 }

@@ -2,10 +2,12 @@ package dev.courier.sqs.internal;
 
 import dev.courier.sqs.SqsSettings;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * What the receivers of one transport share: the client, the batching settler, the thread pool for
- * sends that must not run on the caller's thread, the copier, and the settings.
+ * sends that must not run on the caller's thread, a timer, the copier, and the settings.
  */
-public record SqsContext(SqsClient sqs, Settler settler, Executor io, Resender resender, SqsSettings settings) {}
+public record SqsContext(SqsClient sqs, Settler settler, Executor io, ScheduledExecutorService scheduler,
+    Resender resender, SqsSettings settings) {}

@@ -44,6 +44,7 @@ public final class SqsReceiver implements Receiver {
   private final RateLimitedLog limiter = new RateLimitedLog(Duration.ofSeconds(30));
   private volatile boolean fetching = true;
   private volatile boolean closed;
+  private final java.util.concurrent.ScheduledFuture<?> keepAlive;
 
   public SqsReceiver(SqsContext ctx, String queueUrl, String queueName, int maxInFlight, DeliverySink sink) {
     this.ctx = ctx;
@@ -56,6 +57,24 @@ public final class SqsReceiver implements Receiver {
       pollers.add(t);
     }
     pollers.forEach(Thread::start);
+    long every = ctx.settings().visibilityTimeout().toMillis() / 3;
+    keepAlive = ctx.scheduler().scheduleWithFixedDelay(this::keepWaitingAlive, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Deliveries handed over but not started yet (waiting for a handler thread) keep their
+   * visibility too: the core extends only started ones, and one that waited out its lease would be
+   * given to another consumer and counted again.
+   */
+  private void keepWaitingAlive() {
+    long now = System.nanoTime();
+    long third = ctx.settings().visibilityTimeout().toNanos() / 3;
+    for (SqsDelivery d : unsettled) {
+      if (!d.isStarted() && !d.isOver() && now - d.extendedAt > third) {
+        d.extendedAt = now;
+        ctx.settler().changeVisibility(queueUrl, d.receipt, (int) ctx.settings().visibilityTimeout().toSeconds());
+      }
+    }
   }
 
   private void poll() {
@@ -146,6 +165,7 @@ public final class SqsReceiver implements Receiver {
       return;
     }
     closed = true;
+    keepAlive.cancel(false);
     for (SqsDelivery d : List.copyOf(unsettled)) {
       if (d.withdraw()) {
         returnUncounted(d);
@@ -199,6 +219,7 @@ public final class SqsReceiver implements Receiver {
     final WireFormat.Incoming incoming;
     final String receipt;
     final int count;
+    volatile long extendedAt = System.nanoTime();
 
     SqsDelivery(WireFormat.Incoming incoming, String receipt, int count) {
       super(() -> closed);
