@@ -1,14 +1,16 @@
 package dev.courier.examples;
 
 import dev.courier.config.CourierConfig;
+import dev.courier.testsupport.FauxqsServer;
 import dev.courier.testsupport.KafkaBroker;
 import dev.courier.testsupport.RabbitMqServer;
 import java.io.PrintStream;
 
 /**
- * Gives the demo a broker to talk to: when {@code COURIER_BROKER} names Kafka or RabbitMQ but no
- * address is configured, it starts a local one on loopback (Kafka in a child JVM; RabbitMQ reuses
- * the server on 127.0.0.1:5672 or starts a private node) with the project's test support. A
+ * Gives the demo a broker to talk to: when {@code COURIER_BROKER} names Kafka, RabbitMQ or SQS but
+ * no address is configured, it starts a local one on loopback (Kafka in a child JVM; RabbitMQ reuses
+ * the server on 127.0.0.1:5672 or starts a private node; SQS an SNS + SQS server, fauxqs, in a
+ * child process) with the project's test support. A
  * configured address is always used as it is. Demo convenience only: applications configure
  * their brokers.
  */
@@ -40,6 +42,22 @@ final class DemoBrokers {
         return CourierConfig.builder()
             .set(CourierConfig.BROKER, "rabbitmq")
             .set("courier.rabbitmq.uri", rabbit.uri())
+            .build();
+      }
+      case "sqs" -> {
+        if (config.get("courier.sqs.endpoint").isPresent() || config.get("courier.sqs.access-key-id").isPresent()
+            || config.get("courier.sqs.region").isPresent()) {
+          return config;
+        }
+        FauxqsServer server = FauxqsServer.shared(); // stopped when the JVM exits
+        out.printf("no SQS endpoint, credentials or region configured: started a local SNS + SQS server (fauxqs) at %s%n",
+            server.endpoint());
+        return CourierConfig.builder()
+            .set(CourierConfig.BROKER, "sqs")
+            .set("courier.sqs.endpoint", server.endpoint())
+            .set("courier.sqs.access-key-id", "local")
+            .set("courier.sqs.secret-access-key", "local")
+            .set("courier.sqs.wait-time", "1s")
             .build();
       }
       default -> {
