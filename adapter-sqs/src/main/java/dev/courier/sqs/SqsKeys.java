@@ -17,8 +17,9 @@ final class SqsKeys {
       "static credentials: access key id (with `secret-access-key`)").shownDefault("default provider chain");
   static final ConfigKey<String> SECRET_ACCESS_KEY = ConfigKey.secret("secret-access-key",
       "static credentials: secret access key; masked");
-  static final ConfigKey<String> QUEUE_PREFIX = ConfigKey.optional("queue-prefix", "",
-      "prefix of every queue name Courier makes (letters, digits, `_`, `-`); topic names get 80 characters less its length");
+  static final ConfigKey<String> QUEUE_PREFIX = ConfigKey.optional("queue-prefix", null,
+      "prefix of every SNS topic and SQS queue name Courier makes (letters, digits, `_`, `-`, at most 40); topic names "
+          + "get 80 characters less its length").shownDefault("none");
   static final ConfigKey<SqsTopology> TOPOLOGY = ConfigKey.enumeration("topology", SqsTopology.class, "sns",
       "`sns`: a topic is an SNS topic, each group an SQS queue subscribed to it with raw delivery (fan-out; messages "
           + "up to 256 KiB, SNS's limit); `queue`: a topic is one SQS queue, its one group's consumers compete (no "

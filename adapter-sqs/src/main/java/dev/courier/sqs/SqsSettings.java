@@ -110,7 +110,7 @@ public final class SqsSettings {
     private URI endpoint;
     private String accessKeyId;
     private String secretAccessKey;
-    private String queuePrefix = SqsKeys.QUEUE_PREFIX.parsedDefault();
+    private String queuePrefix = "";
     private SqsTopology topology = SqsKeys.TOPOLOGY.parsedDefault();
     private Duration visibilityTimeout = SqsKeys.VISIBILITY_TIMEOUT.parsedDefault();
     private int pollers = SqsKeys.POLLERS.parsedDefault();
