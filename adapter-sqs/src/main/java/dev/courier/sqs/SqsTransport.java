@@ -209,6 +209,7 @@ public final class SqsTransport implements Transport {
     requireUnordered(spec.groupOptions());
     String url = queues.groupQueue(spec.topic(), spec.group());
     SqsReceiver r = new SqsReceiver(ctx, url, queues.queueName(spec.topic(), spec.group()), spec.maxInFlight(), sink);
+    receivers.removeIf(SqsReceiver::isFinished);
     receivers.add(r);
     return r;
   }

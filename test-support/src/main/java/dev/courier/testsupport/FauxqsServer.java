@@ -66,6 +66,14 @@ public final class FauxqsServer implements AutoCloseable {
     return shared;
   }
 
+  /** A new started in-memory server of its own; {@link #close()} stops it. */
+  public static FauxqsServer started() {
+    FauxqsServer s = new FauxqsServer(install(), Ports.free(), null);
+    Runtime.getRuntime().addShutdownHook(new Thread(s::close, "fauxqs-shutdown"));
+    s.start();
+    return s;
+  }
+
   /** A new started server keeping its state in a fresh temporary directory across restarts. */
   public static FauxqsServer persistent() {
     Path dir;

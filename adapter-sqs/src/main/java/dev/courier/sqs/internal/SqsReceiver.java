@@ -177,6 +177,11 @@ public final class SqsReceiver implements Receiver {
     ctx.settler().flush(ctx.settings().publishTimeout());
   }
 
+  /** Closed, and its pollers returned from their last receive. */
+  public boolean isFinished() {
+    return closed && pollers.stream().noneMatch(Thread::isAlive);
+  }
+
   /** Waits for the pollers to return from their last receive, at most {@code timeout}. */
   public void awaitPollers(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
