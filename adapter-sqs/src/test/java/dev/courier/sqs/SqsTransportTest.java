@@ -180,4 +180,38 @@ class SqsTransportTest {
         .peek(TransportDelivery::ack).map(d -> d.message().id()).distinct().count());
     r.close();
   }
+
+  @Test
+  @DisplayName("a delayed publish not yet due that a poll brings in after the receiver stopped fetching keeps its due time (it was sent on at once)")
+  void notYetDueKeepsItsDueTimeOnStop() throws Exception {
+    SqsTransport t = transport(SqsTestSupport.settings(server).nativeDelayLimit(Duration.ofSeconds(1))
+        .waitTime(Duration.ofSeconds(10)).pollers(2));
+    String topic = name("stopdue");
+    t.ensureGroup(topic, "g");
+    Message first = Message.builder().payload("now".getBytes()).build();
+    t.send(topic, first).get(10, TimeUnit.SECONDS);
+    LinkedBlockingQueue<TransportDelivery> in = new LinkedBlockingQueue<>();
+    Receiver r = t.receive(new ReceiveSpec(topic, "g", 4, false), in::add);
+    take(in, "the first message").ack(); // one poller took it; the other one is in its 10 s long poll
+    r.stopFetching();
+    Message later = Message.builder().payload("in an hour".getBytes()).build();
+    long sentAt = System.currentTimeMillis();
+    t.sendDelayed(topic, later, Duration.ofHours(1)).get(10, TimeUnit.SECONDS); // visible after 1 s, due in 1 h
+    t.close(); // waits for the long poll that brings it in, and for what the receiver does with it
+    transport = null;
+    SqsClient sqs = raw();
+    String url = sqs.getQueueUrl(q -> q.queueName(topic)).queueUrl();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    software.amazon.awssdk.services.sqs.model.Message m = null;
+    while (m == null && System.nanoTime() < deadline) {
+      var got = sqs.receiveMessage(q -> q.queueUrl(url).messageAttributeNames("All").waitTimeSeconds(2)
+          .visibilityTimeout(30).attributeNamesWithStrings("All")).messages();
+      m = got.isEmpty() ? null : got.get(0);
+    }
+    assertNotNull(m, "the delayed message is gone from the queue");
+    WireFormat.Incoming back = WireFormat.decode(topic, m.messageId(), m.body(), m.messageAttributes(), 0);
+    assertEquals(later.id(), back.message().id());
+    assertTrue(back.meta().dueMillis() >= sentAt + Duration.ofMinutes(59).toMillis(),
+        "the message lost its due time: " + back.meta());
+  }
 }

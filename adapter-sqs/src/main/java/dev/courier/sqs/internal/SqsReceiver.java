@@ -123,19 +123,14 @@ public final class SqsReceiver implements Receiver {
     long sent = parse(system.get(MessageSystemAttributeName.SENT_TIMESTAMP), 0);
     WireFormat.Incoming in = WireFormat.decode(queueName, m.messageId(), m.body(), m.messageAttributes(), sent);
     SqsDelivery d = new SqsDelivery(in, m.receiptHandle(), in.meta().prior() + received);
-    long due = in.meta().dueMillis();
-    if (!fetching || (in.undecodable() == null && due > System.currentTimeMillis())) {
-      // Not to be handled now: its receives so far were all early, so the copy keeps the count.
-      boolean early = fetching;
+    boolean early = in.undecodable() == null && in.meta().dueMillis() > System.currentTimeMillis();
+    if (!fetching || early) {
+      // Not to be handled now: returned uncounted, and a delayed publish keeps its due time.
       unsettled.add(d);
       ctx.io().execute(() -> {
         if (d.withdraw()) {
           unsettled.remove(d);
-          if (early) {
-            ctx.resender().hop(queueUrl, d.message(), in.meta(), d.receipt);
-          } else {
-            returnUncounted(d);
-          }
+          returnUncounted(d);
         }
         permits.release();
       });
@@ -145,9 +140,16 @@ public final class SqsReceiver implements Receiver {
     sink.accept(d);
   }
 
+  /**
+   * Returns a delivery no handler started: an undecodable one as it is, a delayed publish not yet
+   * due hidden again until due with its meta unchanged (its early receives never counted), any other
+   * as a copy carrying the deliveries counted before this receive.
+   */
   private void returnUncounted(SqsDelivery d) {
     if (d.incoming.undecodable() != null) {
       ctx.settler().changeVisibility(queueUrl, d.receipt, 0);
+    } else if (d.incoming.meta().dueMillis() > System.currentTimeMillis()) {
+      ctx.resender().hop(queueUrl, d.message(), d.incoming.meta(), d.receipt);
     } else {
       ctx.resender().resend(queueUrl, d.message(), new WireFormat.Meta(d.count - 1, 0), Duration.ZERO, d.receipt);
     }
