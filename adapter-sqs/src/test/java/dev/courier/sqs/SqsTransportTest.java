@@ -214,4 +214,14 @@ class SqsTransportTest {
     assertTrue(back.meta().dueMillis() >= sentAt + Duration.ofMinutes(59).toMillis(),
         "the message lost its due time: " + back.meta());
   }
+
+  @Test
+  @DisplayName("a send to a dead-letter topic with no group's queue fails with PublishException (it was confirmed and kept nowhere)")
+  void deadLetterWithoutQueueFails() throws Exception {
+    SqsTransport t = transport(SqsTestSupport.settings(server));
+    String dlq = t.naming().deadLetterTopic(name("nodlq"), "g");
+    Message m = Message.builder().payload(new byte[] {1}).build();
+    ExecutionException e = assertThrows(ExecutionException.class, () -> t.send(dlq, m).get(10, TimeUnit.SECONDS));
+    assertInstanceOf(PublishException.class, e.getCause());
+  }
 }

@@ -1,6 +1,7 @@
 package dev.courier.sqs.internal;
 
 import dev.courier.IncompatibleGroupException;
+import dev.courier.PublishException;
 import dev.courier.spi.NamingRules;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -8,8 +9,10 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
@@ -24,7 +27,8 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
  * groups read them (the dead-letter admin's and observers), so each of their groups has a queue of
  * its own, {@code <prefix><topic, cut>_<16 hex digits of SHA-256 over topic and group>}, tagged with
  * the topic, and a send to a dead-letter topic goes to every such queue (dead letters are rare,
- * so the listing per send costs little).
+ * so the listing per send costs little). A send to a dead-letter topic with no group's queue fails
+ * with {@link PublishException}: confirming it would let the core delete the original.
  */
 public final class QueueDirectory implements Topology {
   static final String GROUP_TAG = "courier-group";
@@ -39,6 +43,7 @@ public final class QueueDirectory implements Topology {
   private final Map<String, String> urls = new ConcurrentHashMap<>();
   private final Map<String, Boolean> owned = new ConcurrentHashMap<>();
   private final Map<String, CachedList> fanOut = new ConcurrentHashMap<>();
+  private final Map<String, Set<String>> made = new ConcurrentHashMap<>();
 
   private record CachedList(List<String> urls, long atNanos) {}
 
@@ -75,13 +80,42 @@ public final class QueueDirectory implements Topology {
           .messageAttributes(p.out().attributes()).delaySeconds(p.delaySeconds()).build());
     }
     Map<Integer, String> failed = new java.util.HashMap<>();
-    List<String> targets = isDeadLetterTopic(topic) ? deadLetterQueues(topic) : List.of(topicQueue(topic));
-    for (String url : targets) {
+    if (!isDeadLetterTopic(topic)) {
+      String url = topicQueue(topic);
       for (BatchResultErrorEntry e : sqs.sendMessageBatch(r -> r.queueUrl(url).entries(entries)).failed()) {
         failed.put(Integer.parseInt(e.id()), e.code() + " " + e.message());
       }
+      return failed;
+    }
+    int reached = 0;
+    for (String url : deadLetterQueues(topic)) {
+      List<BatchResultErrorEntry> refused;
+      try {
+        refused = sqs.sendMessageBatch(r -> r.queueUrl(url).entries(entries)).failed();
+      } catch (QueueDoesNotExistException e) {
+        forgetDeadLetterQueue(topic, url); // deleted behind our back: it keeps nothing
+        continue;
+      }
+      reached++;
+      for (BatchResultErrorEntry e : refused) {
+        failed.put(Integer.parseInt(e.id()), e.code() + " " + e.message());
+      }
+    }
+    if (reached == 0) {
+      // Confirming would let the core delete the original: a dead letter nobody keeps is a loss.
+      throw new PublishException("no group's queue exists for dead-letter topic '" + topic + "'; the dead letter"
+          + " is not confirmed (ensure its group, e.g. by starting the dead-letter admin, then retry)");
     }
     return failed;
+  }
+
+  private void forgetDeadLetterQueue(String topic, String url) {
+    Set<String> mine = made.get(topic);
+    if (mine != null) {
+      mine.remove(url);
+    }
+    fanOut.remove(topic);
+    forget(url);
   }
 
   /** Whether {@code topic} is a dead-letter topic, whose groups each have a queue of their own. */
@@ -111,7 +145,7 @@ public final class QueueDirectory implements Topology {
   public List<String> deadLetterQueues(String topic) {
     CachedList cached = fanOut.get(topic);
     if (cached != null && System.nanoTime() - cached.atNanos < FAN_OUT_CACHE.toNanos()) {
-      return cached.urls;
+      return withMade(topic, cached.urls);
     }
     List<String> found = new ArrayList<>();
     for (String url : sqs.listQueues(r -> r.queueNamePrefix(fanOutPrefix(topic)).maxResults(1000)).queueUrls()) {
@@ -124,7 +158,22 @@ public final class QueueDirectory implements Topology {
       }
     }
     fanOut.put(topic, new CachedList(List.copyOf(found), System.nanoTime()));
-    return found;
+    return withMade(topic, found);
+  }
+
+  /**
+   * The listing plus the queues this process made or found for the topic's groups: a listing that
+   * began before one was created, or that lags behind creation (ListQueues and tags are eventually
+   * consistent on SQS), must not leave it out.
+   */
+  private List<String> withMade(String topic, List<String> listed) {
+    Set<String> mine = made.get(topic);
+    if (mine == null || listed.containsAll(mine)) {
+      return listed;
+    }
+    Set<String> all = new LinkedHashSet<>(listed);
+    all.addAll(mine);
+    return List.copyOf(all);
   }
 
   /**
@@ -136,6 +185,7 @@ public final class QueueDirectory implements Topology {
     String name = queueName(topic, group);
     if (isDeadLetterTopic(topic)) {
       String url = urls.computeIfAbsent(name, n -> urlOrCreate(n, Map.of(TOPIC_TAG, topic, GROUP_TAG, group)));
+      made.computeIfAbsent(topic, k -> ConcurrentHashMap.newKeySet()).add(url);
       fanOut.remove(topic);
       return url;
     }

@@ -1,5 +1,7 @@
 package dev.courier.sqs.internal;
 
+import dev.courier.PublishException;
+import dev.courier.spi.NamingRules;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +25,9 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
  * to it with raw message delivery, so the body and the message attributes arrive as they were
  * published. {@link #groupQueue} creates the topic, the queue, the queue policy that lets the topic
  * deliver to it, and the subscription, each only if missing. SNS has no publish delay: a delayed
- * publish carries its due time and each group's queue hides it until then.
+ * publish carries its due time and each group's queue hides it until then. SNS drops a publish to a
+ * topic no queue subscribes to; for a dead-letter topic that would lose the dead letter, so such a
+ * send fails with {@link PublishException} instead.
  */
 public final class SnsDirectory implements Topology {
   private final SnsClient sns;
@@ -95,6 +99,20 @@ public final class SnsDirectory implements Topology {
     return queueUrl;
   }
 
+  private static boolean isDeadLetterTopic(String topic) {
+    return topic.endsWith("-" + NamingRules.Derived.DEAD_LETTER.suffix());
+  }
+
+  /** Whether an SQS queue subscribes to the topic (listed afresh each time: dead letters are rare). */
+  private boolean hasSubscription(String topicArn) {
+    for (Subscription s : sns.listSubscriptionsByTopicPaginator(r -> r.topicArn(topicArn)).subscriptions()) {
+      if ("sqs".equals(s.protocol())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private boolean subscribed(String topicArn, String queueArn) {
     for (Subscription s : sns.listSubscriptionsByTopicPaginator(r -> r.topicArn(topicArn)).subscriptions()) {
       if ("sqs".equals(s.protocol()) && queueArn.equals(s.endpoint())) {
@@ -120,6 +138,12 @@ public final class SnsDirectory implements Topology {
   @Override
   public Map<Integer, String> publish(String topic, List<SendBatcher.Pending> batch) {
     String arn = topicArn(topic);
+    if (isDeadLetterTopic(topic) && !hasSubscription(arn)) {
+      // SNS accepts a publish to a topic nobody subscribes to and drops it; confirming a dead letter
+      // would let the core delete the original.
+      throw new PublishException("dead-letter topic '" + topic + "' has no subscribed group queue; the dead letter is"
+          + " not confirmed (ensure its group, e.g. by starting the dead-letter admin, then retry)");
+    }
     List<PublishBatchRequestEntry> entries = new ArrayList<>(batch.size());
     for (int i = 0; i < batch.size(); i++) {
       WireFormat.Outgoing out = batch.get(i).out();
