@@ -224,4 +224,39 @@ class SqsTransportTest {
     ExecutionException e = assertThrows(ExecutionException.class, () -> t.send(dlq, m).get(10, TimeUnit.SECONDS));
     assertInstanceOf(PublishException.class, e.getCause());
   }
+
+  @Test
+  @DisplayName("a delivery that waited for a handler just under two thirds of the visibility timeout is extended as it starts, so the core's first renewal (a third after the start) comes before it expires")
+  void startExtendsAWaitedDelivery() throws Exception {
+    Duration v = Duration.ofSeconds(6);
+    SqsTransport t = transport(SqsTestSupport.settings(server).visibilityTimeout(v).pollers(1));
+    String topic = name("start");
+    t.ensureGroup(topic, "g");
+    Message m = Message.builder().payload("slow to start".getBytes()).build();
+    t.send(topic, m).get(10, TimeUnit.SECONDS);
+    LinkedBlockingQueue<TransportDelivery> in = new LinkedBlockingQueue<>();
+    long receiverStart = System.nanoTime(); // the receiver's keep-alive ticks come every v/3 from here
+    t.receive(new ReceiveSpec(topic, "g", 4, false), in::add);
+    TransportDelivery d = take(in, "the message");
+    // Time must pass here: the delivery waits for a handler until just before the tick at 2v/3,
+    // the first that would extend it (the one at v/3 finds it extended less than v/3 ago).
+    long startAt = receiverStart + v.toNanos() * 2 / 3 - TimeUnit.MILLISECONDS.toNanos(300);
+    Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(startAt - System.nanoTime())));
+    assertTrue(d.tryStart());
+    long started = System.nanoTime();
+    // The core would renew the lease at started + v/3; no one (another consumer, this receiver's
+    // poller) may get the message before then, checked with a second's margin for the renewal.
+    long until = started + v.toNanos() / 3 + TimeUnit.SECONDS.toNanos(1);
+    SqsClient sqs = raw();
+    String url = sqs.getQueueUrl(q -> q.queueName(topic)).queueUrl();
+    while (System.nanoTime() < until) {
+      var got = sqs.receiveMessage(q -> q.queueUrl(url).waitTimeSeconds(0).visibilityTimeout(30)).messages();
+      assertTrue(got.isEmpty(), "another consumer got the message "
+          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms after its handler started");
+      TransportDelivery again = in.poll(100, TimeUnit.MILLISECONDS); // also the poll interval
+      assertTrue(again == null, "the receiver got the message again "
+          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms after its handler started");
+    }
+    d.ack();
+  }
 }

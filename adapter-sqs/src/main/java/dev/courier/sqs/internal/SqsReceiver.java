@@ -77,6 +77,18 @@ public final class SqsReceiver implements Receiver {
     }
   }
 
+  /**
+   * The core's first lease extension comes a third of the visibility timeout after a handler
+   * starts; a delivery last extended more than a third ago (it waited for a handler between two
+   * ticks of {@link #keepWaitingAlive}) is extended as it starts, or it could expire before that.
+   */
+  private void extendOnStart(SqsDelivery d) {
+    long now = System.nanoTime();
+    if (now - d.extendedAt > ctx.settings().visibilityTimeout().toNanos() / 3) {
+      d.extendLease();
+    }
+  }
+
   private void poll() {
     int failures = 0;
     while (fetching) {
@@ -251,6 +263,15 @@ public final class SqsReceiver implements Receiver {
     }
 
     @Override
+    public boolean tryStart() {
+      if (!super.tryStart()) {
+        return false;
+      }
+      extendOnStart(this);
+      return true;
+    }
+
+    @Override
     protected void doAck() {
       ctx.settler().delete(queueUrl, receipt);
       done();
@@ -281,6 +302,7 @@ public final class SqsReceiver implements Receiver {
     @Override
     public void extendLease() {
       if (isStarted() && !closed) {
+        extendedAt = System.nanoTime();
         ctx.settler().changeVisibility(queueUrl, receipt, (int) ctx.settings().visibilityTimeout().toSeconds());
       }
     }
