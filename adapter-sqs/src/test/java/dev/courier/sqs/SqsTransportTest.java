@@ -259,4 +259,42 @@ class SqsTransportTest {
     }
     d.ack();
   }
+
+  @Test
+  @DisplayName("a lease extension followed at once by a nack with a long delay: the delay holds (the extension could reach SQS after the nack, across settler threads, and shorten it to the visibility timeout)")
+  void extendThenNackKeepsTheDelay() throws Exception {
+    Duration v = Duration.ofSeconds(2);
+    SqsTransport t = transport(SqsTestSupport.settings(server).visibilityTimeout(v));
+    String topic = name("order");
+    t.ensureGroup(topic, "g");
+    int n = 30;
+    java.util.List<CompletableFuture<Void>> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      sent.add(t.send(topic, Message.builder().payload(new byte[] {(byte) i}).build()));
+    }
+    for (CompletableFuture<Void> f : sent) {
+      f.get(10, TimeUnit.SECONDS);
+    }
+    LinkedBlockingQueue<TransportDelivery> in = new LinkedBlockingQueue<>();
+    t.receive(new ReceiveSpec(topic, "g", n, false), in::add);
+    java.util.List<TransportDelivery> all = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      TransportDelivery d = take(in, "message " + i);
+      assertTrue(d.tryStart());
+      all.add(d);
+    }
+    // As a lease renewer and handlers finishing in another order would: every extension, then the
+    // nacks, last received first. Settled in batches of 10 by several threads, an extension sent in
+    // a later batch than its message's nack would shorten the nack's delay to the visibility timeout.
+    all.forEach(TransportDelivery::extendLease);
+    for (int i = all.size() - 1; i >= 0; i--) {
+      all.get(i).nack(Duration.ofMinutes(10));
+    }
+    long until = System.nanoTime() + v.toNanos() + TimeUnit.SECONDS.toNanos(2);
+    for (long left; (left = until - System.nanoTime()) > 0; ) {
+      TransportDelivery again = in.poll(left, TimeUnit.NANOSECONDS);
+      assertTrue(again == null, "a message nacked for 10 minutes came back after "
+          + (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - until) + v.toMillis() + 2000) + " ms");
+    }
+  }
 }

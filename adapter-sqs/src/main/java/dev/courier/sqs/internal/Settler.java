@@ -18,7 +18,8 @@ import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchReq
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 
 /**
- * Deletes and visibility changes, sent in batches of up to 10 per queue by a few threads. A failed
+ * Deletes and visibility changes, sent in batches of up to 10 per queue by a few threads; the ops of
+ * one receipt handle all go through one thread, in order, the last one of a drain winning. A failed
  * delete is retried twice, then logged: the message comes back after its visibility timeout, a
  * duplicate, never a loss. A failed visibility change lets the lease run out (the SPI's rule).
  */
@@ -33,7 +34,7 @@ public final class Settler implements AutoCloseable {
   private record Op(Kind kind, String queueUrl, String receipt, int seconds, int tries) {}
 
   private final SqsClient sqs;
-  private final LinkedBlockingQueue<Op> ops = new LinkedBlockingQueue<>();
+  private final List<LinkedBlockingQueue<Op>> lanes = new ArrayList<>();
   private final AtomicInteger pending = new AtomicInteger();
   private final RateLimitedLog limiter = new RateLimitedLog(Duration.ofSeconds(30));
   private final List<Thread> threads = new ArrayList<>();
@@ -42,7 +43,9 @@ public final class Settler implements AutoCloseable {
   public Settler(SqsClient sqs, String name) {
     this.sqs = sqs;
     for (int i = 0; i < THREADS; i++) {
-      threads.add(Threads.thread(name + "-" + (i + 1), true, this::run));
+      LinkedBlockingQueue<Op> lane = new LinkedBlockingQueue<>();
+      lanes.add(lane);
+      threads.add(Threads.thread(name + "-" + (i + 1), true, () -> run(lane)));
     }
     threads.forEach(Thread::start);
   }
@@ -55,9 +58,10 @@ public final class Settler implements AutoCloseable {
     add(new Op(Kind.VISIBILITY, queueUrl, receipt, seconds, 0));
   }
 
+  /** Every op of one receipt goes to the same thread, so they reach SQS in the order they were made. */
   private void add(Op op) {
     pending.incrementAndGet();
-    ops.add(op);
+    lanes.get(Math.floorMod(op.receipt.hashCode(), THREADS)).add(op);
   }
 
   /** Waits until everything queued so far was sent, at most {@code timeout}. */
@@ -75,7 +79,7 @@ public final class Settler implements AutoCloseable {
     }
   }
 
-  private void run() {
+  private void run(LinkedBlockingQueue<Op> ops) {
     List<Op> taken = new ArrayList<>();
     while (!closed || !ops.isEmpty()) {
       try {
@@ -86,7 +90,7 @@ public final class Settler implements AutoCloseable {
         taken.add(first);
         ops.drainTo(taken, 99);
         Map<String, List<Op>> byQueue = new LinkedHashMap<>();
-        for (Op op : taken) {
+        for (Op op : lastPerReceipt(taken)) {
           byQueue.computeIfAbsent(op.kind + " " + op.queueUrl, k -> new ArrayList<>()).add(op);
         }
         for (List<Op> group : byQueue.values()) {
@@ -108,6 +112,18 @@ public final class Settler implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * The last op of each receipt among {@code taken} (one batch would carry them in no defined order);
+   * a delete is kept over any later visibility change, which could only fail on a deleted message.
+   */
+  private static java.util.Collection<Op> lastPerReceipt(List<Op> taken) {
+    Map<String, Op> last = new LinkedHashMap<>();
+    for (Op op : taken) {
+      last.merge(op.queueUrl + "\n" + op.receipt, op, (before, now) -> before.kind == Kind.DELETE ? before : now);
+    }
+    return last.values();
   }
 
   private void send(List<Op> batch) {

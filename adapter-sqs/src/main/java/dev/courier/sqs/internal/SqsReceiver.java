@@ -70,9 +70,11 @@ public final class SqsReceiver implements Receiver {
     long now = System.nanoTime();
     long third = ctx.settings().visibilityTimeout().toNanos() / 3;
     for (SqsDelivery d : unsettled) {
-      if (!d.isStarted() && !d.isOver() && now - d.extendedAt > third) {
-        d.extendedAt = now;
-        ctx.settler().changeVisibility(queueUrl, d.receipt, (int) ctx.settings().visibilityTimeout().toSeconds());
+      synchronized (d) { // not after its settlement (see SqsDelivery)
+        if (!d.isStarted() && !d.isOver() && now - d.extendedAt > third) {
+          d.extendedAt = now;
+          ctx.settler().changeVisibility(queueUrl, d.receipt, (int) ctx.settings().visibilityTimeout().toSeconds());
+        }
       }
     }
   }
@@ -183,8 +185,12 @@ public final class SqsReceiver implements Receiver {
     for (SqsDelivery d : List.copyOf(unsettled)) {
       if (d.withdraw()) {
         returnUncounted(d);
-      } else if (d.takeBack()) {
-        ctx.settler().changeVisibility(queueUrl, d.receipt, 0); // its handler ran: a counted delivery
+      } else {
+        synchronized (d) {
+          if (d.takeBack()) {
+            ctx.settler().changeVisibility(queueUrl, d.receipt, 0); // its handler ran: a counted delivery
+          }
+        }
       }
       unsettled.remove(d);
     }
@@ -233,7 +239,11 @@ public final class SqsReceiver implements Receiver {
     }
   }
 
-  /** One received SQS message. */
+  /**
+   * One received SQS message. Its visibility changes and its settlement are queued under its lock,
+   * and an extension only while it is started: no extension is queued after the settling op, which
+   * it would undo (a nack's delay shortened to the visibility timeout).
+   */
   final class SqsDelivery extends SettleOnceDelivery {
     final WireFormat.Incoming incoming;
     final String receipt;
@@ -272,13 +282,13 @@ public final class SqsReceiver implements Receiver {
     }
 
     @Override
-    protected void doAck() {
+    protected synchronized void doAck() {
       ctx.settler().delete(queueUrl, receipt);
       done();
     }
 
     @Override
-    protected void doNack(Duration delay) {
+    protected synchronized void doNack(Duration delay) {
       ctx.settler().changeVisibility(queueUrl, receipt, seconds(delay));
       done();
     }
@@ -289,7 +299,7 @@ public final class SqsReceiver implements Receiver {
     }
 
     @Override
-    protected void doDefer(Duration delay) {
+    protected synchronized void doDefer(Duration delay) {
       if (incoming.undecodable() != null) {
         doNack(delay);
         return;
@@ -300,7 +310,7 @@ public final class SqsReceiver implements Receiver {
     }
 
     @Override
-    public void extendLease() {
+    public synchronized void extendLease() {
       if (isStarted() && !closed) {
         extendedAt = System.nanoTime();
         ctx.settler().changeVisibility(queueUrl, receipt, (int) ctx.settings().visibilityTimeout().toSeconds());
