@@ -143,6 +143,20 @@ public final class FauxqsServer implements AutoCloseable {
     ready.completeExceptionally(new IllegalStateException("fauxqs exited"));
   }
 
+  /**
+   * Closes the server's standard input, as the death of this JVM does (no shutdown hook runs on a
+   * kill -9): the launcher stops on end of input, so a killed test run leaves no server behind.
+   * Returns the process, to wait for its exit.
+   */
+  public synchronized Process closeInput() throws IOException {
+    Process p = process;
+    if (p == null) {
+      throw new IllegalStateException("fauxqs is not running");
+    }
+    p.getOutputStream().close();
+    return p;
+  }
+
   /** Stops the process (SIGTERM, then kill after 10 s); state stays if persistent. */
   public synchronized void stop() {
     if (process == null) {

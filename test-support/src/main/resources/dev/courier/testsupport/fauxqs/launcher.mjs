@@ -1,6 +1,7 @@
 // Starts fauxqs (an SNS + SQS server) bound to loopback only. fauxqs listens on 0.0.0.0 by code, so
 // net.Server.listen is patched to 127.0.0.1 before fauxqs loads; the Java side checks the bound
 // address. Arguments: the path of fauxqs's dist/app.js, then a data directory or "-" (in memory).
+// It stops on SIGTERM, SIGINT or the end of its standard input.
 import net from "node:net";
 import { pathToFileURL } from "node:url";
 
@@ -30,3 +31,8 @@ console.log(`FAUXQS_LISTENING ${server.port} ${server.address}`);
 const stop = () => server.stop().then(() => process.exit(0), () => process.exit(1));
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
+// The Java side holds our standard input open; it ends when that JVM exits, even killed without
+// running its shutdown hooks, and then nothing would stop this server: stop on end of input too.
+process.stdin.on("end", stop);
+process.stdin.on("error", stop);
+process.stdin.resume();
