@@ -24,7 +24,8 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
  * ({@code <prefix><topic>-<group>, cut>_<16 hex digits of SHA-256 over topic and group>}) subscribed
  * to it with raw message delivery, so the body and the message attributes arrive as they were
  * published. {@link #groupQueue} creates the topic, the queue, the queue policy that lets the topic
- * deliver to it, and the subscription, each only if missing. SNS has no publish delay: a delayed
+ * deliver to it (replacing the queue's policy, documented in the README), and the subscription,
+ * each only if missing. SNS has no publish delay: a delayed
  * publish carries its due time and each group's queue hides it until then. SNS drops a publish to a
  * topic no queue subscribes to; for a dead-letter topic that would lose the dead letter, so such a
  * send fails with {@link PublishException} instead.
