@@ -208,9 +208,19 @@ public final class SqsTransport implements Transport {
     checkOpen();
     requireUnordered(spec.groupOptions());
     String url = queues.groupQueue(spec.topic(), spec.group());
-    SqsReceiver r = new SqsReceiver(ctx, url, queues.queueName(spec.topic(), spec.group()), spec.maxInFlight(), sink);
+    SqsReceiver r;
+    try {
+      r = new SqsReceiver(ctx, url, queues.queueName(spec.topic(), spec.group()), spec.maxInFlight(), sink);
+    } catch (java.util.concurrent.RejectedExecutionException e) { // closed meanwhile: no poller started
+      checkOpen();
+      throw e;
+    }
     receivers.removeIf(SqsReceiver::isFinished);
     receivers.add(r);
+    if (closed) { // close() may have gone through the receivers before this one was added
+      r.close();
+      checkOpen();
+    }
     return r;
   }
 

@@ -52,13 +52,14 @@ public final class SqsReceiver implements Receiver {
     this.queueName = queueName;
     this.sink = sink;
     this.permits = new Semaphore(maxInFlight);
+    // Scheduled first: a transport closing meanwhile refuses it before any poller runs.
+    long every = ctx.settings().visibilityTimeout().toMillis() / 3;
+    keepAlive = ctx.scheduler().scheduleWithFixedDelay(this::keepWaitingAlive, every, every, TimeUnit.MILLISECONDS);
     for (int i = 0; i < ctx.settings().pollers(); i++) {
       Thread t = Threads.thread("courier-sqs-poll-" + queueName + "-" + (i + 1), true, this::poll);
       pollers.add(t);
     }
     pollers.forEach(Thread::start);
-    long every = ctx.settings().visibilityTimeout().toMillis() / 3;
-    keepAlive = ctx.scheduler().scheduleWithFixedDelay(this::keepWaitingAlive, every, every, TimeUnit.MILLISECONDS);
   }
 
   /**
