@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -142,7 +143,7 @@ public final class SqsReceiver implements Receiver {
     if (!fetching || early) {
       // Not to be handled now: returned uncounted, and a delayed publish keeps its due time.
       unsettled.add(d);
-      ctx.io().execute(() -> {
+      runOnIo(() -> {
         if (d.withdraw()) {
           unsettled.remove(d);
           returnUncounted(d);
@@ -213,6 +214,15 @@ public final class SqsReceiver implements Receiver {
         Thread.currentThread().interrupt();
         return;
       }
+    }
+  }
+
+  /** Runs {@code task} on the I/O pool, or here once that pool is shut down (the transport closing). */
+  private void runOnIo(Runnable task) {
+    try {
+      ctx.io().execute(task);
+    } catch (RejectedExecutionException e) {
+      task.run();
     }
   }
 
@@ -305,8 +315,7 @@ public final class SqsReceiver implements Receiver {
         doNack(delay);
         return;
       }
-      ctx.io().execute(() -> ctx.resender().resend(queueUrl, message(), new WireFormat.Meta(count - 1, 0), delay,
-          receipt));
+      runOnIo(() -> ctx.resender().resend(queueUrl, message(), new WireFormat.Meta(count - 1, 0), delay, receipt));
       done();
     }
 
