@@ -1,0 +1,110 @@
+package dev.courier.sqs.internal;
+
+import dev.courier.PublishException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Sends every publish in batch calls ({@code SendMessageBatch}, {@code PublishBatch}) of up to 10 entries (and at most the
+ * queue's size limit in total) per topic, with up to {@value #FLUSHERS} calls in flight per topic:
+ * publishes that arrive while a call is running wait for the next one, so batches grow with load
+ * and a lone publish goes out at once. Each future completes on SQS's answer for its own entry: a
+ * refused entry fails alone, nothing is confirmed that SQS did not accept.
+ */
+public final class SendBatcher {
+  private static final int BATCH = 10;
+  private static final int FLUSHERS = 4;
+
+  /** One message waiting to be sent. */
+  public record Pending(String messageId, WireFormat.Outgoing out, int delaySeconds, CompletableFuture<Void> future) {}
+
+  private final class Lane {
+    final String topic;
+    final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    final AtomicInteger flushers = new AtomicInteger();
+
+    Lane(String topic) {
+      this.topic = topic;
+    }
+  }
+
+  private final Topology topology;
+  private final Executor io;
+  private final int maxBatchBytes;
+  private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+
+  public SendBatcher(Topology topology, Executor io, int maxBatchBytes) {
+    this.topology = topology;
+    this.io = io;
+    this.maxBatchBytes = maxBatchBytes;
+  }
+
+  public void submit(String topic, Pending p) {
+    Lane lane = lanes.computeIfAbsent(topic, Lane::new);
+    lane.queue.add(p);
+    maybeStart(lane);
+  }
+
+  private void maybeStart(Lane lane) {
+    while (!lane.queue.isEmpty()) {
+      int n = lane.flushers.get();
+      if (n >= FLUSHERS) {
+        return;
+      }
+      if (lane.flushers.compareAndSet(n, n + 1)) {
+        try {
+          io.execute(() -> flush(lane));
+        } catch (RuntimeException e) { // executor shut down: fail what waits
+          lane.flushers.decrementAndGet();
+          for (Pending p; (p = lane.queue.poll()) != null; ) {
+            p.future.completeExceptionally(new PublishException("the SQS transport is closed", e));
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  private void flush(Lane lane) {
+    try {
+      while (true) {
+        List<Pending> batch = new ArrayList<>(BATCH);
+        long bytes = 0;
+        for (Pending p; batch.size() < BATCH && (p = lane.queue.peek()) != null; ) {
+          if (!batch.isEmpty() && bytes + p.out.bytes() > maxBatchBytes) {
+            break;
+          }
+          if (lane.queue.remove(p)) {
+            batch.add(p);
+            bytes += p.out.bytes();
+          }
+        }
+        if (batch.isEmpty()) {
+          return;
+        }
+        send(lane.topic, batch);
+      }
+    } finally {
+      lane.flushers.decrementAndGet();
+      maybeStart(lane);
+    }
+  }
+
+  private void send(String topic, List<Pending> batch) {
+    try {
+      Map<Integer, String> failed = topology.publish(topic, batch);
+      failed.forEach((i, reason) -> batch.get(i).future.completeExceptionally(new PublishException("the service"
+          + " refused message " + batch.get(i).messageId + " for topic '" + topic + "': " + reason)));
+      batch.forEach(p -> p.future.complete(null));
+    } catch (RuntimeException e) {
+      batch.forEach(p -> p.future.completeExceptionally(new PublishException("the service did not accept message "
+          + p.messageId + " for topic '" + topic + "': " + e.getMessage(), e)));
+    }
+  }
+}

@@ -1,0 +1,346 @@
+package dev.courier.sqs.internal;
+
+import dev.courier.Message;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.Receiver;
+import dev.courier.spi.Undecodable;
+import dev.courier.spi.support.Backoff;
+import dev.courier.spi.support.RateLimitedLog;
+import dev.courier.spi.support.SettleOnceDelivery;
+import dev.courier.spi.support.Threads;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
+
+/**
+ * Long-polls one queue with a few threads and hands each message to the sink as a delivery.
+ * {@code maxInFlight} holds exactly: a poller takes a permit per message it may receive before it
+ * asks SQS, and a permit comes back when its delivery is settled or returned. Messages that are not
+ * to be handled (a delayed publish not yet due, a poll that returned after the receiver stopped)
+ * are returned uncounted as a copy (see {@link Resender}).
+ */
+public final class SqsReceiver implements Receiver {
+  private static final Logger log = LoggerFactory.getLogger(SqsReceiver.class);
+  private static final Backoff BACKOFF = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(5))
+      .withJitter(0.3);
+
+  private final SqsContext ctx;
+  private final String queueUrl;
+  private final String queueName;
+  private final DeliverySink sink;
+  private final Semaphore permits;
+  private final Set<SqsDelivery> unsettled = ConcurrentHashMap.newKeySet();
+  private final List<Thread> pollers = new ArrayList<>();
+  private final RateLimitedLog limiter = new RateLimitedLog(Duration.ofSeconds(30));
+  private volatile boolean fetching = true;
+  private volatile boolean closed;
+  private final java.util.concurrent.ScheduledFuture<?> keepAlive;
+
+  public SqsReceiver(SqsContext ctx, String queueUrl, String queueName, int maxInFlight, DeliverySink sink) {
+    this.ctx = ctx;
+    this.queueUrl = queueUrl;
+    this.queueName = queueName;
+    this.sink = sink;
+    this.permits = new Semaphore(maxInFlight);
+    // Scheduled first: a transport closing meanwhile refuses it before any poller runs.
+    long every = ctx.settings().visibilityTimeout().toMillis() / 3;
+    keepAlive = ctx.scheduler().scheduleWithFixedDelay(this::keepWaitingAlive, every, every, TimeUnit.MILLISECONDS);
+    for (int i = 0; i < ctx.settings().pollers(); i++) {
+      Thread t = Threads.thread("courier-sqs-poll-" + queueName + "-" + (i + 1), true, this::poll);
+      pollers.add(t);
+    }
+    pollers.forEach(Thread::start);
+  }
+
+  /**
+   * Deliveries handed over but not started yet (waiting for a handler thread) keep their
+   * visibility too: the core extends only started ones, and one that waited out its lease would be
+   * given to another consumer and counted again.
+   */
+  private void keepWaitingAlive() {
+    long now = System.nanoTime();
+    long third = ctx.settings().visibilityTimeout().toNanos() / 3;
+    for (SqsDelivery d : unsettled) {
+      synchronized (d) { // not after its settlement (see SqsDelivery)
+        if (!d.isStarted() && !d.isOver() && now - d.extendedAt > third) {
+          d.extendedAt = now;
+          ctx.settler().changeVisibility(queueUrl, d.receipt, (int) ctx.settings().visibilityTimeout().toSeconds());
+        }
+      }
+    }
+  }
+
+  /**
+   * The core's first lease extension comes a third of the visibility timeout after a handler
+   * starts; a delivery last extended more than a third ago (it waited for a handler between two
+   * ticks of {@link #keepWaitingAlive}) is extended as it starts, or it could expire before that.
+   */
+  private void extendOnStart(SqsDelivery d) {
+    long now = System.nanoTime();
+    if (now - d.extendedAt > ctx.settings().visibilityTimeout().toNanos() / 3) {
+      d.extendLease();
+    }
+  }
+
+  private void poll() {
+    int failures = 0;
+    while (fetching) {
+      int taken = 0;
+      try {
+        if (!permits.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+          continue;
+        }
+        taken = 1;
+        while (taken < 10 && permits.tryAcquire()) {
+          taken++;
+        }
+        int max = taken;
+        ReceiveMessageResponse response = ctx.sqs().receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(max)
+            .waitTimeSeconds((int) ctx.settings().waitTime().toSeconds())
+            .visibilityTimeout((int) ctx.settings().visibilityTimeout().toSeconds())
+            .messageAttributeNames("All")
+            .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+                MessageSystemAttributeName.SENT_TIMESTAMP));
+        failures = 0;
+        for (software.amazon.awssdk.services.sqs.model.Message m : response.messages()) {
+          taken--;
+          handle(m);
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        failures++;
+        long suppressed = limiter.admit();
+        if (suppressed != RateLimitedLog.SUPPRESSED && fetching) {
+          log.warn("receiving from SQS queue {} failed, retrying: {}{}", queueName, e.toString(),
+              RateLimitedLog.more(suppressed, "failures"));
+        }
+        pause(BACKOFF.delayMillis(Math.min(failures, 20)));
+      } finally {
+        permits.release(taken);
+      }
+    }
+  }
+
+  private void handle(software.amazon.awssdk.services.sqs.model.Message m) {
+    Map<MessageSystemAttributeName, String> system = m.attributes();
+    int received = parse(system.get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT), 1);
+    long sent = parse(system.get(MessageSystemAttributeName.SENT_TIMESTAMP), 0);
+    WireFormat.Incoming in = WireFormat.decode(queueName, m.messageId(), m.body(), m.messageAttributes(), sent);
+    SqsDelivery d = new SqsDelivery(in, m.receiptHandle(), in.meta().prior() + received);
+    boolean early = in.undecodable() == null && in.meta().dueMillis() > System.currentTimeMillis();
+    if (!fetching || early) {
+      // Not to be handled now: returned uncounted, and a delayed publish keeps its due time.
+      unsettled.add(d);
+      runOnIo(() -> {
+        if (d.withdraw()) {
+          unsettled.remove(d);
+          returnUncounted(d);
+        }
+        permits.release();
+      });
+      return;
+    }
+    unsettled.add(d);
+    sink.accept(d);
+  }
+
+  /**
+   * Returns a delivery no handler started: an undecodable one as it is, a delayed publish not yet
+   * due hidden again until due with its meta unchanged (its early receives never counted), any other
+   * as a copy carrying the deliveries counted before this receive.
+   */
+  private void returnUncounted(SqsDelivery d) {
+    if (d.incoming.undecodable() != null) {
+      ctx.settler().changeVisibility(queueUrl, d.receipt, 0);
+    } else if (d.incoming.meta().dueMillis() > System.currentTimeMillis()) {
+      ctx.resender().hop(queueUrl, d.message(), d.incoming.meta(), d.receipt);
+    } else {
+      ctx.resender().resend(queueUrl, d.message(), new WireFormat.Meta(d.count - 1, 0), Duration.ZERO, d.receipt);
+    }
+  }
+
+  @Override
+  public void stopFetching() {
+    fetching = false;
+  }
+
+  @Override
+  public void close() {
+    stopFetching();
+    if (closed) {
+      return;
+    }
+    closed = true;
+    keepAlive.cancel(false);
+    for (SqsDelivery d : List.copyOf(unsettled)) {
+      if (d.withdraw()) {
+        returnUncounted(d);
+      } else {
+        synchronized (d) {
+          if (d.takeBack()) {
+            ctx.settler().changeVisibility(queueUrl, d.receipt, 0); // its handler ran: a counted delivery
+          }
+        }
+      }
+      unsettled.remove(d);
+    }
+    ctx.settler().flush(ctx.settings().publishTimeout());
+  }
+
+  /** Closed, and its pollers returned from their last receive. */
+  public boolean isFinished() {
+    return closed && pollers.stream().noneMatch(Thread::isAlive);
+  }
+
+  /** Waits for the pollers to return from their last receive, at most {@code timeout}. */
+  public void awaitPollers(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (Thread t : pollers) {
+      try {
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** Runs {@code task} on the I/O pool, or here once that pool is shut down (the transport closing). */
+  private void runOnIo(Runnable task) {
+    try {
+      ctx.io().execute(task);
+    } catch (RejectedExecutionException e) {
+      task.run();
+    }
+  }
+
+  private static int parse(String s, int fallback) {
+    try {
+      return s == null ? fallback : (int) Math.min(Integer.MAX_VALUE, Long.parseLong(s));
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  private static long parse(String s, long fallback) {
+    try {
+      return s == null ? fallback : Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis); // backoff after a failed receive, not synchronization
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * One received SQS message. Its visibility changes and its settlement are queued under its lock,
+   * and an extension only while it is started: no extension is queued after the settling op, which
+   * it would undo (a nack's delay shortened to the visibility timeout).
+   */
+  final class SqsDelivery extends SettleOnceDelivery {
+    final WireFormat.Incoming incoming;
+    final String receipt;
+    final int count;
+    volatile long extendedAt = System.nanoTime();
+
+    SqsDelivery(WireFormat.Incoming incoming, String receipt, int count) {
+      super(() -> closed);
+      this.incoming = incoming;
+      this.receipt = receipt;
+      this.count = count;
+    }
+
+    @Override
+    public Message message() {
+      return incoming.message();
+    }
+
+    @Override
+    public Optional<Undecodable> undecodable() {
+      return Optional.ofNullable(incoming.undecodable());
+    }
+
+    @Override
+    public int deliveryCount() {
+      return count;
+    }
+
+    @Override
+    public boolean tryStart() {
+      if (!super.tryStart()) {
+        return false;
+      }
+      extendOnStart(this);
+      return true;
+    }
+
+    @Override
+    protected synchronized void doAck() {
+      ctx.settler().delete(queueUrl, receipt);
+      done();
+    }
+
+    @Override
+    protected synchronized void doNack(Duration delay) {
+      ctx.settler().changeVisibility(queueUrl, receipt, seconds(delay));
+      done();
+    }
+
+    @Override
+    protected void doRelease() {
+      doDefer(Duration.ZERO);
+    }
+
+    @Override
+    protected synchronized void doDefer(Duration delay) {
+      if (incoming.undecodable() != null) {
+        doNack(delay);
+        return;
+      }
+      runOnIo(() -> ctx.resender().resend(queueUrl, message(), new WireFormat.Meta(count - 1, 0), delay, receipt));
+      done();
+    }
+
+    @Override
+    public synchronized void extendLease() {
+      if (isStarted() && !closed) {
+        extendedAt = System.nanoTime();
+        ctx.settler().changeVisibility(queueUrl, receipt, (int) ctx.settings().visibilityTimeout().toSeconds());
+      }
+    }
+
+    private void done() {
+      unsettled.remove(this);
+      permits.release();
+    }
+
+    @Override
+    public String toString() {
+      return "SqsDelivery{" + queueName + ", id=" + message().id() + ", count=" + count + '}';
+    }
+  }
+
+  /** Whole seconds, rounded up (never sooner than asked), within SQS's 12 hours. */
+  static int seconds(Duration delay) {
+    long ms = delay.toMillis();
+    return (int) Math.min(43_200, (ms + 999) / 1000);
+  }
+}
