@@ -92,7 +92,7 @@ public final class CourierTracing implements PublishInterceptor, DeliveryInterce
   /** The semantic conventions' well-known values where an adapter has one, else its name. */
   static String system(String adapter) {
     return switch (adapter) {
-      case "sqs" -> "aws_sqs";
+      case "sqs", "sqs-sns" -> "aws_sqs";
       case "gcp-pubsub" -> "gcp_pubsub";
       default -> adapter;
     };

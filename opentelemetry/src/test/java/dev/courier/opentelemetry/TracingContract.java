@@ -127,7 +127,7 @@ abstract class TracingContract {
       assertEquals(process.getSpanId(), inHandler.get("current"), "the process span is current in the handler");
       assertTrue(inHandler.get("traceparent").contains(publish.getTraceId() + "-" + publish.getSpanId()),
           inHandler.get("traceparent"));
-      assertEquals(courier.adapter(), attr(process, CourierTracing.SYSTEM));
+      assertEquals(CourierTracing.system(courier.adapter()), attr(process, CourierTracing.SYSTEM));
       assertEquals(topic, attr(process, CourierTracing.DESTINATION));
       assertEquals(group, attr(process, CourierTracing.GROUP));
       assertEquals(m.id(), attr(process, CourierTracing.MESSAGE_ID));
