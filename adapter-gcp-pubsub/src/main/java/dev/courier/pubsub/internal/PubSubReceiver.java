@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * streams), with client-side flow control: responses are requested one at a time and only while
  * fewer than maxInFlight deliveries (and max-outstanding-bytes) are handed to the sink and unsettled;
  * what a response brings beyond that waits here, leased, and is handed over in arrival order as
- * deliveries settle. The streams also ask the server for the same bounds.
+ * deliveries settle. The streams ask the server for the byte bound only: Pub/Sub counts a message
+ * nacked with a delay (its ack deadline set to the delay) as outstanding until the deadline passes,
+ * so a server-side message bound of maxInFlight would let maxInFlight delayed nacks stall the
+ * subscription for up to 600 s; the message bound is this receiver's alone.
  *
  * <p>Leases: until a handler starts on a delivery (waiting here or in Courier's queue) this
  * receiver renews its ack deadline every third of it, for at most max-lease-extension, after which
@@ -117,8 +120,7 @@ public final class PubSubReceiver implements Receiver {
       ClientStream<StreamingPullRequest> stream = clients.subscriber().streamingPullCallable().splitCall(this);
       clientStream = stream;
       stream.send(StreamingPullRequest.newBuilder().setSubscription(subscription).setClientId(clientId)
-          .setStreamAckDeadlineSeconds(ackDeadlineSeconds).setMaxOutstandingMessages(maxInFlight)
-          .setMaxOutstandingBytes(maxBytes).build());
+          .setStreamAckDeadlineSeconds(ackDeadlineSeconds).setMaxOutstandingBytes(maxBytes).build());
       requestIfRoom();
     }
 
