@@ -121,6 +121,12 @@ public final class PubSubReceiver implements Receiver {
       clientStream = stream;
       stream.send(StreamingPullRequest.newBuilder().setSubscription(subscription).setClientId(clientId)
           .setStreamAckDeadlineSeconds(ackDeadlineSeconds).setMaxOutstandingBytes(maxBytes).build());
+      if (!fetching) {
+        // stopFetching() ran meanwhile (a scheduled reopen racing it) and may have cancelled the
+        // previous stream only: end this one, or messages pushed into it stay leased here
+        cancel();
+        return;
+      }
       requestIfRoom();
     }
 
@@ -217,6 +223,12 @@ public final class PubSubReceiver implements Receiver {
       controller = null;
       if (c != null) {
         c.cancel();
+      } else if (cs != null) {
+        try {
+          cs.closeSendWithError(new java.util.concurrent.CancellationException("fetching stopped"));
+        } catch (RuntimeException e) {
+          // already closed
+        }
       }
     }
   }
