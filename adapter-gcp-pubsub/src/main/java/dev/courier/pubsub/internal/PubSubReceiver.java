@@ -293,8 +293,8 @@ public final class PubSubReceiver implements Receiver {
   }
 
   void ack(PubSubDelivery d) {
-    sender.ack(d.ackId());
-    handBacks.settled(d.handBackKey());
+    String key = d.handBackKey();
+    sender.ack(d.ackId(), () -> handBacks.settled(key)); // kept counted if the ack fails and it comes back
     forget(d);
   }
 
