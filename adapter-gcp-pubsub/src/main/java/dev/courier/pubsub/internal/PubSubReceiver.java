@@ -47,6 +47,8 @@ public final class PubSubReceiver implements Receiver {
   private static final Backoff RECONNECT = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(10))
       .withJitter(0.2);
   private static final int MAX_NACK_SECONDS = 600;
+  /** A stream open this long before it ended counts as healthy: its reconnect starts the backoff over. */
+  private static final long STABLE_STREAM_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final Clients clients;
   private final String subscription;
@@ -111,12 +113,14 @@ public final class PubSubReceiver implements Receiver {
     private volatile java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean awaitingRoom;
     private int failures; // guarded by this
+    private long openedNanos; // guarded by this
 
     synchronized void open() {
       if (!fetching) {
         return;
       }
       ended = new java.util.concurrent.CountDownLatch(1);
+      openedNanos = System.nanoTime();
       ClientStream<StreamingPullRequest> stream = clients.subscriber().streamingPullCallable().splitCall(this);
       clientStream = stream;
       stream.send(StreamingPullRequest.newBuilder().setSubscription(subscription).setClientId(clientId)
@@ -186,6 +190,9 @@ public final class PubSubReceiver implements Receiver {
       }
       int attempt;
       synchronized (this) {
+        if (System.nanoTime() - openedNanos > STABLE_STREAM_NANOS) {
+          failures = 0; // an idle subscription's streams end now and then without any response
+        }
         attempt = ++failures;
       }
       long suppressed = rateLimited.admit("stream");
