@@ -62,8 +62,29 @@ public final class PubSubEmulator implements AutoCloseable {
     return shared;
   }
 
-  /** Starts a new emulator and blocks until it serves; {@link #close()} stops it. */
+  /**
+   * Starts a new emulator and blocks until it serves; {@link #close()} stops it. A port taken
+   * between choosing it and the emulator binding it is tried again with another, twice.
+   */
   public static PubSubEmulator start() {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOn(Ports.free());
+      } catch (PortTakenException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+        log.info("{}; trying another port", e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Starts a new emulator on {@code port}. Fails ({@link IllegalStateException}) if another process
+   * holds the port, even one that answers like an emulator: the fixture is ready only when its own
+   * process reports listening on the port.
+   */
+  public static PubSubEmulator startOn(int port) {
     Path jar = findJar();
     Path logFile;
     try {
@@ -72,9 +93,23 @@ public final class PubSubEmulator implements AutoCloseable {
       throw new IllegalStateException("cannot create a log file for the Pub/Sub emulator: " + e.getMessage(), e);
     }
     String project = "courier-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFL);
-    PubSubEmulator e = new PubSubEmulator(jar, logFile, Ports.free(), project);
-    e.launch();
+    PubSubEmulator e = new PubSubEmulator(jar, logFile, port, project);
+    try {
+      e.launch();
+    } catch (RuntimeException ex) {
+      e.close();
+      throw ex;
+    }
     return e;
+  }
+
+  /** The emulator could not bind its port: another process holds it. */
+  static final class PortTakenException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    PortTakenException(String message) {
+      super(message);
+    }
   }
 
   /** {@code 127.0.0.1:port}: the plaintext gRPC endpoint. */
@@ -108,7 +143,15 @@ public final class PubSubEmulator implements AutoCloseable {
       throw new IllegalStateException("cannot start the Pub/Sub emulator (" + jar + "): " + e.getMessage(), e);
     }
     long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
-    while (!ready()) {
+    // Ours only: a port another emulator holds answers the HTTP checks too, and an emulator that
+    // failed to bind does not exit (its non-daemon threads keep it alive), so the process must be
+    // alive and its own log must say it listens on the port.
+    while (!(process.isAlive() && logged("Server started, listening on " + port) && ready())) {
+      if (logged("Address already in use")) {
+        stop();
+        throw new PortTakenException("the Pub/Sub emulator could not bind 127.0.0.1:" + port
+            + ": another process holds it");
+      }
       if (!process.isAlive()) {
         throw new IllegalStateException("the Pub/Sub emulator exited with status " + process.exitValue()
             + " while starting; its log (" + logFile + ") ends with:\n" + tail());
@@ -133,6 +176,14 @@ public final class PubSubEmulator implements AutoCloseable {
   /** Ready when the root answers Ok and the API answers a listing (the first API call warms it up). */
   private boolean ready() {
     return get("/", "Ok") && get("/v1/projects/" + projectId + "/topics", "{");
+  }
+
+  private boolean logged(String text) {
+    try {
+      return Files.readString(logFile, StandardCharsets.UTF_8).contains(text);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private boolean get(String path, String expectedStart) {

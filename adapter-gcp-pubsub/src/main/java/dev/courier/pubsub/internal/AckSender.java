@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,7 +35,7 @@ final class AckSender {
   private final SubscriberStub stub;
   private final String subscription;
   private final ScheduledExecutorService scheduler;
-  private final ConcurrentLinkedQueue<String> acks = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private final RateLimitedLog rateLimited = new RateLimitedLog(Duration.ofMinutes(1));
 
@@ -44,10 +45,17 @@ final class AckSender {
     this.scheduler = scheduler;
   }
 
-  void ack(String ackId) {
-    acks.add(ackId);
+  private record Ack(String ackId, Runnable onAcked) {}
+
+  /** Queues an acknowledgement; {@code onAcked} runs once Pub/Sub confirmed it (not if it failed). */
+  void ack(String ackId, Runnable onAcked) {
+    acks.add(new Ack(ackId, onAcked));
     if (flushScheduled.compareAndSet(false, true)) {
-      scheduler.schedule(this::flush, FLUSH_DELAY_MS, TimeUnit.MILLISECONDS);
+      try {
+        scheduler.schedule(this::flush, FLUSH_DELAY_MS, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) { // the transport is closing: send it from here
+        flush();
+      }
     }
   }
 
@@ -55,22 +63,40 @@ final class AckSender {
   List<ApiFuture<Empty>> flush() {
     flushScheduled.set(false);
     List<ApiFuture<Empty>> calls = new ArrayList<>();
-    List<String> batch = new ArrayList<>();
-    for (String id; (id = acks.poll()) != null; ) {
-      batch.add(id);
+    List<Ack> batch = new ArrayList<>();
+    for (Ack a; (a = acks.poll()) != null; ) {
+      batch.add(a);
       if (batch.size() == MAX_BATCH) {
-        calls.add(send(AcknowledgeRequest.newBuilder().setSubscription(subscription).addAllAckIds(batch).build()));
+        calls.add(send(batch));
         batch = new ArrayList<>();
       }
     }
     if (!batch.isEmpty()) {
-      calls.add(send(AcknowledgeRequest.newBuilder().setSubscription(subscription).addAllAckIds(batch).build()));
+      calls.add(send(batch));
     }
     return calls;
   }
 
-  private ApiFuture<Empty> send(AcknowledgeRequest request) {
-    return logged(stub.acknowledgeCallable().futureCall(request), "acknowledge");
+  private ApiFuture<Empty> send(List<Ack> batch) {
+    AcknowledgeRequest.Builder request = AcknowledgeRequest.newBuilder().setSubscription(subscription);
+    for (Ack a : batch) {
+      request.addAckIds(a.ackId());
+    }
+    ApiFuture<Empty> call = logged(stub.acknowledgeCallable().futureCall(request.build()), "acknowledge");
+    ApiFutures.addCallback(call, new ApiFutureCallback<>() {
+      @Override
+      public void onSuccess(Empty result) {
+        for (Ack a : batch) {
+          a.onAcked().run();
+        }
+      }
+
+      @Override
+      public void onFailure(Throwable t) {
+        // logged; the messages come back and their hand-backs stay counted
+      }
+    }, MoreExecutors.directExecutor());
+    return call;
   }
 
   /** Sets the ack deadline of {@code ackIds} to {@code seconds} (0: redeliver now). */

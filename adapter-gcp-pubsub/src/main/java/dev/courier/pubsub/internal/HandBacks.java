@@ -8,7 +8,7 @@ import java.util.Map;
  * per subscription and Pub/Sub message id, so that the next delivery of the message does not count
  * them: Pub/Sub counts every delivery, hand-backs included. Kept in this process only (bounded,
  * oldest forgotten first): a message handed back here and delivered to another process counts the
- * hand-back there. Forgotten when the message is acked. Thread-safe.
+ * hand-back there. Forgotten when Pub/Sub confirmed the message's ack. Thread-safe.
  */
 public final class HandBacks {
   private static final int MAX_ENTRIES = 100_000;

@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * streams), with client-side flow control: responses are requested one at a time and only while
  * fewer than maxInFlight deliveries (and max-outstanding-bytes) are handed to the sink and unsettled;
  * what a response brings beyond that waits here, leased, and is handed over in arrival order as
- * deliveries settle. The streams also ask the server for the same bounds.
+ * deliveries settle. The streams ask the server for the byte bound only: Pub/Sub counts a message
+ * nacked with a delay (its ack deadline set to the delay) as outstanding until the deadline passes,
+ * so a server-side message bound of maxInFlight would let maxInFlight delayed nacks stall the
+ * subscription for up to 600 s; the message bound is this receiver's alone.
  *
  * <p>Leases: until a handler starts on a delivery (waiting here or in Courier's queue) this
  * receiver renews its ack deadline every third of it, for at most max-lease-extension, after which
@@ -44,6 +47,8 @@ public final class PubSubReceiver implements Receiver {
   private static final Backoff RECONNECT = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(10))
       .withJitter(0.2);
   private static final int MAX_NACK_SECONDS = 600;
+  /** A stream open this long before it ended counts as healthy: its reconnect starts the backoff over. */
+  private static final long STABLE_STREAM_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final Clients clients;
   private final String subscription;
@@ -108,17 +113,24 @@ public final class PubSubReceiver implements Receiver {
     private volatile java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean awaitingRoom;
     private int failures; // guarded by this
+    private long openedNanos; // guarded by this
 
     synchronized void open() {
       if (!fetching) {
         return;
       }
       ended = new java.util.concurrent.CountDownLatch(1);
+      openedNanos = System.nanoTime();
       ClientStream<StreamingPullRequest> stream = clients.subscriber().streamingPullCallable().splitCall(this);
       clientStream = stream;
       stream.send(StreamingPullRequest.newBuilder().setSubscription(subscription).setClientId(clientId)
-          .setStreamAckDeadlineSeconds(ackDeadlineSeconds).setMaxOutstandingMessages(maxInFlight)
-          .setMaxOutstandingBytes(maxBytes).build());
+          .setStreamAckDeadlineSeconds(ackDeadlineSeconds).setMaxOutstandingBytes(maxBytes).build());
+      if (!fetching) {
+        // stopFetching() ran meanwhile (a scheduled reopen racing it) and may have cancelled the
+        // previous stream only: end this one, or messages pushed into it stay leased here
+        cancel();
+        return;
+      }
       requestIfRoom();
     }
 
@@ -178,6 +190,9 @@ public final class PubSubReceiver implements Receiver {
       }
       int attempt;
       synchronized (this) {
+        if (System.nanoTime() - openedNanos > STABLE_STREAM_NANOS) {
+          failures = 0; // an idle subscription's streams end now and then without any response
+        }
         attempt = ++failures;
       }
       long suppressed = rateLimited.admit("stream");
@@ -215,6 +230,12 @@ public final class PubSubReceiver implements Receiver {
       controller = null;
       if (c != null) {
         c.cancel();
+      } else if (cs != null) {
+        try {
+          cs.closeSendWithError(new java.util.concurrent.CancellationException("fetching stopped"));
+        } catch (RuntimeException e) {
+          // already closed
+        }
       }
     }
   }
@@ -279,8 +300,8 @@ public final class PubSubReceiver implements Receiver {
   }
 
   void ack(PubSubDelivery d) {
-    sender.ack(d.ackId());
-    handBacks.settled(d.handBackKey());
+    String key = d.handBackKey();
+    sender.ack(d.ackId(), () -> handBacks.settled(key)); // kept counted if the ack fails and it comes back
     forget(d);
   }
 

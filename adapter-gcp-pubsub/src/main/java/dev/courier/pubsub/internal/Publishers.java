@@ -89,12 +89,12 @@ public final class Publishers implements AutoCloseable {
             + "': " + describe(t), t));
       }
     }, this::complete);
-    if (settings.publishTimeout().compareTo(MIN_CLIENT_TIMEOUT) < 0) {
-      ScheduledFuture<?> timer = executor.schedule(() -> result.completeExceptionally(new PublishException(
-          "Pub/Sub did not confirm a message for topic '" + topic + "' within " + settings.publishTimeout())),
-          settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      result.whenComplete((v, e) -> timer.cancel(false));
-    }
+    // Always armed: the client's one attempt ends near the same time, but an ordered key's later
+    // batches wait for its earlier ones, and their time counts from the caller's publish.
+    ScheduledFuture<?> timer = executor.schedule(() -> result.completeExceptionally(new PublishException(
+        "Pub/Sub did not confirm a message for topic '" + topic + "' within " + settings.publishTimeout()
+        + " (it may still be stored)")), settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    result.whenComplete((v, e) -> timer.cancel(false));
     return result;
   }
 
@@ -116,12 +116,13 @@ public final class Publishers implements AutoCloseable {
 
   private Publisher create(String topic) {
     Duration timeout = settings.publishTimeout();
-    // The client refuses a total timeout under 10 s; a shorter publish timeout is kept by publish().
+    // One attempt, its deadline the publish timeout: no attempt starts after publish() failed the
+    // future by its timer, so a publish reported failed is not sent again behind the caller's back
+    // (it may still be stored if the one attempt reached Pub/Sub). The client refuses a total
+    // timeout under 10 s; with one attempt the RPC timeout is what ends it.
     RetrySettings retry = RetrySettings.newBuilder()
+        .setMaxAttempts(1)
         .setTotalTimeoutDuration(timeout.compareTo(MIN_CLIENT_TIMEOUT) < 0 ? MIN_CLIENT_TIMEOUT : timeout)
-        .setInitialRetryDelayDuration(Duration.ofMillis(100))
-        .setRetryDelayMultiplier(2)
-        .setMaxRetryDelayDuration(Duration.ofSeconds(2))
         .setInitialRpcTimeoutDuration(timeout)
         .setRpcTimeoutMultiplier(1)
         .setMaxRpcTimeoutDuration(timeout)
