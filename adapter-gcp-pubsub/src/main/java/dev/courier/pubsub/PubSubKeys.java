@@ -34,7 +34,7 @@ final class PubSubKeys {
   static final ConfigKey<Duration> BATCH_DELAY = ConfigKey.duration("publish.batch-delay", "1ms",
       "publisher batching: longest a message waits for its batch to fill");
   static final ConfigKey<Duration> PUBLISH_TIMEOUT = ConfigKey.duration("publish-timeout", "10s",
-      "a publish not confirmed within this fails (one attempt, no client retry; it may still be stored); at most `courier.publish-timeout`");
+      "a publish not confirmed within this fails (client retries included; it may still be stored); at most `courier.publish-timeout`");
   static final ConfigKey<Duration> ADMIN_TIMEOUT = ConfigKey.duration("admin-timeout", "30s",
       "timeout of topic and subscription administration calls");
 

@@ -89,8 +89,8 @@ public final class Publishers implements AutoCloseable {
             + "': " + describe(t), t));
       }
     }, this::complete);
-    // Always armed: the client's one attempt ends near the same time, but an ordered key's later
-    // batches wait for its earlier ones, and their time counts from the caller's publish.
+    // Always armed: an ordered key's later batches wait for its earlier ones, and the caller's
+    // timeout counts from its publish, not from when the client sends the batch.
     ScheduledFuture<?> timer = executor.schedule(() -> result.completeExceptionally(new PublishException(
         "Pub/Sub did not confirm a message for topic '" + topic + "' within " + settings.publishTimeout()
         + " (it may still be stored)")), settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -116,13 +116,15 @@ public final class Publishers implements AutoCloseable {
 
   private Publisher create(String topic) {
     Duration timeout = settings.publishTimeout();
-    // One attempt, its deadline the publish timeout: no attempt starts after publish() failed the
-    // future by its timer, so a publish reported failed is not sent again behind the caller's back
-    // (it may still be stored if the one attempt reached Pub/Sub). The client refuses a total
-    // timeout under 10 s; with one attempt the RPC timeout is what ends it.
+    // The client retries transient failures within the total timeout (at least 10 s: it refuses
+    // less); publish() fails the caller's future at the publish timeout whatever the client still
+    // does, so a publish reported failed may yet be stored (as the timeout's message says). One
+    // attempt only was tried and made transient failures under load pause ordered keys.
     RetrySettings retry = RetrySettings.newBuilder()
-        .setMaxAttempts(1)
         .setTotalTimeoutDuration(timeout.compareTo(MIN_CLIENT_TIMEOUT) < 0 ? MIN_CLIENT_TIMEOUT : timeout)
+        .setInitialRetryDelayDuration(Duration.ofMillis(100))
+        .setRetryDelayMultiplier(2)
+        .setMaxRetryDelayDuration(Duration.ofSeconds(2))
         .setInitialRpcTimeoutDuration(timeout)
         .setRpcTimeoutMultiplier(1)
         .setMaxRpcTimeoutDuration(timeout)
