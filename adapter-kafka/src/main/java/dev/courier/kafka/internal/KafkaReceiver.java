@@ -400,10 +400,17 @@ public final class KafkaReceiver implements Receiver {
     });
   }
 
-  private Map<TopicPartition, OffsetAndMetadata> committable(Collection<PartitionOffsets> partitions) {
+  /**
+   * The positions to commit: for an asynchronous commit only those that moved since the last one;
+   * for a synchronous one (revoke, close: the last chance before another member reads the partition)
+   * every position, since an asynchronous commit still in flight may fail in the very rebalance that
+   * revokes the partition, and skipping its position would have the next owner read again what was
+   * done here.
+   */
+  private Map<TopicPartition, OffsetAndMetadata> committable(Collection<PartitionOffsets> partitions, boolean all) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (PartitionOffsets po : partitions) {
-      long p = po.positionToCommit();
+      long p = all ? po.position() : po.positionToCommit();
       if (p >= 0) {
         offsets.put(po.partition, new OffsetAndMetadata(p));
       }
@@ -412,7 +419,7 @@ public final class KafkaReceiver implements Receiver {
   }
 
   private void commitAsync() {
-    Map<TopicPartition, OffsetAndMetadata> offsets = committable(owned.values());
+    Map<TopicPartition, OffsetAndMetadata> offsets = committable(owned.values(), false);
     if (offsets.isEmpty()) {
       return;
     }
@@ -431,7 +438,7 @@ public final class KafkaReceiver implements Receiver {
   }
 
   private void commitSync(Collection<PartitionOffsets> partitions, Duration timeout) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = committable(partitions);
+    Map<TopicPartition, OffsetAndMetadata> offsets = committable(partitions, true);
     if (offsets.isEmpty()) {
       return;
     }
