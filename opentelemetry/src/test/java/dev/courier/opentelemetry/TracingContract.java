@@ -84,13 +84,9 @@ abstract class TracingContract {
     return Message.builder().payload(s.getBytes(StandardCharsets.UTF_8)).build();
   }
 
-  static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + DEADLINE_NANOS;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(5);
+  static void await(BooleanSupplier condition, String what) {
+    if (!dev.courier.testsupport.Poll.until(java.time.Duration.ofNanos(DEADLINE_NANOS), condition)) {
+      throw new AssertionError("timed out waiting until " + what);
     }
   }
 
