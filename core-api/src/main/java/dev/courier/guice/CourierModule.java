@@ -2,15 +2,19 @@ package dev.courier.guice;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
+import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.OptionalBinder;
 import dev.courier.Admin;
 import dev.courier.Courier;
 import dev.courier.CourierListener;
+import dev.courier.DeliveryInterceptor;
+import dev.courier.PublishInterceptor;
 import dev.courier.Publisher;
 import dev.courier.config.CourierConfig;
 import jakarta.inject.Singleton;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Binds Courier for Guice applications, from configuration:
@@ -43,9 +47,14 @@ import java.util.Optional;
  * then surface as a Guice {@code ProvisionException} whose cause is a
  * {@link dev.courier.ConfigurationException} naming the problem.
  *
- * <p><b>Listener.</b> If the injector has a binding for {@link CourierListener} (metrics, tracing),
- * the Courier reports to it: {@code bind(CourierListener.class).to(MetricsListener.class)}.
- * Without one it uses {@link CourierListener#NONE}.
+ * <p><b>Listeners and interceptors.</b> If the injector has a binding for {@link CourierListener},
+ * the Courier reports to it: {@code bind(CourierListener.class).to(MetricsListener.class)}. Further
+ * listeners, and {@link DeliveryInterceptor}s and {@link PublishInterceptor}s, are added through
+ * Guice multibindings, in the order they are bound (the first bound is outermost):
+ * <pre>{@code
+ * Multibinder.newSetBinder(binder(), DeliveryInterceptor.class).addBinding().to(TimingInterceptor.class);
+ * Multibinder.newSetBinder(binder(), CourierListener.class).addBinding().to(AuditListener.class);
+ * }</pre>
  *
  * <p>Install the module once per injector. To subscribe, inject the {@code Courier} and call
  * {@link Courier#subscribe}.
@@ -66,12 +75,21 @@ public final class CourierModule extends AbstractModule {
   @Override
   protected void configure() {
     OptionalBinder.newOptionalBinder(binder(), CourierListener.class);
+    Multibinder.newSetBinder(binder(), CourierListener.class);
+    Multibinder.newSetBinder(binder(), DeliveryInterceptor.class);
+    Multibinder.newSetBinder(binder(), PublishInterceptor.class);
   }
 
   @Provides
   @Singleton
-  Courier courier(Optional<CourierListener> listener) {
-    return Courier.builder().config(config).listener(listener.orElse(CourierListener.NONE)).build();
+  Courier courier(Optional<CourierListener> listener, Set<CourierListener> listeners,
+      Set<DeliveryInterceptor> deliveryInterceptors, Set<PublishInterceptor> publishInterceptors) {
+    Courier.Builder builder = Courier.builder().config(config);
+    listener.ifPresent(builder::listener);
+    listeners.forEach(builder::listener);
+    deliveryInterceptors.forEach(builder::deliveryInterceptor);
+    publishInterceptors.forEach(builder::publishInterceptor);
+    return builder.build();
   }
 
   @Provides

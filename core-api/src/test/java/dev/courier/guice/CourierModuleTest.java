@@ -12,11 +12,14 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.ProvisionException;
 import com.google.inject.Stage;
+import com.google.inject.multibindings.Multibinder;
 import dev.courier.Admin;
 import dev.courier.ConfigurationException;
 import dev.courier.Courier;
 import dev.courier.CourierClosedException;
 import dev.courier.CourierListener;
+import dev.courier.DeliveryInterceptor;
+import dev.courier.PublishInterceptor;
 import dev.courier.Message;
 import dev.courier.Publisher;
 import dev.courier.Subscription;
@@ -157,12 +160,57 @@ class CourierModuleTest {
     };
     injector = Guice.createInjector(module(), binder -> binder.bind(CourierListener.class).toInstance(recording));
     injector.getInstance(OrderService.class).placeOrder("order-2");
-    // The listener may be told just after the publish future completes: poll with a deadline.
+    awaitSize(published, 1);
+    assertEquals(List.of("orders/order-2"), published);
+  }
+
+  @Test
+  @DisplayName("adds multibound listeners and interceptors, the first bound outermost, beside the optional listener")
+  void multibindings() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    CourierListener single = new CourierListener() {
+      @Override
+      public void published(String topic, Message message) {
+        seen.add("single-listener:" + message.headers().get("order").orElse(""));
+      }
+    };
+    CourierListener multi = new CourierListener() {
+      @Override
+      public void published(String topic, Message message) {
+        seen.add("multi-listener:" + message.headers().get("order").orElse(""));
+      }
+    };
+    PublishInterceptor outer = (topic, message, next) -> {
+      seen.add("outer");
+      return next.publish(message.toBuilder().header("order", "outer").build());
+    };
+    PublishInterceptor inner = (topic, message, next) -> {
+      seen.add("inner");
+      String before = message.headers().get("order").orElse("");
+      return next.publish(message.toBuilder().header("order", before + ",inner").build());
+    };
+    DeliveryInterceptor delivery = (d, next) -> next.handle(d);
+    injector = Guice.createInjector(module(), binder -> {
+      binder.bind(CourierListener.class).toInstance(single);
+      Multibinder.newSetBinder(binder, CourierListener.class).addBinding().toInstance(multi);
+      Multibinder<PublishInterceptor> publishing = Multibinder.newSetBinder(binder, PublishInterceptor.class);
+      publishing.addBinding().toInstance(outer);
+      publishing.addBinding().toInstance(inner);
+      Multibinder.newSetBinder(binder, DeliveryInterceptor.class).addBinding().toInstance(delivery);
+    });
+    injector.getInstance(OrderService.class).placeOrder("order-3");
+    awaitSize(seen, 4);
+    assertEquals(List.of("outer", "inner"), seen.subList(0, 2));
+    assertEquals(List.of("multi-listener:outer,inner", "single-listener:outer,inner"),
+        seen.subList(2, 4).stream().sorted().toList());
+  }
+
+  /** Listeners may be told just after the publish future completes: polls with a deadline. */
+  private static void awaitSize(List<String> list, int size) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (published.isEmpty() && System.nanoTime() < deadline) {
+    while (list.size() < size && System.nanoTime() < deadline) {
       Thread.onSpinWait();
     }
-    assertEquals(List.of("orders/order-2"), published);
   }
 
   @Test
