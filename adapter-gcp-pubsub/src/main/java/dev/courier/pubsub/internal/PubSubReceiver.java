@@ -49,6 +49,8 @@ public final class PubSubReceiver implements Receiver {
   private static final int MAX_NACK_SECONDS = 600;
   /** A stream open this long before it ended counts as healthy: its reconnect starts the backoff over. */
   private static final long STABLE_STREAM_NANOS = TimeUnit.SECONDS.toNanos(30);
+  /** Acked messages remembered to ack their redelivered copies: ordered nacks redeliver a key's later messages. */
+  private static final int RECENT_ACKS = 16_384;
 
   private final Clients clients;
   private final String subscription;
@@ -60,6 +62,7 @@ public final class PubSubReceiver implements Receiver {
   private final ScheduledExecutorService scheduler;
   private final AckSender sender;
   private final HandBacks handBacks;
+  private final RecentAcks recentAcks = new RecentAcks(RECENT_ACKS);
   private final String clientId = UUID.randomUUID().toString();
   private final RateLimitedLog rateLimited = new RateLimitedLog(Duration.ofMinutes(1));
 
@@ -242,7 +245,12 @@ public final class PubSubReceiver implements Receiver {
 
   private void received(List<ReceivedMessage> messages) {
     List<String> refused = new ArrayList<>();
+    List<String> done = new ArrayList<>();
     for (ReceivedMessage rm : messages) {
+      if (recentAcks.contains(HandBacks.key(subscription, rm.getMessage().getMessageId()))) {
+        done.add(rm.getAckId()); // handled here already: Pub/Sub redelivered it after a nack of an earlier one
+        continue;
+      }
       PubSubDelivery d = PubSubDelivery.of(this, subscription, rm);
       synchronized (lock) {
         if (fetching) {
@@ -257,6 +265,10 @@ public final class PubSubReceiver implements Receiver {
     if (!refused.isEmpty()) {
       log.debug("{} deliveries arrived after {} stopped fetching: returned", refused.size(), subscription);
       sender.modify(refused, 0);
+    }
+    if (!done.isEmpty()) {
+      log.debug("{} copies of messages already acked on {} arrived again: acked", done.size(), subscription);
+      done.forEach(ackId -> sender.ack(ackId, () -> {}));
     }
     drain();
   }
@@ -301,6 +313,7 @@ public final class PubSubReceiver implements Receiver {
 
   void ack(PubSubDelivery d) {
     String key = d.handBackKey();
+    recentAcks.add(key);
     sender.ack(d.ackId(), () -> handBacks.settled(key)); // kept counted if the ack fails and it comes back
     forget(d);
   }
