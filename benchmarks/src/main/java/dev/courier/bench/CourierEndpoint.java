@@ -14,8 +14,11 @@ import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
 
-/** The workload through Courier, on any adapter: a fresh topic (and group {@code g}) per phase. */
+/** The workload through Courier, on any adapter: a fresh topic (and group {@value #GROUP}) per phase. */
 final class CourierEndpoint implements Endpoint {
+  /** The consuming group (Pub/Sub wants names of at least 3 characters). */
+  static final String GROUP = "bench";
+
   /** What a broker's Courier side does after a phase (delete its queues, say), outside the timed part. */
   interface Cleanup {
     void discard(String topic) throws Exception;
@@ -73,7 +76,7 @@ final class CourierEndpoint implements Endpoint {
   public String create(boolean consumed) {
     String topic = "bench-courier-" + UUID.randomUUID();
     if (consumed || groupForPublishOnly) {
-      courier.admin().ensureGroup(topic, "g");
+      courier.admin().ensureGroup(topic, GROUP);
     } else {
       courier.admin().ensureTopic(topic);
     }
@@ -93,7 +96,7 @@ final class CourierEndpoint implements Endpoint {
   public AutoCloseable consume(String topic, Consumer<ByteBuffer> handler) {
     List<Subscription> subscriptions = new ArrayList<>();
     for (int i = 0; i < subscribers; i++) {
-      subscriptions.add(courier.subscribe(subscription.apply(SubscriptionOptions.builder(topic, "g")).build(),
+      subscriptions.add(courier.subscribe(subscription.apply(SubscriptionOptions.builder(topic, GROUP)).build(),
           d -> handler.accept(d.message().payloadBuffer())));
     }
     return () -> {

@@ -1,6 +1,7 @@
 package dev.courier.bench;
 
 import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConfirmListener;
@@ -54,7 +55,7 @@ public final class RabbitBench {
           .set("courier.rabbitmq.connection-name", "courier-bench")
           .set("courier.rabbitmq.publish-timeout", "60s")
           .build())).groupForPublishOnly().subscription(b -> b.maxInFlight(PREFETCH))
-          .cleanup(topic -> delete(admin, topic));
+          .cleanup(topic -> delete(admin, topic + ":" + CourierEndpoint.GROUP, topic));
       new Harness(options)
           .workload("payloadBytes", PAYLOAD_BYTES).workload("confirmWindow", WINDOW).workload("prefetch", PREFETCH)
           .workload("queue", "quorum")
@@ -74,10 +75,10 @@ public final class RabbitBench {
     }
   }
 
-  private static void delete(Connection connection, String topic) throws IOException {
+  private static void delete(Connection connection, String queue, String exchange) throws IOException {
     try (Channel ch = connection.createChannel()) {
-      ch.queueDelete(topic + ":g");
-      ch.exchangeDelete(topic);
+      ch.queueDelete(queue);
+      ch.exchangeDelete(exchange);
     } catch (java.util.concurrent.TimeoutException e) {
       throw new IOException(e);
     }
@@ -149,7 +150,11 @@ public final class RabbitBench {
         public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body)
             throws IOException {
           handler.accept(ByteBuffer.wrap(body));
-          ch.basicAck(envelope.getDeliveryTag(), false);
+          try {
+            ch.basicAck(envelope.getDeliveryTag(), false);
+          } catch (AlreadyClosedException e) {
+            // the run ended with this ack on its way (the phase's queue is deleted next)
+          }
         }
       });
       return ch::close;
@@ -157,7 +162,7 @@ public final class RabbitBench {
 
     @Override
     public void discard(String topic) throws IOException {
-      delete(consuming, topic);
+      delete(consuming, topic + ":g", topic);
     }
 
     @Override

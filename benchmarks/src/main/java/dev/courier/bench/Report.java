@@ -75,22 +75,24 @@ public final class Report {
       }
     }
     md.append("## Summary\n\n")
-        .append("End-to-end throughput in msgs/s (publish → handle → ack); ratios per round; p99 latency at the fixed"
-            + " rate in µs.\n\n")
-        .append("| benchmark | Courier | raw / ceiling | peer | Courier / raw | Courier / peer | p99 Courier | p99 raw |"
+        .append("End-to-end throughput in msgs/s (publish → handle → ack), median (min–max); the benchmark's first"
+            + " ratio and Courier / peer as medians of per-round ratios; p99 latency at the fixed rate in µs.\n\n")
+        .append("| benchmark | Courier | compared with | peer | main ratio | Courier / peer | p99 Courier | p99 raw |"
             + " p99 peer | date | machine |\n")
         .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (JsonNode run : runs) {
       List<String> sides = strings(run.path("sides"));
       String first = sides.isEmpty() ? "" : sides.get(0);
-      String base = sides.contains("raw") ? "raw" : sides.size() > 1 ? sides.get(sides.size() - 1) : "";
-      String baseRatio = firstRatio(run, first, base);
+      List<String> ratios = strings(run.path("ratios"));
+      String main = ratios.isEmpty() ? "" : ratios.get(0);
+      String[] of = run.path(main).path("of").asText().split(" / ");
+      String base = of.length < 2 ? "" : of[1].equals(first) ? of[0] : of[1];
       md.append("| ").append(run.path("adapter").asText())
           .append(" | ").append(stat(run.path(first).path("msgsPerSec"), false))
           .append(" | ").append(base.isEmpty() ? "" : base + ": " + stat(run.path(base).path("msgsPerSec"), false))
           .append(" | ").append(sides.contains("peer") ? stat(run.path("peer").path("msgsPerSec"), false)
               : run.path("skipped").has("peer") ? "not run" : "—")
-          .append(" | ").append(baseRatio.isEmpty() ? "" : stat(run.path(baseRatio).path("msgsPerSec"), true))
+          .append(" | ").append(main.isEmpty() ? "" : main + " " + stat(run.path(main).path("msgsPerSec"), true))
           .append(" | ").append(run.has("courierToPeer") ? stat(run.path("courierToPeer").path("msgsPerSec"), true) : "—")
           .append(" | ").append(micros(run.path(first).path("latency").path("p99Micros")))
           .append(" | ").append(micros(run.path("raw").path("latency").path("p99Micros")))
@@ -103,16 +105,6 @@ public final class Report {
       details(md, run);
     }
     return md.toString();
-  }
-
-  /** The ratio of {@code first} to {@code base}, whatever its name. */
-  private static String firstRatio(JsonNode run, String first, String base) {
-    for (String r : strings(run.path("ratios"))) {
-      if (run.path(r).path("of").asText().equals(first + " / " + base)) {
-        return r;
-      }
-    }
-    return "";
   }
 
   private static void details(StringBuilder md, JsonNode run) {

@@ -25,7 +25,7 @@ class ReportTest {
     String md = Report.markdown(runs, "From a loaded machine.");
     assertTrue(md.contains("**Note:** From a loaded machine."), md);
     assertTrue(md.contains("| kafka | 40,000 (38,000–42,000) | raw: 42,000 (40,000–45,000) | 30,000 (29,000–31,000)"
-        + " | 0.95 (0.90–1.01) | 1.33 (1.20–1.40) | 2,100 | 1,900 | 3,000 | 2026-12-02T02:30:00Z |"), md);
+        + " | courierToRaw 0.95 (0.90–1.01) | 1.33 (1.20–1.40) | 2,100 | 1,900 | 3,000 | 2026-12-02T02:30:00Z |"), md);
     assertTrue(md.contains("| courierToHandoff | courier / jdkHandoff | 0.25 (0.21–0.30) |  |"), md);
     assertTrue(md.contains("| peer | 900 | 3,000 | 9,000 | 12,000 |"), md);
     assertTrue(md.contains("**Busy machine:** `kafka` started at a load average of 3.50 on 2 cores"), md);

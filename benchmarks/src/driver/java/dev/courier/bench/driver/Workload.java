@@ -43,7 +43,8 @@ public final class Workload {
   /**
    * One round: publish-only (if {@code settings.publishOnly()}: {@code messages} published with
    * nobody consuming, timed until the last is confirmed), then end-to-end ({@code messages}
-   * published while the group consumes, timed until the last is handled and confirmed).
+   * published while the group consumes, timed from when the consumer handled a first message until
+   * the last is handled and confirmed).
    * Returns {@code publishMsgsPerSec}, {@code msgsPerSec}, {@code p50Micros}, {@code p99Micros}.
    */
   public static Map<String, Double> round(Endpoint endpoint, Settings settings, int messages) throws Exception {
@@ -64,8 +65,9 @@ public final class Workload {
     double seconds;
     try (AutoCloseable consumer = endpoint.consume(destination, receiver)) {
       Publishing publishing = new Publishing(endpoint, destination, settings);
+      receiver.prime(publishing);
       long start = System.nanoTime();
-      for (int i = 0; i < messages; i++) {
+      for (int i = 1; i <= messages; i++) {
         if (settings.maxBacklog() > 0) {
           while (i - receiver.handled.get() > settings.maxBacklog()) {
             Thread.onSpinWait();
@@ -98,10 +100,11 @@ public final class Workload {
     Receiver receiver = new Receiver(messages);
     try (AutoCloseable consumer = endpoint.consume(destination, receiver)) {
       Publishing publishing = new Publishing(endpoint, destination, settings);
+      receiver.prime(publishing);
       long start = System.nanoTime();
-      for (int i = 0; i < messages; i++) {
+      for (int i = 1; i <= messages; i++) {
         long wait;
-        while ((wait = start + i * interval - System.nanoTime()) > 0) {
+        while ((wait = start + (i - 1) * interval - System.nanoTime()) > 0) {
           if (wait > 100_000) {
             LockSupport.parkNanos(wait - 50_000);
           } else {
@@ -177,15 +180,28 @@ public final class Workload {
     }
   }
 
-  /** Records each message's latency by its index; a redelivered message counts once. */
+  /**
+   * Records each message's latency by its index (1 to {@code messages}); a redelivered message
+   * counts once. Message 0 primes the consumer: the clock starts once it was handled, so no side's
+   * figures include its consumer's start (a Kafka group's join, say) and every side is measured alike.
+   */
   private static final class Receiver implements java.util.function.Consumer<ByteBuffer> {
     private final long[] latency;
     private final AtomicLong handled = new AtomicLong();
+    private final CountDownLatch primed = new CountDownLatch(1);
     private final CountDownLatch done;
 
     Receiver(int messages) {
-      this.latency = new long[messages];
+      this.latency = new long[messages + 1];
       this.done = new CountDownLatch(messages);
+    }
+
+    void prime(Publishing publishing) throws Exception {
+      publishing.publish(0);
+      if (!primed.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the consumer handled no first message in " + TIMEOUT_SECONDS + " s");
+      }
+      publishing.awaitConfirms();
     }
 
     @Override
@@ -195,20 +211,24 @@ public final class Workload {
       long nanos = System.nanoTime() - payload.getLong(p + 4);
       if (latency[i] == 0) {
         latency[i] = Math.max(1, nanos);
-        handled.incrementAndGet();
-        done.countDown();
+        if (i == 0) {
+          primed.countDown();
+        } else {
+          handled.incrementAndGet();
+          done.countDown();
+        }
       }
     }
 
     void await(String phase) throws InterruptedException {
       if (!done.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        throw new IllegalStateException(phase + ": " + done.getCount() + " of " + latency.length + " not handled in "
+        throw new IllegalStateException(phase + ": " + done.getCount() + " of " + (latency.length - 1) + " not handled in "
             + TIMEOUT_SECONDS + " s");
       }
     }
 
     long[] sortedLatencies() {
-      long[] sorted = latency.clone();
+      long[] sorted = Arrays.copyOfRange(latency, 1, latency.length);
       Arrays.sort(sorted);
       return sorted;
     }

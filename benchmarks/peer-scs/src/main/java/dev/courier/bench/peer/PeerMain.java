@@ -41,15 +41,18 @@ public final class PeerMain {
     app.setWebApplicationType(WebApplicationType.NONE);
     app.setBannerMode(Banner.Mode.OFF);
     app.setDefaultProperties(properties(binder, opts, publishOnly, endToEnd));
-    try (ConfigurableApplicationContext context = app.run()) {
-      ScsEndpoint endpoint = context.getBean(ScsEndpoint.class);
-      endpoint.destinations(publishOnly, endToEnd, "kafka".equals(binder));
-      Workload.Settings settings = new Workload.Settings(Integer.parseInt(opts.get("payloadBytes")),
-          Integer.parseInt(opts.get("window")), 0, true);
-      PeerProtocol.serve(endpoint, settings,
-          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), protocol);
-    }
-    System.exit(0);
+    app.setRegisterShutdownHook(false);
+    ConfigurableApplicationContext context = app.run();
+    ScsEndpoint endpoint = context.getBean(ScsEndpoint.class);
+    endpoint.destinations(publishOnly, endToEnd, "kafka".equals(binder));
+    Workload.Settings settings = new Workload.Settings(Integer.parseInt(opts.get("payloadBytes")),
+        Integer.parseInt(opts.get("window")), 0, true);
+    PeerProtocol.serve(endpoint, settings,
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), protocol);
+    endpoint.deleteDestinations();
+    // Not context.close(): unbinding the output bindings fails in Spring Cloud Stream 5.0.4 (it asks for
+    // error-channel bridge beans while the context is being destroyed) and only adds noise to the run's log.
+    Runtime.getRuntime().halt(0);
   }
 
   /** The binder settings that make the peer's workload the same as Courier's and the raw client's. */
@@ -89,6 +92,7 @@ public final class PeerMain {
       p.put("spring.rabbitmq.username", opts.get("username"));
       p.put("spring.rabbitmq.password", opts.get("password"));
       p.put("spring.rabbitmq.publisher-confirm-type", "correlated");
+      p.put("spring.rabbitmq.publisher-returns", "true"); // mandatory publishes, as Courier and the raw client make
       // the queue of the publish-only destination exists (as Courier's and the raw client's do), so messages are stored
       p.put("spring.cloud.stream.bindings.pub-out-0.producer.required-groups", "g");
       p.put("spring.cloud.stream.rabbit.bindings.pub-out-0.producer.quorum.enabled", "true");

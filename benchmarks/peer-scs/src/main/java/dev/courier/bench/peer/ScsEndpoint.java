@@ -109,6 +109,17 @@ public class ScsEndpoint implements Endpoint {
     }
   }
 
+  /** RabbitMQ: removes the queues and exchanges the binder declared (Kafka's broker lives as long as the run). */
+  void deleteDestinations() {
+    if (!kafka) {
+      RabbitAdmin admin = new RabbitAdmin(rabbit.getObject());
+      for (String d : new String[] {publishOnly, endToEnd}) {
+        admin.deleteQueue(d + ".g");
+        admin.deleteExchange(d);
+      }
+    }
+  }
+
   @Override
   public void discard(String destination) {
     if (!kafka && destination.equals(publishOnly)) {
