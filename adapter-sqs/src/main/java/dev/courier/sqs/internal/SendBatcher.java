@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Sends every publish in batch calls ({@code SendMessageBatch}, {@code PublishBatch}) of up to 10 entries (and at most the
- * queue's size limit in total) per topic, with up to {@value #FLUSHERS} calls in flight per topic (one
- * on a FIFO topic, so that batches reach it in publish order):
+ * queue's size limit in total) per topic, with up to {@value #FLUSHERS} calls in flight per topic (on a
+ * FIFO topic one per lane of message groups, so that a group's batches reach it in publish order):
  * publishes that arrive while a call is running wait for the next one, so batches grow with load
  * and a lone publish goes out at once. Each future completes on SQS's answer for its own entry: a
  * refused entry fails alone, nothing is confirmed that SQS did not accept.
@@ -50,7 +50,10 @@ public final class SendBatcher {
   }
 
   public void submit(String topic, Pending p) {
-    Lane lane = lanes.computeIfAbsent(topic, t -> new Lane(t, p.fifo() != null));
+    // A FIFO topic's messages go through FLUSHERS lanes by group, one call in flight each: a group's
+    // batches reach SQS in publish order, different groups' in parallel.
+    String key = p.fifo() == null ? topic : topic + '\n' + Math.floorMod(p.fifo().groupId().hashCode(), FLUSHERS);
+    Lane lane = lanes.computeIfAbsent(key, k -> new Lane(topic, p.fifo() != null));
     lane.queue.add(p);
     maybeStart(lane);
   }

@@ -327,10 +327,17 @@ public final class SqsReceiver implements Receiver {
       done();
     }
 
-    /** Hidden for {@code delay}; beyond {@code maxVisibility} from its receive, a copy carrying its due time. */
+    /**
+     * Hidden for {@code delay}; beyond {@code maxVisibility} from its receive, a copy carrying its due
+     * time. SQS counts visibility in whole seconds: a delay under one second keeps the lease it has
+     * (at least two thirds of the visibility timeout, 2 s or more) and is made visible when the delay
+     * is over, rather than hidden a whole second (on a FIFO queue that would hold its key back).
+     */
     @Override
     protected synchronized void doNack(Duration delay) {
-      if (incoming.undecodable() != null || seconds(delay) <= secondsLeft()) {
+      if (delay.compareTo(Duration.ofSeconds(1)) < 0) {
+        visibleAfter(delay);
+      } else if (incoming.undecodable() != null || seconds(delay) <= secondsLeft()) {
         ctx.settler().changeVisibility(queueUrl, receipt, (int) Math.min(seconds(delay), secondsLeft()));
       } else {
         ctx.uncounted().forget(queueUrl, sqsId);
@@ -353,13 +360,27 @@ public final class SqsReceiver implements Receiver {
       }
       if (fifo && seconds(delay) <= secondsLeft()) { // not a copy: that would go behind its key's later messages
         ctx.uncounted().add(queueUrl, sqsId);
-        ctx.settler().changeVisibility(queueUrl, receipt, seconds(delay));
+        if (delay.compareTo(Duration.ofSeconds(1)) < 0) {
+          visibleAfter(delay);
+        } else {
+          ctx.settler().changeVisibility(queueUrl, receipt, seconds(delay));
+        }
       } else {
         ctx.uncounted().forget(queueUrl, sqsId);
         runOnIo(() -> ctx.resender().resend(queueUrl, sqsId, message(), new WireFormat.Meta(count - 1, 0), delay,
             receipt));
       }
       done();
+    }
+
+    /** Made visible after {@code delay} (under a second, within the lease it holds); at once if the timer is gone. */
+    private void visibleAfter(Duration delay) {
+      try {
+        ctx.scheduler().schedule(() -> ctx.settler().changeVisibility(queueUrl, receipt, 0), delay.toNanos(),
+            TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) { // the transport is closing
+        ctx.settler().changeVisibility(queueUrl, receipt, seconds(delay));
+      }
     }
 
     @Override
