@@ -14,12 +14,10 @@ import dev.courier.sqs.SqsTestSupport;
 import dev.courier.sqs.SqsTopology;
 import dev.courier.sqs.SqsTransport;
 import dev.courier.testsupport.FauxqsServer;
-import dev.courier.testsupport.SqsServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
@@ -41,25 +39,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 @DisplayName("SQS adapter with FIFO topics passes the TCK's ordering, redelivery and delay rules")
 @ExtendWith(SqsFifoTckTest.FifoRulesOnly.class)
 class SqsFifoTckTest extends SqsTckBase {
-  @Override
-  SqsServer sharedServer() {
-    return FauxqsServer.shared();
-  }
-
-  @Override
-  SqsServer newPersistentServer() {
-    return FauxqsServer.persistent();
-  }
-
-  @Override
-  SqsTopology topology() {
-    return SqsTopology.SNS;
-  }
-
-  @Override
-  Set<Capability> features() {
-    return Set.of(Capability.FAN_OUT, Capability.PERSISTENT, Capability.DELAYED_REDELIVERY, Capability.DELAYED_PUBLISH,
-        Capability.ORDERED_BY_KEY);
+  SqsFifoTckTest() {
+    super(FauxqsServer::shared, FauxqsServer::persistent, SqsTopology.SNS, Capability.FAN_OUT, Capability.PERSISTENT,
+        Capability.DELAYED_REDELIVERY, Capability.DELAYED_PUBLISH, Capability.ORDERED_BY_KEY);
   }
 
   @Override

@@ -3,8 +3,6 @@ package dev.courier.sqs.tck;
 import dev.courier.Capability;
 import dev.courier.sqs.SqsTopology;
 import dev.courier.testsupport.FauxqsServer;
-import dev.courier.testsupport.SqsServer;
-import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 
 /**
@@ -13,24 +11,8 @@ import org.junit.jupiter.api.DisplayName;
  */
 @DisplayName("SQS adapter (SNS topology) passes the Courier TCK")
 class SqsSnsTckTest extends SqsTckBase {
-  @Override
-  SqsServer sharedServer() {
-    return FauxqsServer.shared();
-  }
-
-  @Override
-  SqsServer newPersistentServer() {
-    return FauxqsServer.persistent();
-  }
-
-  @Override
-  SqsTopology topology() {
-    return SqsTopology.SNS;
-  }
-
-  @Override
-  Set<Capability> features() {
-    return Set.of(Capability.FAN_OUT, Capability.PERSISTENT, Capability.DELAYED_REDELIVERY,
-        Capability.DELAYED_PUBLISH);
+  SqsSnsTckTest() {
+    super(FauxqsServer::shared, FauxqsServer::persistent, SqsTopology.SNS,
+        Capability.FAN_OUT, Capability.PERSISTENT, Capability.DELAYED_REDELIVERY, Capability.DELAYED_PUBLISH);
   }
 }

@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 
 /**
@@ -27,16 +27,23 @@ abstract class SqsTckBase extends CourierTck {
   static final Duration LEASE = Duration.ofSeconds(3);
   private static SqsServer persistent; // one test class runs at a time in a fork
 
-  /** The in-memory server shared by the JVM's tests. */
-  abstract SqsServer sharedServer();
+  private final Supplier<SqsServer> shared;
+  private final Supplier<SqsServer> newPersistent;
+  private final SqsTopology topology;
+  private final Capability[] features;
 
-  /** A new persistent server, for the fault rules. */
-  abstract SqsServer newPersistentServer();
-
-  abstract SqsTopology topology();
-
-  /** The features the adapter must declare (TCK-0.1). */
-  abstract Set<Capability> features();
+  /**
+   * @param shared the in-memory server shared by the JVM's tests
+   * @param newPersistent a new persistent server, for the fault rules
+   * @param features what the adapter must declare (TCK-0.1)
+   */
+  SqsTckBase(Supplier<SqsServer> shared, Supplier<SqsServer> newPersistent, SqsTopology topology,
+      Capability... features) {
+    this.shared = shared;
+    this.newPersistent = newPersistent;
+    this.topology = topology;
+    this.features = features;
+  }
 
   /** Configuration beyond the server's, the topology and the lease. */
   Map<String, String> extraConfig() {
@@ -53,7 +60,7 @@ abstract class SqsTckBase extends CourierTck {
   private SqsServer persistent() {
     synchronized (SqsTckBase.class) {
       if (persistent == null) {
-        persistent = newPersistentServer();
+        persistent = newPersistent.get();
       }
       return persistent;
     }
@@ -70,8 +77,8 @@ abstract class SqsTckBase extends CourierTck {
   @Override
   protected TckFixture fixture() {
     boolean faultRule = isFaultRule();
-    SqsServer server = faultRule ? persistent() : sharedServer();
-    Map<String, String> config = new HashMap<>(SqsTestSupport.config(server, topology(), LEASE));
+    SqsServer server = faultRule ? persistent() : shared.get();
+    Map<String, String> config = new HashMap<>(SqsTestSupport.config(server, topology, LEASE));
     config.putAll(extraConfig());
     return new TckFixture() {
       @Override
@@ -81,7 +88,7 @@ abstract class SqsTckBase extends CourierTck {
 
       @Override
       public Capabilities capabilities() {
-        return Capabilities.builder().with(features().toArray(Capability[]::new)).build();
+        return Capabilities.builder().with(features).build();
       }
 
       @Override
