@@ -1,6 +1,7 @@
 package dev.courier.sqs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.TransportDelivery;
 import dev.courier.testsupport.ElasticMqServer;
 import dev.courier.testsupport.FauxqsServer;
+import dev.courier.testsupport.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,6 +102,36 @@ class SqsFifoTest {
       d.ack();
     }
     assertEquals(0, t.backlog(topic, "g").orElseThrow(), "the repeated publish of m1 was kept once");
+  }
+
+  @Test
+  @DisplayName("queue topology on ElasticMQ: a nacked message's key-mates received with it and not started go back with it, uncounted, and come again after it")
+  void nackReturnsUnstartedKeyMates() throws Exception {
+    SqsTransport t = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
+    String topic = name("mates");
+    t.ensureGroup(topic, "g", ORDERED);
+    List<Message> sent = List.of(keyed("k", "1"), keyed("k", "2"), keyed("k", "3"));
+    for (Message m : sent) {
+      t.send(topic, m).get(10, TimeUnit.SECONDS);
+    }
+    LinkedBlockingQueue<TransportDelivery> in = new LinkedBlockingQueue<>();
+    t.receive(new ReceiveSpec(topic, "g", 10, ORDERED), in::add);
+    TransportDelivery first = take(in, "m1");
+    assertEquals(sent.get(0).id(), first.message().id());
+    assertTrue(Poll.until(Duration.ofSeconds(5), () -> in.size() == 2), "SQS handed over the key's 3 messages");
+    List<TransportDelivery> mates = List.copyOf(in);
+    in.clear();
+    first.nack(Duration.ofSeconds(1));
+    for (TransportDelivery mate : mates) {
+      assertFalse(mate.tryStart(), "a key-mate was left to run while the nacked message waits");
+    }
+    List<List<Object>> again = new ArrayList<>();
+    for (int i = 0; i < sent.size(); i++) {
+      TransportDelivery d = take(in, "message " + i + " again");
+      again.add(List.of(new String(d.message().payload()), d.deliveryCount()));
+      d.ack();
+    }
+    assertEquals(List.of(List.of("1", 2), List.of("2", 1), List.of("3", 1)), again);
   }
 
   @Test

@@ -168,6 +168,25 @@ public final class SqsReceiver implements Receiver {
   }
 
   /**
+   * On a FIFO queue, when a delivery goes back to the queue (nack, release, defer), the deliveries
+   * of its key that SQS handed over in the same receives and no handler started go back too,
+   * uncounted: SQS then gives the key's messages again in order, the returned one first, instead of
+   * the later ones being handled while it waits for its redelivery.
+   */
+  private void returnFollowers(SqsDelivery returned) {
+    if (!fifo || returned.message().key().isEmpty()) {
+      return;
+    }
+    for (SqsDelivery d : unsettled) {
+      if (d != returned && d.message().key().equals(returned.message().key()) && d.withdraw()) {
+        unsettled.remove(d);
+        returnUncounted(d);
+        permits.release();
+      }
+    }
+  }
+
+  /**
    * Returns a delivery no handler started: an undecodable one as it is, a delayed publish not yet
    * due hidden again until due (its early receives never count), any other as if never received.
    * On a standard queue the last two are copies carrying the deliveries counted before this receive
@@ -345,6 +364,7 @@ public final class SqsReceiver implements Receiver {
             receipt));
       }
       done();
+      returnFollowers(this);
     }
 
     @Override
@@ -371,6 +391,7 @@ public final class SqsReceiver implements Receiver {
             receipt));
       }
       done();
+      returnFollowers(this);
     }
 
     /** Made visible after {@code delay} (under a second, within the lease it holds); at once if the timer is gone. */
