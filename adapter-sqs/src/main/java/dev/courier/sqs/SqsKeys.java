@@ -35,8 +35,14 @@ final class SqsKeys {
   static final ConfigKey<Integer> MAX_MESSAGE_BYTES = ConfigKey.integer("max-message-bytes", "1048576", 16 * 1024,
       1024 * 1024, "the queue's message size limit (body and attributes): 1 MiB on current SQS, 262144 on older setups");
 
+  static final ConfigKey<String> FIFO_TOPICS = ConfigKey.optional("fifo-topics", null,
+      "topics that are FIFO, comma-separated, or `*` for every topic but dead-letter topics: their SNS topic and queues "
+          + "end in `.fifo`, a message's key is its `MessageGroupId` and its id its `MessageDeduplicationId`, and their "
+          + "groups may be ordered (ORDERED_BY_KEY is declared when this is set); topic names get 5 characters less")
+      .shownDefault("none");
+
   static final List<ConfigKey<?>> ALL = List.of(REGION, ENDPOINT, ACCESS_KEY_ID, SECRET_ACCESS_KEY, QUEUE_PREFIX,
-      TOPOLOGY, VISIBILITY_TIMEOUT, POLLERS, WAIT_TIME, MAX_MESSAGE_BYTES);
+      TOPOLOGY, VISIBILITY_TIMEOUT, POLLERS, WAIT_TIME, MAX_MESSAGE_BYTES, FIFO_TOPICS);
 
   private SqsKeys() {}
 }

@@ -5,6 +5,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -13,6 +15,9 @@ import java.util.regex.Pattern;
  */
 public final class SqsSettings {
   private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_-]{0,40}");
+  private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9_-]{1,80}");
+  /** In {@link #fifoTopics()}: every topic but dead-letter topics is FIFO. */
+  public static final String ALL_TOPICS = "*";
 
   private final String region;
   private final URI endpoint;
@@ -26,6 +31,8 @@ public final class SqsSettings {
   private final int maxMessageBytes;
   private final Duration publishTimeout;
   private final Duration nativeDelayLimit;
+  private final Set<String> fifoTopics;
+  private final Duration maxVisibility;
 
   private SqsSettings(Builder b) {
     this.region = b.region;
@@ -40,6 +47,8 @@ public final class SqsSettings {
     this.maxMessageBytes = b.maxMessageBytes;
     this.publishTimeout = b.publishTimeout;
     this.nativeDelayLimit = b.nativeDelayLimit;
+    this.fifoTopics = b.fifoTopics;
+    this.maxVisibility = b.maxVisibility;
   }
 
   public static Builder builder() {
@@ -96,12 +105,29 @@ public final class SqsSettings {
     return nativeDelayLimit;
   }
 
+  /**
+   * The topics that are FIFO ({@code courier.sqs.fifo-topics}); {@value #ALL_TOPICS} alone stands for
+   * every topic but dead-letter topics. Empty: none.
+   */
+  public Set<String> fifoTopics() {
+    return fifoTopics;
+  }
+
+  /**
+   * The longest a received message can stay invisible, counted from its receive: SQS's 12 hours. A
+   * redelivery delay that would end later travels as a copy carrying its due time. Tests shorten it.
+   */
+  public Duration maxVisibility() {
+    return maxVisibility;
+  }
+
   @Override
   public String toString() {
     return "SqsSettings{region=" + region + ", endpoint=" + endpoint + ", credentials="
         + (accessKeyId == null ? "default chain" : "static ****") + ", queuePrefix='" + queuePrefix
         + "', topology=" + topology + ", visibilityTimeout=" + visibilityTimeout + ", pollers=" + pollers
-        + ", waitTime=" + waitTime + ", maxMessageBytes=" + maxMessageBytes + '}';
+        + ", waitTime=" + waitTime + ", maxMessageBytes=" + maxMessageBytes
+        + (fifoTopics.isEmpty() ? "" : ", fifoTopics=" + fifoTopics) + '}';
   }
 
   /** Builds {@link SqsSettings}; each setter checks its argument, naming it. */
@@ -118,6 +144,8 @@ public final class SqsSettings {
     private int maxMessageBytes = SqsKeys.MAX_MESSAGE_BYTES.parsedDefault();
     private Duration publishTimeout = Duration.ofSeconds(30);
     private Duration nativeDelayLimit = Duration.ofMinutes(15);
+    private Set<String> fifoTopics = Set.of();
+    private Duration maxVisibility = Duration.ofHours(12);
 
     private Builder() {}
 
@@ -219,6 +247,42 @@ public final class SqsSettings {
         throw new IllegalArgumentException("nativeDelayLimit must be 1 s to 15 min, was " + limit);
       }
       this.nativeDelayLimit = limit;
+      return this;
+    }
+
+    /** Comma-separated topic names, or {@code *} for every topic but dead-letter topics; blank for none. */
+    public Builder fifoTopics(String topics) {
+      Objects.requireNonNull(topics, "fifoTopics");
+      Set<String> set = new TreeSet<>();
+      for (String t : topics.split(",")) {
+        String topic = t.strip();
+        if (topic.isEmpty()) {
+          continue;
+        }
+        if (!topic.equals(ALL_TOPICS) && !TOPIC.matcher(topic).matches()) {
+          throw new IllegalArgumentException("fifo-topics holds '" + topic + "': list topic names (letters, digits, "
+              + "'_' and '-'), comma-separated, or '*' alone");
+        }
+        set.add(topic);
+      }
+      if (set.contains(ALL_TOPICS) && set.size() > 1) {
+        throw new IllegalArgumentException("fifo-topics: '*' already means every topic; list no others with it");
+      }
+      this.fifoTopics = Set.copyOf(set);
+      return this;
+    }
+
+    /**
+     * The longest a received message may stay invisible, from its receive; 12 hours, as on SQS
+     * (ElasticMQ does not enforce it). Tests shorten it to take the path of longer redelivery delays.
+     */
+    public Builder maxVisibility(Duration max) {
+      Objects.requireNonNull(max, "maxVisibility");
+      if (max.toMillis() % 1000 != 0 || max.compareTo(Duration.ofSeconds(2)) < 0
+          || max.compareTo(Duration.ofHours(12)) > 0) {
+        throw new IllegalArgumentException("maxVisibility must be whole seconds from 2 s to 12 h, was " + max);
+      }
+      this.maxVisibility = max;
       return this;
     }
 

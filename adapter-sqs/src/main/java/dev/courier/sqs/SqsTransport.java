@@ -3,6 +3,7 @@ package dev.courier.sqs;
 import dev.courier.Capabilities;
 import dev.courier.Capability;
 import dev.courier.GroupOptions;
+import dev.courier.IncompatibleGroupException;
 import dev.courier.Message;
 import dev.courier.PayloadTooLargeException;
 import dev.courier.UnsupportedCapabilityException;
@@ -12,6 +13,7 @@ import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.Transport;
 import dev.courier.spi.support.Threads;
+import dev.courier.sqs.internal.Fifo;
 import dev.courier.sqs.internal.QueueDirectory;
 import dev.courier.sqs.internal.Resender;
 import dev.courier.sqs.internal.SendBatcher;
@@ -20,6 +22,7 @@ import dev.courier.sqs.internal.SqsContext;
 import dev.courier.sqs.internal.SnsDirectory;
 import dev.courier.sqs.internal.SqsReceiver;
 import dev.courier.sqs.internal.Topology;
+import dev.courier.sqs.internal.UncountedReceives;
 import dev.courier.sqs.internal.WireFormat;
 import java.time.Duration;
 import java.util.List;
@@ -49,9 +52,10 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * group whose consumers compete (see {@link QueueDirectory}). Publishing completes on SQS's
  * response; {@link #sendAll} sends batches of 10 and fails exactly the entries SQS refused.
  * Consuming long-polls ({@link SqsReceiver}); acks are batched deletes, a nack with delay changes
- * the message's visibility, release and defer return an uncounted copy. Delays beyond SQS's 15
- * minutes travel as a due time in the message, hidden again (as an uncounted copy) on every early
- * receive until due.
+ * the message's visibility (a copy carrying its due time beyond SQS's 12 hours), release and defer
+ * return an uncounted copy (on FIFO queues: a visibility change not counted). Delays beyond SQS's 15
+ * minutes (any, on FIFO queues and SNS) travel as a due time in the message, hidden again on every
+ * early receive until due. Topics named in {@code fifo-topics} are FIFO ({@link Fifo}).
  */
 public final class SqsTransport implements Transport {
   /** The adapter's name in {@code courier.broker}; {@link #name()} adds {@code -sns} in the SNS topology. */
@@ -77,17 +81,19 @@ public final class SqsTransport implements Transport {
     this.settings = settings;
     this.sqs = sqs;
     this.sns = sns;
-    this.naming = NamingRules.of(80 - settings.queuePrefix().length(), Pattern.compile("[A-Za-z0-9_-]+"),
-        "letters, digits, '_' and '-'", "-");
+    Fifo fifo = new Fifo(settings.fifoTopics());
+    this.naming = NamingRules.of(80 - settings.queuePrefix().length() - (fifo.any() ? Fifo.SUFFIX.length() : 0),
+        Pattern.compile("[A-Za-z0-9_-]+"), "letters, digits, '_' and '-'", "-");
     this.capabilities = capabilities(settings);
     this.queues = sns == null
-        ? new QueueDirectory(sqs, settings.queuePrefix(), naming, settings.visibilityTimeout())
-        : new SnsDirectory(sns, sqs, settings.queuePrefix(), settings.visibilityTimeout());
+        ? new QueueDirectory(sqs, settings.queuePrefix(), naming, fifo, settings.visibilityTimeout())
+        : new SnsDirectory(sns, sqs, settings.queuePrefix(), fifo, settings.visibilityTimeout());
     this.settler = new Settler(sqs, "courier-sqs-settle");
     this.io = Executors.newFixedThreadPool(8, Threads.factory("courier-sqs-io", true));
     this.batcher = new SendBatcher(queues, io, wireLimit(settings));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(Threads.factory("courier-sqs-timer", true));
-    this.ctx = new SqsContext(sqs, settler, io, scheduler, new Resender(sqs, settler, settings.nativeDelayLimit()), settings);
+    this.ctx = new SqsContext(sqs, settler, io, scheduler, new Resender(sqs, settler, settings.nativeDelayLimit()),
+        new UncountedReceives(), settings);
   }
 
   /** A transport for {@code settings}; connects lazily (no I/O until the first call). */
@@ -132,13 +138,16 @@ public final class SqsTransport implements Transport {
     if (s.topology() == SqsTopology.SNS) {
       b.with(Capability.FAN_OUT);
     }
+    if (new Fifo(s.fifoTopics()).any()) {
+      b.with(Capability.ORDERED_BY_KEY);
+    }
     return b
         .maxPayloadBytes(message)
         .maxHeaders(64)
         .maxHeaderBytes(headerBytes)
         .maxMessageBytes(message)
         .maxPublishDelay(Duration.ofDays(1))
-        .maxRedeliveryDelay(Duration.ofHours(11))
+        .maxRedeliveryDelay(Duration.ofDays(1))
         .leaseRenewalInterval(v.dividedBy(3))
         .build();
   }
@@ -174,9 +183,14 @@ public final class SqsTransport implements Transport {
 
   private CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay, boolean delayed) {
     WireFormat.Outgoing out;
+    Fifo.Ids fifo;
+    boolean nativeDelay;
     try {
       checkOpen();
-      boolean hops = queues.nativePublishDelay() ? delay.compareTo(settings.nativeDelayLimit()) > 0 : delay.toMillis() > 0;
+      fifo = queues.isFifo(topic) ? Fifo.ofPublished(message) : null;
+      // SNS has no publish delay, a FIFO queue no per-message one: the message carries its due time.
+      nativeDelay = queues.nativePublishDelay() && fifo == null;
+      boolean hops = nativeDelay ? delay.compareTo(settings.nativeDelayLimit()) > 0 : delay.toMillis() > 0;
       long due = hops ? System.currentTimeMillis() + delay.toMillis() : 0;
       out = encode(message, new WireFormat.Meta(0, due));
     } catch (RuntimeException e) {
@@ -184,7 +198,7 @@ public final class SqsTransport implements Transport {
     }
     CompletableFuture<Void> f = new CompletableFuture<>();
     batcher.submit(topic, new SendBatcher.Pending(message.id(), out,
-        queues.nativePublishDelay() ? Resender.delaySeconds(delay, settings.nativeDelayLimit()) : 0, f));
+        nativeDelay ? Resender.delaySeconds(delay, settings.nativeDelayLimit()) : 0, fifo, f));
     return f.orTimeout(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -206,7 +220,7 @@ public final class SqsTransport implements Transport {
   @Override
   public Receiver receive(ReceiveSpec spec, DeliverySink sink) {
     checkOpen();
-    requireUnordered(spec.groupOptions());
+    requireOrderable(spec.topic(), spec.groupOptions());
     String url = queues.groupQueue(spec.topic(), spec.group());
     SqsReceiver r;
     try {
@@ -233,14 +247,20 @@ public final class SqsTransport implements Transport {
   @Override
   public void ensureGroup(String topic, String group, GroupOptions options) {
     checkOpen();
-    requireUnordered(options);
+    requireOrderable(topic, options);
     queues.groupQueue(topic, group);
   }
 
-  private void requireUnordered(GroupOptions options) {
-    if (options.orderedByKey()) {
+  /** An ordered group needs a FIFO topic ({@code courier.sqs.fifo-topics}). */
+  private void requireOrderable(String topic, GroupOptions options) {
+    if (!options.orderedByKey() || queues.isFifo(topic)) {
+      return;
+    }
+    if (!capabilities.has(Capability.ORDERED_BY_KEY)) {
       throw new UnsupportedCapabilityException(name(), Capability.ORDERED_BY_KEY, "an ordered group");
     }
+    throw new IncompatibleGroupException("an ordered group on topic '" + topic + "' needs a FIFO topic, and '" + topic
+        + "' is not one: list it in courier.sqs.fifo-topics (its queues are then new ones ending in .fifo)");
   }
 
   /**

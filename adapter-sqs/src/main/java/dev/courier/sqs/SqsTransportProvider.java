@@ -41,6 +41,7 @@ public final class SqsTransportProvider implements TransportProvider {
     config.ifPresent(POLLERS, b::pollers);
     config.ifPresent(WAIT_TIME, b::waitTime);
     config.ifPresent(MAX_MESSAGE_BYTES, b::maxMessageBytes);
+    config.ifPresent(FIFO_TOPICS, b::fifoTopics);
     try {
       return b.build();
     } catch (IllegalArgumentException e) {

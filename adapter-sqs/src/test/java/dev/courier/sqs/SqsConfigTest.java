@@ -33,6 +33,7 @@ class SqsConfigTest {
     v.put("pollers", "3");
     v.put("wait-time", "5s");
     v.put("max-message-bytes", "262144");
+    v.put("fifo-topics", "orders,payments");
     SqsSettings s = settings(v);
     assertEquals("eu-west-1", s.region());
     assertEquals("app_", s.queuePrefix());
@@ -40,6 +41,7 @@ class SqsConfigTest {
     assertEquals(3, s.pollers());
     assertEquals(Duration.ofSeconds(5), s.waitTime());
     assertEquals(262144, s.maxMessageBytes());
+    assertEquals(java.util.Set.of("orders", "payments"), s.fifoTopics());
     assertFalse(s.toString().contains("s3cr3t"), s.toString());
     assertFalse(s.toString().contains("AKIDEXAMPLE"), s.toString());
   }
@@ -53,6 +55,7 @@ class SqsConfigTest {
     assertThrows(ConfigurationException.class, () -> settings(Map.of("endpoint", "ftp://x")));
     assertThrows(ConfigurationException.class, () -> settings(Map.of("secret-access-key", "x")));
     assertThrows(ConfigurationException.class, () -> settings(Map.of("topology", "fanout")));
+    assertThrows(ConfigurationException.class, () -> settings(Map.of("fifo-topics", "orders.fifo")));
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.courier.sqs;
 
 import dev.courier.testsupport.ElasticMqServer;
 import dev.courier.testsupport.FauxqsServer;
+import dev.courier.testsupport.SqsServer;
 import java.time.Duration;
 import java.util.Map;
 
@@ -32,6 +33,11 @@ public final class SqsTestSupport {
   /** The same as configuration for {@code Courier.fromConfig}. */
   public static Map<String, String> config(FauxqsServer server, Duration visibility) {
     return config(server.endpoint(), SqsTopology.SNS, visibility);
+  }
+
+  /** Configuration reaching {@code server} in {@code topology}. */
+  public static Map<String, String> config(SqsServer server, SqsTopology topology, Duration visibility) {
+    return config(server.endpoint(), topology, visibility);
   }
 
   private static Map<String, String> config(String endpoint, SqsTopology topology, Duration visibility) {

@@ -16,8 +16,10 @@ import dev.courier.sqs.internal.QueueDirectory;
 import dev.courier.sqs.internal.SendBatcher;
 import dev.courier.sqs.internal.WireFormat;
 import dev.courier.testsupport.ElasticMqServer;
+import dev.courier.testsupport.Poll;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -33,6 +35,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 @DisplayName("SQS transport on ElasticMQ")
 class SqsTransportTest {
@@ -144,6 +147,35 @@ class SqsTransportTest {
   }
 
   @Test
+  @DisplayName("a nack whose delay would end beyond SQS's visibility cap (12 h from the receive; shortened to 2 s) travels as a delayed copy and comes back when due, counted once")
+  void nackBeyondVisibilityCap() throws Exception {
+    SqsTransport t = transport(SqsTestSupport.settings(server).visibilityTimeout(Duration.ofSeconds(2))
+        .maxVisibility(Duration.ofSeconds(2)));
+    String topic = name("cap");
+    t.ensureGroup(topic, "g");
+    LinkedBlockingQueue<TransportDelivery> in = new LinkedBlockingQueue<>();
+    t.receive(new ReceiveSpec(topic, "g", 4, false), in::add);
+    Message m = Message.builder().payload("x".getBytes()).build();
+    t.send(topic, m).get(10, TimeUnit.SECONDS);
+    TransportDelivery d = take(in, "the message");
+    assertTrue(d.tryStart());
+    long nacked = System.nanoTime();
+    d.nack(Duration.ofSeconds(3));
+    SqsClient sqs = raw();
+    String url = sqs.getQueueUrl(r -> r.queueName(topic)).queueUrl();
+    // A visibility change would leave it in flight; the copy waits as a delayed message.
+    assertTrue(Poll.until(Duration.ofSeconds(2), () -> "1".equals(sqs.getQueueAttributes(r -> r.queueUrl(url)
+            .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes()
+            .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))),
+        "the nacked message did not become a delayed copy");
+    TransportDelivery again = take(in, "the redelivery");
+    long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nacked);
+    assertEquals(List.of(m.id(), 2), List.of(again.message().id(), again.deliveryCount()));
+    assertTrue(waited >= 3000, "came back after " + waited + " ms, before its 3 s delay");
+    again.ack();
+  }
+
+  @Test
   @DisplayName("in a batch SQS refuses one entry of, only that publish fails; the others are confirmed and arrive")
   void partialBatchFailure() throws Exception {
     SqsTransport t = transport(SqsTestSupport.settings(server));
@@ -152,7 +184,7 @@ class SqsTransportTest {
     SqsClient sqs = raw();
     var io = Executors.newSingleThreadExecutor();
     try {
-      SendBatcher batcher = new SendBatcher(new QueueDirectory(sqs, "", t.naming(), Duration.ofSeconds(30)), io,
+      SendBatcher batcher = new SendBatcher(new QueueDirectory(sqs, "", t.naming(), new dev.courier.sqs.internal.Fifo(java.util.Set.of()), Duration.ofSeconds(30)), io,
           1024 * 1024);
       Message good1 = Message.builder().payload("a".getBytes()).build();
       Message good2 = Message.builder().payload("b".getBytes()).build();
@@ -163,9 +195,9 @@ class SqsTransportTest {
       CompletableFuture<Void> f2 = new CompletableFuture<>();
       CompletableFuture<Void> f3 = new CompletableFuture<>();
       io.execute(() -> { // hold the executor so the three go out in one batch
-        batcher.submit(topic, new SendBatcher.Pending(good1.id(), ok1, 0, f1));
-        batcher.submit(topic, new SendBatcher.Pending("bad", bad, 0, f2));
-        batcher.submit(topic, new SendBatcher.Pending(good2.id(), ok2, 0, f3));
+        batcher.submit(topic, new SendBatcher.Pending(good1.id(), ok1, 0, null, f1));
+        batcher.submit(topic, new SendBatcher.Pending("bad", bad, 0, null, f2));
+        batcher.submit(topic, new SendBatcher.Pending(good2.id(), ok2, 0, null, f3));
       });
       f1.get(10, TimeUnit.SECONDS);
       f3.get(10, TimeUnit.SECONDS);

@@ -39,7 +39,7 @@ import scala.concurrent.duration.FiniteDuration;
  * at exit. {@link #persistent()} makes a server that keeps its queues and messages in an H2 file
  * across {@link #stop()} and {@link #start()} at the same address (the TCK's restart rules).
  */
-public final class ElasticMqServer implements AutoCloseable {
+public final class ElasticMqServer implements SqsServer {
   private static final Logger log = LoggerFactory.getLogger(ElasticMqServer.class);
   private static final AtomicInteger SYSTEMS = new AtomicInteger();
   private static volatile ElasticMqServer shared;

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * in SQLite across {@link #stop()} and {@link #start()} at the same port. A server that cannot be
  * installed or started fails with the reason and its output.
  */
-public final class FauxqsServer implements AutoCloseable {
+public final class FauxqsServer implements SqsServer {
   private static final Logger log = LoggerFactory.getLogger(FauxqsServer.class);
   private static final String RESOURCES = "fauxqs/";
   private static final long INSTALL_TIMEOUT_MS = 600_000;

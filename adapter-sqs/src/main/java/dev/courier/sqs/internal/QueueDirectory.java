@@ -22,7 +22,7 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 /**
  * The queues of the queue topology, and their URLs (cached). A topic is one queue named
- * {@code <prefix><topic>}, owned by one group (its tag {@value #GROUP_TAG}); a second group on it
+ * {@code <prefix><topic>} ({@code <prefix><topic>.fifo} for a FIFO topic), owned by one group (its tag {@value #GROUP_TAG}); a second group on it
  * fails with {@link IncompatibleGroupException}. Dead-letter topics are the exception: several
  * groups read them (the dead-letter admin's and observers), so each of their groups has a queue of
  * its own, {@code <prefix><topic, cut>_<16 hex digits of SHA-256 over topic and group>}, tagged with
@@ -39,6 +39,7 @@ public final class QueueDirectory implements Topology {
   private final SqsClient sqs;
   private final String prefix;
   private final NamingRules naming;
+  private final Fifo fifo;
   private final String visibilitySeconds;
   private final Map<String, String> urls = new ConcurrentHashMap<>();
   private final Map<String, Boolean> owned = new ConcurrentHashMap<>();
@@ -47,10 +48,11 @@ public final class QueueDirectory implements Topology {
 
   private record CachedList(List<String> urls, long atNanos) {}
 
-  public QueueDirectory(SqsClient sqs, String prefix, NamingRules naming, Duration visibilityTimeout) {
+  public QueueDirectory(SqsClient sqs, String prefix, NamingRules naming, Fifo fifo, Duration visibilityTimeout) {
     this.sqs = sqs;
     this.prefix = prefix;
     this.naming = naming;
+    this.fifo = fifo;
     this.visibilitySeconds = Long.toString(visibilityTimeout.toSeconds());
   }
 
@@ -65,6 +67,11 @@ public final class QueueDirectory implements Topology {
   }
 
   @Override
+  public boolean isFifo(String topic) {
+    return fifo.isFifo(topic);
+  }
+
+  @Override
   public void ensureTopic(String topic) {
     if (!isDeadLetterTopic(topic)) {
       topicQueue(topic);
@@ -76,8 +83,14 @@ public final class QueueDirectory implements Topology {
     List<SendMessageBatchRequestEntry> entries = new ArrayList<>(batch.size());
     for (int i = 0; i < batch.size(); i++) {
       SendBatcher.Pending p = batch.get(i);
-      entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(i)).messageBody(p.out().body())
-          .messageAttributes(p.out().attributes()).delaySeconds(p.delaySeconds()).build());
+      SendMessageBatchRequestEntry.Builder e = SendMessageBatchRequestEntry.builder().id(Integer.toString(i))
+          .messageBody(p.out().body()).messageAttributes(p.out().attributes());
+      if (p.fifo() == null) {
+        e.delaySeconds(p.delaySeconds());
+      } else { // FIFO queues take no per-message delay
+        e.messageGroupId(p.fifo().groupId()).messageDeduplicationId(p.fifo().deduplicationId());
+      }
+      entries.add(e.build());
     }
     Map<Integer, String> failed = new java.util.HashMap<>();
     if (!isDeadLetterTopic(topic)) {
@@ -126,9 +139,14 @@ public final class QueueDirectory implements Topology {
   @Override
   public String queueName(String topic, String group) {
     if (!isDeadLetterTopic(topic)) {
-      return prefix + topic;
+      return topicQueueName(topic);
     }
     return fanOutPrefix(topic) + sha256Hex(topic.length() + ":" + topic + group).substring(0, 16);
+  }
+
+  /** {@code <prefix><topic>}, and {@code .fifo} for a FIFO topic. */
+  private String topicQueueName(String topic) {
+    return prefix + topic + (fifo.isFifo(topic) ? Fifo.SUFFIX : "");
   }
 
   private String fanOutPrefix(String topic) {
@@ -138,7 +156,7 @@ public final class QueueDirectory implements Topology {
 
   /** The URL of the queue a send to {@code topic} goes to, created if missing (not for dead-letter topics). */
   public String topicQueue(String topic) {
-    return urls.computeIfAbsent(prefix + topic, name -> urlOrCreate(name, Map.of(TOPIC_TAG, topic)));
+    return urls.computeIfAbsent(topicQueueName(topic), name -> urlOrCreate(name, Map.of(TOPIC_TAG, topic)));
   }
 
   /** The URLs a send to the dead-letter topic {@code topic} goes to: one per group, listed afresh every second. */
@@ -225,10 +243,21 @@ public final class QueueDirectory implements Topology {
     try {
       return sqs.getQueueUrl(r -> r.queueName(name)).queueUrl();
     } catch (QueueDoesNotExistException e) {
-      return sqs.createQueue(r -> r.queueName(name).tags(tags).attributes(Map.of(
-          QueueAttributeName.VISIBILITY_TIMEOUT, visibilitySeconds,
-          QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600"))).queueUrl();
+      return sqs.createQueue(r -> r.queueName(name).tags(tags).attributes(attributes(name, visibilitySeconds)))
+          .queueUrl();
     }
+  }
+
+  /** A new queue's attributes: the visibility timeout, 14 days' retention, and FIFO for a {@code .fifo} name. */
+  static Map<QueueAttributeName, String> attributes(String name, String visibilitySeconds) {
+    Map<QueueAttributeName, String> a = new java.util.EnumMap<>(QueueAttributeName.class);
+    a.put(QueueAttributeName.VISIBILITY_TIMEOUT, visibilitySeconds);
+    a.put(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600");
+    if (Fifo.isFifoQueue(name)) {
+      a.put(QueueAttributeName.FIFO_QUEUE, "true");
+      a.put(QueueAttributeName.CONTENT_BASED_DEDUPLICATION, "false");
+    }
+    return a;
   }
 
   /** Forgets a cached URL after the queue was found missing (deleted behind our back). */
@@ -240,10 +269,13 @@ public final class QueueDirectory implements Topology {
     return naming;
   }
 
-  /** {@code <stem, cut>_<16 hex digits of SHA-256 over topic and group>}: at most 80 characters, collision resistant. */
-  static String hashedQueueName(String stem, String topic, String group) {
-    return stem.substring(0, Math.min(stem.length(), MAX_QUEUE_NAME - 17)) + "_"
-        + sha256Hex(topic.length() + ":" + topic + group).substring(0, 16);
+  /**
+   * {@code <stem, cut>_<16 hex digits of SHA-256 over topic and group>}, and {@code suffix}: at most
+   * 80 characters, collision resistant.
+   */
+  static String hashedQueueName(String stem, String topic, String group, String suffix) {
+    return stem.substring(0, Math.min(stem.length(), MAX_QUEUE_NAME - 17 - suffix.length())) + "_"
+        + sha256Hex(topic.length() + ":" + topic + group).substring(0, 16) + suffix;
   }
 
   static String sha256Hex(String s) {

@@ -28,27 +28,35 @@ public final class Resender {
     this.nativeDelayLimit = nativeDelayLimit;
   }
 
-  /** Sends a copy of {@code message} with {@code meta}, visible after {@code delay}, and deletes the original. */
-  public void resend(String queueUrl, Message message, WireFormat.Meta meta, Duration delay, String receipt) {
+  /**
+   * Sends a copy of the received SQS message {@code sqsMessageId} ({@code message} with {@code meta}),
+   * visible after {@code delay}, and deletes the original. On a FIFO queue, which takes no
+   * per-message delay, the copy carries its due time (any delay) and goes to the end of its group.
+   */
+  public void resend(String queueUrl, String sqsMessageId, Message message, WireFormat.Meta meta, Duration delay,
+      String receipt) {
     long due = 0;
-    if (delay.compareTo(nativeDelayLimit) > 0) {
+    if (delay.compareTo(Fifo.isFifoQueue(queueUrl) ? Duration.ZERO : nativeDelayLimit) > 0) {
       due = System.currentTimeMillis() + delay.toMillis();
     }
-    copy(queueUrl, message, new WireFormat.Meta(meta.prior(), due), delay, receipt);
+    copy(queueUrl, sqsMessageId, message, new WireFormat.Meta(meta.prior(), due), delay, receipt);
   }
 
   /** A delayed publish received before it is due: a copy delayed for what remains (at most SQS's limit). */
-  public void hop(String queueUrl, Message message, WireFormat.Meta meta, String receipt) {
+  public void hop(String queueUrl, String sqsMessageId, Message message, WireFormat.Meta meta, String receipt) {
     Duration remaining = Duration.ofMillis(Math.max(0, meta.dueMillis() - System.currentTimeMillis()));
-    copy(queueUrl, message, meta, remaining, receipt);
+    copy(queueUrl, sqsMessageId, message, meta, remaining, receipt);
   }
 
-  private void copy(String queueUrl, Message message, WireFormat.Meta meta, Duration delay, String receipt) {
+  private void copy(String queueUrl, String sqsMessageId, Message message, WireFormat.Meta meta, Duration delay,
+      String receipt) {
     WireFormat.Outgoing out = WireFormat.encode(message, meta);
-    int seconds = delaySeconds(delay, nativeDelayLimit);
+    Fifo.Ids fifo = Fifo.isFifoQueue(queueUrl) ? Fifo.ofCopy(message, sqsMessageId) : null;
+    Integer seconds = fifo != null ? null : delaySeconds(delay, nativeDelayLimit);
     try {
       sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(out.body()).messageAttributes(out.attributes())
-          .delaySeconds(seconds));
+          .delaySeconds(seconds).messageGroupId(fifo == null ? null : fifo.groupId())
+          .messageDeduplicationId(fifo == null ? null : fifo.deduplicationId()));
     } catch (RuntimeException e) {
       long suppressed = limiter.admit();
       if (suppressed != RateLimitedLog.SUPPRESSED) {

@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Sends every publish in batch calls ({@code SendMessageBatch}, {@code PublishBatch}) of up to 10 entries (and at most the
- * queue's size limit in total) per topic, with up to {@value #FLUSHERS} calls in flight per topic:
+ * queue's size limit in total) per topic, with up to {@value #FLUSHERS} calls in flight per topic (on a
+ * FIFO topic one per lane of message groups, so that a group's batches reach it in publish order):
  * publishes that arrive while a call is running wait for the next one, so batches grow with load
  * and a lone publish goes out at once. Each future completes on SQS's answer for its own entry: a
  * refused entry fails alone, nothing is confirmed that SQS did not accept.
@@ -21,16 +22,19 @@ public final class SendBatcher {
   private static final int BATCH = 10;
   private static final int FLUSHERS = 4;
 
-  /** One message waiting to be sent. */
-  public record Pending(String messageId, WireFormat.Outgoing out, int delaySeconds, CompletableFuture<Void> future) {}
+  /** One message waiting to be sent; {@code fifo} null for a topic that is not FIFO. */
+  public record Pending(String messageId, WireFormat.Outgoing out, int delaySeconds, Fifo.Ids fifo,
+      CompletableFuture<Void> future) {}
 
   private final class Lane {
     final String topic;
     final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     final AtomicInteger flushers = new AtomicInteger();
+    final int maxFlushers;
 
-    Lane(String topic) {
+    Lane(String topic, boolean fifo) {
       this.topic = topic;
+      this.maxFlushers = fifo ? 1 : FLUSHERS;
     }
   }
 
@@ -46,7 +50,10 @@ public final class SendBatcher {
   }
 
   public void submit(String topic, Pending p) {
-    Lane lane = lanes.computeIfAbsent(topic, Lane::new);
+    // A FIFO topic's messages go through FLUSHERS lanes by group, one call in flight each: a group's
+    // batches reach SQS in publish order, different groups' in parallel.
+    String key = p.fifo() == null ? topic : topic + '\n' + Math.floorMod(p.fifo().groupId().hashCode(), FLUSHERS);
+    Lane lane = lanes.computeIfAbsent(key, k -> new Lane(topic, p.fifo() != null));
     lane.queue.add(p);
     maybeStart(lane);
   }
@@ -54,7 +61,7 @@ public final class SendBatcher {
   private void maybeStart(Lane lane) {
     while (!lane.queue.isEmpty()) {
       int n = lane.flushers.get();
-      if (n >= FLUSHERS) {
+      if (n >= lane.maxFlushers) {
         return;
       }
       if (lane.flushers.compareAndSet(n, n + 1)) {

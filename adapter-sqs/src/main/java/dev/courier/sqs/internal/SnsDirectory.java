@@ -25,7 +25,9 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
  * to it with raw message delivery, so the body and the message attributes arrive as they were
  * published. {@link #groupQueue} creates the topic, the queue, the queue policy that lets the topic
  * deliver to it (replacing the queue's policy, documented in the README), and the subscription,
- * each only if missing. SNS has no publish delay: a delayed
+ * each only if missing. A FIFO topic is a FIFO SNS topic ({@code <prefix><topic>.fifo}) and its groups
+ * FIFO queues (names ending in {@code .fifo}); SNS passes each message's group and deduplication id
+ * on to them. SNS has no publish delay: a delayed
  * publish carries its due time and each group's queue hides it until then. SNS drops a publish to a
  * topic no queue subscribes to; for a dead-letter topic that would lose the dead letter, so such a
  * send fails with {@link PublishException} instead.
@@ -34,14 +36,16 @@ public final class SnsDirectory implements Topology {
   private final SnsClient sns;
   private final SqsClient sqs;
   private final String prefix;
+  private final Fifo fifo;
   private final String visibilitySeconds;
   private final Map<String, String> topicArns = new ConcurrentHashMap<>();
   private final Map<String, String> groupUrls = new ConcurrentHashMap<>();
 
-  public SnsDirectory(SnsClient sns, SqsClient sqs, String prefix, Duration visibilityTimeout) {
+  public SnsDirectory(SnsClient sns, SqsClient sqs, String prefix, Fifo fifo, Duration visibilityTimeout) {
     this.sns = sns;
     this.sqs = sqs;
     this.prefix = prefix;
+    this.fifo = fifo;
     this.visibilitySeconds = Long.toString(visibilityTimeout.toSeconds());
   }
 
@@ -56,8 +60,17 @@ public final class SnsDirectory implements Topology {
   }
 
   @Override
+  public boolean isFifo(String topic) {
+    return fifo.isFifo(topic);
+  }
+
+  @Override
   public String queueName(String topic, String group) {
-    return QueueDirectory.hashedQueueName(prefix + topic + "-" + group, topic, group);
+    return QueueDirectory.hashedQueueName(prefix + topic + "-" + group, topic, group, suffix(topic));
+  }
+
+  private String suffix(String topic) {
+    return fifo.isFifo(topic) ? Fifo.SUFFIX : "";
   }
 
   @Override
@@ -66,7 +79,9 @@ public final class SnsDirectory implements Topology {
   }
 
   private String topicArn(String topic) {
-    return topicArns.computeIfAbsent(topic, t -> sns.createTopic(r -> r.name(prefix + t)).topicArn());
+    return topicArns.computeIfAbsent(topic, t -> sns.createTopic(r -> r.name(prefix + t + suffix(t))
+        .attributes(fifo.isFifo(t) ? Map.of("FifoTopic", "true", "ContentBasedDeduplication", "false") : Map.of()))
+        .topicArn());
   }
 
   @Override
@@ -83,8 +98,7 @@ public final class SnsDirectory implements Topology {
     } catch (QueueDoesNotExistException e) {
       url = sqs.createQueue(r -> r.queueName(name)
           .tags(Map.of(QueueDirectory.TOPIC_TAG, topic, QueueDirectory.GROUP_TAG, group))
-          .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, visibilitySeconds,
-              QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600"))).queueUrl();
+          .attributes(QueueDirectory.attributes(name, visibilitySeconds))).queueUrl();
     }
     String queueUrl = url;
     String queueArn = sqs.getQueueAttributes(r -> r.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
@@ -153,8 +167,10 @@ public final class SnsDirectory implements Topology {
           .stringValue(v.stringValue())
           .binaryValue(v.binaryValue() == null ? null : SdkBytes.fromByteArrayUnsafe(v.binaryValue().asByteArrayUnsafe()))
           .build()));
+      Fifo.Ids ids = batch.get(i).fifo();
       entries.add(PublishBatchRequestEntry.builder().id(Integer.toString(i)).message(out.body())
-          .messageAttributes(attributes).build());
+          .messageAttributes(attributes).messageGroupId(ids == null ? null : ids.groupId())
+          .messageDeduplicationId(ids == null ? null : ids.deduplicationId()).build());
     }
     Map<Integer, String> failed = new HashMap<>();
     for (BatchResultErrorEntry e : sns.publishBatch(r -> r.topicArn(arn).publishBatchRequestEntries(entries)).failed()) {

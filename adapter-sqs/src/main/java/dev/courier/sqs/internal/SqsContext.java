@@ -7,7 +7,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * What the receivers of one transport share: the client, the batching settler, the thread pool for
- * sends that must not run on the caller's thread, a timer, the copier, and the settings.
+ * sends that must not run on the caller's thread, a timer, the copier, the FIFO receives not to
+ * count, and the settings.
  */
 public record SqsContext(SqsClient sqs, Settler settler, Executor io, ScheduledExecutorService scheduler,
-    Resender resender, SqsSettings settings) {}
+    Resender resender, UncountedReceives uncounted, SqsSettings settings) {}

@@ -28,7 +28,13 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
  * {@code maxInFlight} holds exactly: a poller takes a permit per message it may receive before it
  * asks SQS, and a permit comes back when its delivery is settled or returned. Messages that are not
  * to be handled (a delayed publish not yet due, a poll that returned after the receiver stopped)
- * are returned uncounted as a copy (see {@link Resender}).
+ * are returned uncounted: as a copy on a standard queue (see {@link Resender}); on a FIFO queue, where
+ * a copy would go behind later messages of its group, by a visibility change whose receive the next
+ * one does not count ({@link UncountedReceives}). A hidden FIFO message holds its group back: a
+ * delayed or redelivered message keeps its key's later messages waiting, as key order needs.
+ *
+ * <p>SQS keeps a received message invisible for at most {@code maxVisibility} (12 hours) from its
+ * receive; a redelivery delay that would end later is a copy carrying its due time instead.
  */
 public final class SqsReceiver implements Receiver {
   private static final Logger log = LoggerFactory.getLogger(SqsReceiver.class);
@@ -38,6 +44,7 @@ public final class SqsReceiver implements Receiver {
   private final SqsContext ctx;
   private final String queueUrl;
   private final String queueName;
+  private final boolean fifo;
   private final DeliverySink sink;
   private final Semaphore permits;
   private final Set<SqsDelivery> unsettled = ConcurrentHashMap.newKeySet();
@@ -51,6 +58,7 @@ public final class SqsReceiver implements Receiver {
     this.ctx = ctx;
     this.queueUrl = queueUrl;
     this.queueName = queueName;
+    this.fifo = Fifo.isFifoQueue(queueName);
     this.sink = sink;
     this.permits = new Semaphore(maxInFlight);
     // Scheduled first: a transport closing meanwhile refuses it before any poller runs.
@@ -106,6 +114,7 @@ public final class SqsReceiver implements Receiver {
           taken++;
         }
         int max = taken;
+        long polledAt = System.nanoTime(); // before SQS's receive: the 12 hours count from then at the latest
         ReceiveMessageResponse response = ctx.sqs().receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(max)
             .waitTimeSeconds((int) ctx.settings().waitTime().toSeconds())
             .visibilityTimeout((int) ctx.settings().visibilityTimeout().toSeconds())
@@ -115,7 +124,7 @@ public final class SqsReceiver implements Receiver {
         failures = 0;
         for (software.amazon.awssdk.services.sqs.model.Message m : response.messages()) {
           taken--;
-          handle(m);
+          handle(m, polledAt);
         }
       } catch (InterruptedException e) {
         return;
@@ -133,12 +142,14 @@ public final class SqsReceiver implements Receiver {
     }
   }
 
-  private void handle(software.amazon.awssdk.services.sqs.model.Message m) {
+  private void handle(software.amazon.awssdk.services.sqs.model.Message m, long polledAt) {
     Map<MessageSystemAttributeName, String> system = m.attributes();
     int received = parse(system.get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT), 1);
     long sent = parse(system.get(MessageSystemAttributeName.SENT_TIMESTAMP), 0);
     WireFormat.Incoming in = WireFormat.decode(queueName, m.messageId(), m.body(), m.messageAttributes(), sent);
-    SqsDelivery d = new SqsDelivery(in, m.receiptHandle(), in.meta().prior() + received);
+    int uncounted = fifo ? ctx.uncounted().of(queueUrl, m.messageId()) : 0;
+    SqsDelivery d = new SqsDelivery(in, m.messageId(), m.receiptHandle(),
+        Math.max(1, in.meta().prior() + received - uncounted), polledAt);
     boolean early = in.undecodable() == null && in.meta().dueMillis() > System.currentTimeMillis();
     if (!fetching || early) {
       // Not to be handled now: returned uncounted, and a delayed publish keeps its due time.
@@ -157,17 +168,44 @@ public final class SqsReceiver implements Receiver {
   }
 
   /**
+   * On a FIFO queue, when a delivery goes back to the queue (nack, release, defer), the deliveries
+   * of its key that SQS handed over in the same receives and no handler started go back too,
+   * uncounted: SQS then gives the key's messages again in order, the returned one first, instead of
+   * the later ones being handled while it waits for its redelivery.
+   */
+  private void returnFollowers(SqsDelivery returned) {
+    if (!fifo || returned.message().key().isEmpty()) {
+      return;
+    }
+    for (SqsDelivery d : unsettled) {
+      if (d != returned && d.message().key().equals(returned.message().key()) && d.withdraw()) {
+        unsettled.remove(d);
+        returnUncounted(d);
+        permits.release();
+      }
+    }
+  }
+
+  /**
    * Returns a delivery no handler started: an undecodable one as it is, a delayed publish not yet
-   * due hidden again until due with its meta unchanged (its early receives never counted), any other
-   * as a copy carrying the deliveries counted before this receive.
+   * due hidden again until due (its early receives never count), any other as if never received.
+   * On a standard queue the last two are copies carrying the deliveries counted before this receive
+   * (and the due time); on a FIFO queue the message is hidden for what remains (at most what
+   * {@code maxVisibility} allows; received early again after that) and this receive noted as uncounted.
    */
   private void returnUncounted(SqsDelivery d) {
+    long remaining = d.incoming.meta().dueMillis() - System.currentTimeMillis();
     if (d.incoming.undecodable() != null) {
       ctx.settler().changeVisibility(queueUrl, d.receipt, 0);
-    } else if (d.incoming.meta().dueMillis() > System.currentTimeMillis()) {
-      ctx.resender().hop(queueUrl, d.message(), d.incoming.meta(), d.receipt);
+    } else if (fifo) {
+      ctx.uncounted().add(queueUrl, d.sqsId);
+      ctx.settler().changeVisibility(queueUrl, d.receipt,
+          (int) Math.min(seconds(Duration.ofMillis(Math.max(0, remaining))), d.secondsLeft()));
+    } else if (remaining > 0) {
+      ctx.resender().hop(queueUrl, d.sqsId, d.message(), d.incoming.meta(), d.receipt);
     } else {
-      ctx.resender().resend(queueUrl, d.message(), new WireFormat.Meta(d.count - 1, 0), Duration.ZERO, d.receipt);
+      ctx.resender().resend(queueUrl, d.sqsId, d.message(), new WireFormat.Meta(d.count - 1, 0), Duration.ZERO,
+          d.receipt);
     }
   }
 
@@ -257,15 +295,24 @@ public final class SqsReceiver implements Receiver {
    */
   final class SqsDelivery extends SettleOnceDelivery {
     final WireFormat.Incoming incoming;
+    final String sqsId;
     final String receipt;
     final int count;
+    final long polledAt;
     volatile long extendedAt = System.nanoTime();
 
-    SqsDelivery(WireFormat.Incoming incoming, String receipt, int count) {
+    SqsDelivery(WireFormat.Incoming incoming, String sqsId, String receipt, int count, long polledAt) {
       super(() -> closed);
       this.incoming = incoming;
+      this.sqsId = sqsId;
       this.receipt = receipt;
       this.count = count;
+      this.polledAt = polledAt;
+    }
+
+    /** Seconds it may still be kept invisible: {@code maxVisibility} less the time since its receive. */
+    long secondsLeft() {
+      return Math.max(0, ctx.settings().maxVisibility().toSeconds() - elapsedSeconds(System.nanoTime() - polledAt));
     }
 
     @Override
@@ -295,13 +342,29 @@ public final class SqsReceiver implements Receiver {
     @Override
     protected synchronized void doAck() {
       ctx.settler().delete(queueUrl, receipt);
+      ctx.uncounted().forget(queueUrl, sqsId);
       done();
     }
 
+    /**
+     * Hidden for {@code delay}; beyond {@code maxVisibility} from its receive, a copy carrying its due
+     * time. SQS counts visibility in whole seconds: a delay under one second keeps the lease it has
+     * (at least two thirds of the visibility timeout, 2 s or more) and is made visible when the delay
+     * is over, rather than hidden a whole second (on a FIFO queue that would hold its key back).
+     */
     @Override
     protected synchronized void doNack(Duration delay) {
-      ctx.settler().changeVisibility(queueUrl, receipt, seconds(delay));
+      if (delay.compareTo(Duration.ofSeconds(1)) < 0) {
+        visibleAfter(delay);
+      } else if (incoming.undecodable() != null || seconds(delay) <= secondsLeft()) {
+        ctx.settler().changeVisibility(queueUrl, receipt, (int) Math.min(seconds(delay), secondsLeft()));
+      } else {
+        ctx.uncounted().forget(queueUrl, sqsId);
+        runOnIo(() -> ctx.resender().resend(queueUrl, sqsId, message(), new WireFormat.Meta(count, 0), delay,
+            receipt));
+      }
       done();
+      returnFollowers(this);
     }
 
     @Override
@@ -315,8 +378,30 @@ public final class SqsReceiver implements Receiver {
         doNack(delay);
         return;
       }
-      runOnIo(() -> ctx.resender().resend(queueUrl, message(), new WireFormat.Meta(count - 1, 0), delay, receipt));
+      if (fifo && seconds(delay) <= secondsLeft()) { // not a copy: that would go behind its key's later messages
+        ctx.uncounted().add(queueUrl, sqsId);
+        if (delay.compareTo(Duration.ofSeconds(1)) < 0) {
+          visibleAfter(delay);
+        } else {
+          ctx.settler().changeVisibility(queueUrl, receipt, seconds(delay));
+        }
+      } else {
+        ctx.uncounted().forget(queueUrl, sqsId);
+        runOnIo(() -> ctx.resender().resend(queueUrl, sqsId, message(), new WireFormat.Meta(count - 1, 0), delay,
+            receipt));
+      }
       done();
+      returnFollowers(this);
+    }
+
+    /** Made visible after {@code delay} (under a second, within the lease it holds); at once if the timer is gone. */
+    private void visibleAfter(Duration delay) {
+      try {
+        ctx.scheduler().schedule(() -> ctx.settler().changeVisibility(queueUrl, receipt, 0), delay.toNanos(),
+            TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) { // the transport is closing
+        ctx.settler().changeVisibility(queueUrl, receipt, seconds(delay));
+      }
     }
 
     @Override
@@ -342,5 +427,10 @@ public final class SqsReceiver implements Receiver {
   static int seconds(Duration delay) {
     long ms = delay.toMillis();
     return (int) Math.min(43_200, (ms + 999) / 1000);
+  }
+
+  /** Whole seconds in {@code nanos}, rounded up: the time since a receive, never less than it was. */
+  static long elapsedSeconds(long nanos) {
+    return (Math.max(0, nanos) + 999_999_999L) / 1_000_000_000L;
   }
 }

@@ -16,6 +16,12 @@ public interface Topology {
   /** Whether a publish can carry SQS's own {@code DelaySeconds} (SNS has no delay). */
   boolean nativePublishDelay();
 
+  /**
+   * Whether {@code topic} is FIFO ({@code courier.sqs.fifo-topics}): its queues (and SNS topic) are,
+   * and its messages carry a group and a deduplication id ({@link Fifo}).
+   */
+  boolean isFifo(String topic);
+
   /** The queue name of {@code group} on {@code topic}. */
   String queueName(String topic, String group);
 

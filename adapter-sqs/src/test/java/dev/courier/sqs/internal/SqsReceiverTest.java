@@ -47,7 +47,7 @@ class SqsReceiverTest {
         Settler settler = new Settler(sqs, "test-settle")) {
       String url = sqs.createQueue(r -> r.queueName(queue)).queueUrl();
       SqsContext ctx = new SqsContext(sqs, settler, io, scheduler, new Resender(sqs, settler, Duration.ofSeconds(1)),
-          settings);
+          new UncountedReceives(), settings);
       assertThrows(RejectedExecutionException.class, () -> new SqsReceiver(ctx, url, queue, 4, d -> { }));
       List<String> left = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
           .filter(n -> n.startsWith("courier-sqs-poll-" + queue)).toList();
@@ -77,7 +77,7 @@ class SqsReceiverTest {
       WireFormat.Outgoing out = WireFormat.encode(m, WireFormat.Meta.NONE);
       sqs.sendMessage(r -> r.queueUrl(url).messageBody(out.body()).messageAttributes(out.attributes()));
       SqsContext ctx = new SqsContext(sqs, settler, io, scheduler, new Resender(sqs, settler, Duration.ofSeconds(1)),
-          settings);
+          new UncountedReceives(), settings);
       LinkedBlockingQueue<TransportDelivery> in = new LinkedBlockingQueue<>();
       receiver = new SqsReceiver(ctx, url, queue, 4, in::add);
       TransportDelivery d = in.poll(15, TimeUnit.SECONDS);
