@@ -37,16 +37,16 @@ import org.slf4j.LoggerFactory;
  * (Courier's core runs the handlers on its own threads, with per-key lanes), keeps at most
  * maxInFlight deliveries unsettled by pausing every partition while it cannot hand over (never by
  * buffering more than one poll's records), commits per partition only up to the first record not
- * yet done (pausing a partition that tracks over 10 x maxInFlight records behind one not done), and
- * on revocation stops dispatching the revoked partitions, withdraws their deliveries whose handlers
- * have not started ({@link KafkaDelivery#isWithdrawn()}), waits up to the revoke timeout for the
- * running ones, commits what completed and leaves the rest to the next owner; close withdraws them
- * the same way. A released delivery
- * stays uncommitted and is read again (the poll thread seeks its partition back), uncounted.
+ * yet done ({@link CommitTracker}; pausing a partition over 10 x maxInFlight records behind one not
+ * done), and on revocation stops dispatching the revoked partitions, withdraws their deliveries
+ * whose handlers have not started ({@link KafkaDelivery#isWithdrawn()}), waits up to the revoke
+ * timeout for the running ones, commits what completed and leaves the rest to the next owner; close
+ * withdraws them the same way. A released delivery stays uncommitted and is read again (the poll
+ * thread seeks its partition back), uncounted.
  *
  * <p>Redelivery: a nack republishes the record to the delay topic ({@link DelayTopicRepublisher}),
  * with the Kafka group it belongs to (a delay topic name can serve two groups; each skips the
- * other's records); the original's offset completes once the copy is confirmed. Delay records that are not
+ * other's records); the original's offset completes once the copy is confirmed. Delay records not
  * yet due are held in memory, ordered by due time, up to a bound, beyond which the delay partitions
  * are paused; their offsets are not committed until they are handled, so a restart reads them again.
  * A redelivery may be overtaken by later messages of its key (as on every adapter).
@@ -439,30 +439,34 @@ public final class KafkaReceiver implements Receiver {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      if (partitions.isEmpty()) {
-        return;
+      if (!partitions.isEmpty()) {
+        giveUp(partitions, true);
+        log.debug("{}/{}: revoked {}", spec.topic(), spec.group(), partitions);
       }
-      Set<TopicPartition> gone = new HashSet<>(partitions);
-      drop(gone);
-      List<PartitionOffsets<KafkaDelivery>> revoked = commits.of(gone);
-      withdraw(revoked);
-      commits.awaitIdle(revoked, settings.revokeTimeout());
-      commits.commitSync(revoked, settings.revokeTimeout());
-      commits.forget(revoked);
-      assignmentChanged = true;
-      log.debug("{}/{}: revoked {}", spec.topic(), spec.group(), gone);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      giveUp(partitions, false);
+      log.info("{}/{}: lost {} (session expired); their uncommitted records go to the next owner",
+          spec.topic(), spec.group(), partitions);
+    }
+
+    /**
+     * Stops dispatching the partitions and withdraws their deliveries not started; if they were
+     * revoked (not lost), waits for the running ones and commits what completed.
+     */
+    private void giveUp(Collection<TopicPartition> partitions, boolean commit) {
       Set<TopicPartition> gone = new HashSet<>(partitions);
       drop(gone);
-      List<PartitionOffsets<KafkaDelivery>> lost = commits.of(gone);
-      withdraw(lost);
-      commits.forget(lost);
+      List<PartitionOffsets<KafkaDelivery>> of = commits.of(gone);
+      withdraw(of);
+      if (commit) {
+        commits.awaitIdle(of, settings.revokeTimeout());
+        commits.commitSync(of, settings.revokeTimeout());
+      }
+      commits.forget(of);
       assignmentChanged = true;
-      log.info("{}/{}: lost {} (session expired); their uncommitted records go to the next owner",
-          spec.topic(), spec.group(), gone);
     }
 
     @Override
