@@ -13,6 +13,7 @@ import dev.courier.Message;
 import dev.courier.RetryPolicy;
 import dev.courier.Subscription;
 import dev.courier.SubscriptionOptions;
+import dev.courier.testsupport.Poll;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,9 +76,9 @@ class InMemoryBrokerTest {
     assertEquals(5, transport.backlog("orders", "billing").getAsLong());
     List<String> got = Collections.synchronizedList(new ArrayList<>());
     courier.subscribe(options("orders", "billing").build(), d -> got.add(text(d)));
-    Poll.until(() -> got.size() == 5, "all 5 messages arrived");
+    Poll.await(() -> got.size() == 5, "all 5 messages arrived");
     assertEquals(List.of("m0", "m1", "m2", "m3", "m4"), got);
-    Poll.until(() -> transport.backlog("orders", "billing").getAsLong() == 0, "backlog is empty after acks");
+    Poll.await(() -> transport.backlog("orders", "billing").getAsLong() == 0, "backlog is empty after acks");
   }
 
   @Test
@@ -87,7 +88,7 @@ class InMemoryBrokerTest {
     List<String> got = Collections.synchronizedList(new ArrayList<>());
     courier.subscribe(options("nobody", "late").build(), d -> got.add(text(d)));
     courier.publisher().publish("nobody", text("kept")).get();
-    Poll.until(() -> got.size() == 1, "the message published after the group exists arrived");
+    Poll.await(() -> got.size() == 1, "the message published after the group exists arrived");
     assertEquals(List.of("kept"), got);
   }
 
@@ -115,7 +116,7 @@ class InMemoryBrokerTest {
     for (int i = 0; i < n; i++) {
       courier.publisher().publish("orders", text("o" + i));
     }
-    Poll.until(() -> byGroup.get("email").size() == n && byGroup.get("payment").size() == n, "both groups have all");
+    Poll.await(() -> byGroup.get("email").size() == n && byGroup.get("payment").size() == n, "both groups have all");
     assertEquals(0, dup.get(), "no message handled twice within a group");
     assertTrue(a.get() > 0 && b.get() > 0, "both payment consumers got work: " + a + " / " + b);
     assertEquals(n, a.get() + b.get());
@@ -158,7 +159,7 @@ class InMemoryBrokerTest {
     assertFalse(first.isOpen());
     Set<String> got = ConcurrentHashMap.newKeySet();
     courier.subscribe(options("t", "g").build(), d -> got.add(text(d)));
-    Poll.until(() -> got.size() == 5, "all 5 messages reached the second subscriber");
+    Poll.await(() -> got.size() == 5, "all 5 messages reached the second subscriber");
   }
 
   @Test
@@ -175,7 +176,7 @@ class InMemoryBrokerTest {
       assertTrue(d.tryStart());
       counts.add(d.deliveryCount());
     });
-    Poll.until(() -> counts.size() >= 2, "the delivery came back after the ack timeout");
+    Poll.await(() -> counts.size() >= 2, "the delivery came back after the ack timeout");
     assertEquals(List.of(1, 2), counts.subList(0, 2));
   }
 
@@ -191,7 +192,7 @@ class InMemoryBrokerTest {
     // threads are all busy.
     List<dev.courier.spi.TransportDelivery> held = Collections.synchronizedList(new ArrayList<>());
     t.receive(new dev.courier.spi.ReceiveSpec("t", "g", 10, false), held::add);
-    Poll.until(() -> held.size() >= 2, "the delivery came back after the ack timeout");
+    Poll.await(() -> held.size() >= 2, "the delivery came back after the ack timeout");
     assertEquals(1, held.get(1).deliveryCount(), "time spent waiting for a handler thread is not a delivery");
     assertTrue(held.get(0).isWithdrawn());
     assertFalse(held.get(0).tryStart(), "a withdrawn delivery must not start");
@@ -215,10 +216,10 @@ class InMemoryBrokerTest {
         d.ack();
       }
     });
-    Poll.until(() -> seenAt.size() == 2, "the nacked message came back");
+    Poll.await(() -> seenAt.size() == 2, "the nacked message came back");
     long gapMillis = TimeUnit.NANOSECONDS.toMillis(seenAt.get(1) - seenAt.get(0));
     assertTrue(gapMillis >= 290, "redelivered after " + gapMillis + " ms, expected ≥ 300");
-    Poll.until(() -> t.backlog("t", "g").getAsLong() == 0, "acked");
+    Poll.await(() -> t.backlog("t", "g").getAsLong() == 0, "acked");
   }
 
   @Test
@@ -251,7 +252,7 @@ class InMemoryBrokerTest {
         courier.publisher().publish("t", text(Integer.toString(i)).withKey("k" + k));
       }
     }
-    Poll.until(() -> total.get() == keys * perKey, "all messages handled");
+    Poll.await(() -> total.get() == keys * perKey, "all messages handled");
     assertEquals(0, concurrentSameKey.get(), "same-key messages never ran concurrently");
     for (Map.Entry<String, List<Integer>> e : seen.entrySet()) {
       List<Integer> got = e.getValue();
@@ -276,7 +277,7 @@ class InMemoryBrokerTest {
     assertTrue(e.getCause().getMessage().contains("max-group-backlog"), e.getCause().getMessage());
     Set<String> got = ConcurrentHashMap.newKeySet();
     c.subscribe(options("t", "g").build(), d -> got.add(text(d)));
-    Poll.until(() -> got.size() == 3, "the 3 accepted messages arrived");
+    Poll.await(() -> got.size() == 3, "the 3 accepted messages arrived");
     assertEquals(Set.of("m0", "m1", "m2"), got);
   }
 
@@ -311,7 +312,7 @@ class InMemoryBrokerTest {
     for (Thread t : threads) {
       t.join();
     }
-    Poll.until(() -> handled.size() == publishers * each, "every message handled");
+    Poll.await(() -> handled.size() == publishers * each, "every message handled");
     assertEquals(published, handled);
     assertEquals(0, duplicates.get());
   }
@@ -333,7 +334,7 @@ class InMemoryBrokerTest {
     assertTrue(inHandler.await(10, TimeUnit.SECONDS));
     Thread closer = new Thread(s::close);
     closer.start();
-    Poll.until(() -> !s.isOpen(), "close began");
+    Poll.await(() -> !s.isOpen(), "close began");
     finish.countDown();
     closer.join(10_000);
     assertFalse(closer.isAlive(), "close returned");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.courier.Courier;
 import dev.courier.Message;
 import dev.courier.SubscriptionOptions;
+import dev.courier.testsupport.Poll;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -62,10 +63,10 @@ class LeaseExtensionTest {
       });
     }
     a.publisher().publish("t", Message.builder().id("long").payload(new byte[1]).build()).join();
-    Poll.until(() -> !ends.isEmpty(), "the long handler ends");
+    Poll.await(() -> !ends.isEmpty(), "the long handler ends");
     assertEquals(List.of("long#1"), starts, "handler starts by the time the first one ended");
     InMemoryTransport t = InMemoryTransport.builder().brokerName(broker).build();
-    Poll.until(() -> t.backlog("t", "g").getAsLong() == 0, "the message is acked");
+    Poll.await(() -> t.backlog("t", "g").getAsLong() == 0, "the message is acked");
     assertEquals(List.of("long"), ends, "handler ends");
   }
 }

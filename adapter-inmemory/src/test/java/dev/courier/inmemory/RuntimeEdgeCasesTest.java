@@ -8,6 +8,7 @@ import dev.courier.Message;
 import dev.courier.RetryPolicy;
 import dev.courier.Subscription;
 import dev.courier.SubscriptionOptions;
+import dev.courier.testsupport.Poll;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +54,7 @@ class RuntimeEdgeCasesTest {
     for (int i = 0; i < 20; i++) {
       courier.publisher().publish("t", msg("m" + i)).join();
     }
-    Poll.until(() -> t.backlog("t", "g").getAsLong() == 0, "the group is empty");
+    Poll.await(() -> t.backlog("t", "g").getAsLong() == 0, "the group is empty");
     assertEquals(20, handled.size());
   }
 
@@ -72,7 +73,7 @@ class RuntimeEdgeCasesTest {
     for (int i = 0; i < 40; i++) {
       courier.publisher().publish("t", msg("q" + i)).join();
     }
-    Poll.until(() -> t.backlog("t", "g").getAsLong() == 0, "the group is empty");
+    Poll.await(() -> t.backlog("t", "g").getAsLong() == 0, "the group is empty");
     assertEquals(40, attempts.size());
     attempts.forEach((id, a) -> assertEquals(List.of(1), a, id + " was handled as attempts " + a));
   }
@@ -104,7 +105,7 @@ class RuntimeEdgeCasesTest {
       broker.stop();
       broker.start();
       unblock.countDown();
-      Poll.until(() -> handled.containsAll(Set.of("first", "second")) && t.backlog("t", "g").getAsLong() == 0,
+      Poll.await(() -> handled.containsAll(Set.of("first", "second")) && t.backlog("t", "g").getAsLong() == 0,
           "both messages were handled and settled");
     } finally {
       InMemoryBroker.discard(name);
@@ -130,12 +131,12 @@ class RuntimeEdgeCasesTest {
     courier.publisher().publish("t", msg("slow")).join();
     assertTrue(started.await(10, TimeUnit.SECONDS));
     s.close();
-    Poll.until(() -> t.backlog("t", "g").getAsLong() == 1, "the message is back in the group");
+    Poll.await(() -> t.backlog("t", "g").getAsLong() == 1, "the message is back in the group");
     assertEquals(1, calls.get(), "no in-process retry after close");
     assertEquals(0, courier.admin().deadLetters("t", "g").count().getAsLong(), "not dead-lettered");
     Set<String> handled = ConcurrentHashMap.newKeySet();
     courier.subscribe(SubscriptionOptions.builder("t", "g").build(), d -> handled.add(d.message().id()));
-    Poll.until(() -> handled.contains("slow"), "a new subscriber handles it");
+    Poll.await(() -> handled.contains("slow"), "a new subscriber handles it");
   }
 
   @Test

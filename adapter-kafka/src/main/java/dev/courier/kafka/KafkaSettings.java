@@ -51,15 +51,8 @@ public final class KafkaSettings {
   private final Duration closeTimeout;
   private final int maxDelayedHeld;
   private final Optional<Integer> maxMessageBytes;
-  private final String securityProtocol;
-  private final String saslMechanism;
-  private final String saslUsername;
-  private final String saslPassword;
-  private final String sslTruststoreLocation;
-  private final String sslTruststorePassword;
-  private final String sslKeystoreLocation;
-  private final String sslKeystorePassword;
-  private final String sslKeyPassword;
+  /** Native security properties (protocol, SASL, SSL stores), from the builder's security setters. */
+  private final Map<String, String> security;
   private final Map<String, String> clientProperties;
 
   private KafkaSettings(Builder b) {
@@ -78,15 +71,7 @@ public final class KafkaSettings {
     this.closeTimeout = b.closeTimeout;
     this.maxDelayedHeld = b.maxDelayedHeld;
     this.maxMessageBytes = Optional.ofNullable(b.maxMessageBytes);
-    this.securityProtocol = b.securityProtocol;
-    this.saslMechanism = b.saslMechanism;
-    this.saslUsername = b.saslUsername;
-    this.saslPassword = b.saslPassword;
-    this.sslTruststoreLocation = b.sslTruststoreLocation;
-    this.sslTruststorePassword = b.sslTruststorePassword;
-    this.sslKeystoreLocation = b.sslKeystoreLocation;
-    this.sslKeystorePassword = b.sslKeystorePassword;
-    this.sslKeyPassword = b.sslKeyPassword;
+    this.security = Map.copyOf(b.security);
     this.clientProperties = Map.copyOf(b.clientProperties);
     producerProperties(); // fits the producer's timeouts under the publish timeout, or fails before any I/O
   }
@@ -156,33 +141,31 @@ public final class KafkaSettings {
   }
 
   Properties consumerProperties(String group, int maxPollRecords) {
-    Properties p = common("consumer");
-    p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-consumer-" + group);
-    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, ms(requestTimeout));
-    p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms(requestTimeout));
+    Properties p = consumer("-consumer-" + group, maxPollRecords);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // Range keeps partition n of the topic and of its delay topic on one member: a key's
     // redeliveries come back to the consumer that owns the key.
     p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
     p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
     p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1000");
-    apply(p, "consumer");
-    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPollRecords));
     p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     return p;
   }
 
   /** A consumer outside any group, for reading without committing (dead-letter peek). */
   Properties browserProperties(int maxPollRecords) {
+    Properties p = consumer("-browser", maxPollRecords);
+    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    return p;
+  }
+
+  /** A consumer's properties after the passthrough ones, with those the adapter's guarantees rest on. */
+  private Properties consumer(String clientIdSuffix, int maxPollRecords) {
     Properties p = common("consumer");
-    p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-browser");
+    p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + clientIdSuffix);
     p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, ms(requestTimeout));
     p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms(requestTimeout));
     apply(p, "consumer");
-    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPollRecords));
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -193,22 +176,7 @@ public final class KafkaSettings {
   private Properties common(String kind) {
     Properties p = new Properties();
     p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, securityProtocol);
-    if (saslMechanism != null) {
-      p.put(SaslConfigs.SASL_MECHANISM, saslMechanism);
-      if (saslUsername != null) {
-        String module = saslMechanism.startsWith("SCRAM")
-            ? "org.apache.kafka.common.security.scram.ScramLoginModule"
-            : "org.apache.kafka.common.security.plain.PlainLoginModule";
-        p.put(SaslConfigs.SASL_JAAS_CONFIG, module + " required username=\"" + jaasEscape(saslUsername)
-            + "\" password=\"" + jaasEscape(saslPassword == null ? "" : saslPassword) + "\";");
-      }
-    }
-    putIfSet(p, SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, sslTruststoreLocation);
-    putIfSet(p, SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, sslTruststorePassword);
-    putIfSet(p, SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, sslKeystoreLocation);
-    putIfSet(p, SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, sslKeystorePassword);
-    putIfSet(p, SslConfigs.SSL_KEY_PASSWORD_CONFIG, sslKeyPassword);
+    p.putAll(security);
     return p;
   }
 
@@ -227,12 +195,6 @@ public final class KafkaSettings {
     });
   }
 
-  private static void putIfSet(Properties p, String key, String value) {
-    if (value != null) {
-      p.put(key, value);
-    }
-  }
-
   private static String jaasEscape(String s) {
     return s.replace("\\", "\\\\").replace("\"", "\\\"");
   }
@@ -244,16 +206,15 @@ public final class KafkaSettings {
   /** Names and safe values only: passwords, the JAAS line and secret-looking client properties are masked. */
   @Override
   public String toString() {
-    Map<String, String> shown = new TreeMap<>();
-    clientProperties.forEach((k, v) -> shown.put(k, isSecret(k) ? MASK : v));
     return "KafkaSettings{bootstrapServers=" + bootstrapServers + ", clientId=" + clientId
         + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor.map(String::valueOf).orElse("broker default")
-        + ", securityProtocol=" + securityProtocol
-        + (saslMechanism == null ? "" : ", saslMechanism=" + saslMechanism + ", saslUsername=" + saslUsername
-            + ", saslPassword=" + (saslPassword == null ? "unset" : MASK))
-        + (sslTruststoreLocation == null ? "" : ", sslTruststore=" + sslTruststoreLocation)
-        + (sslKeystoreLocation == null ? "" : ", sslKeystore=" + sslKeystoreLocation)
-        + ", clientProperties=" + shown + '}';
+        + ", security=" + masked(security) + ", clientProperties=" + masked(clientProperties) + '}';
+  }
+
+  private static Map<String, String> masked(Map<String, String> properties) {
+    Map<String, String> shown = new TreeMap<>();
+    properties.forEach((k, v) -> shown.put(k, isSecret(k) ? MASK : v));
+    return shown;
   }
 
   /** The core's rule for secret-looking names (password, passphrase, jaas, ssl.keystore.key, ...). */
@@ -278,15 +239,8 @@ public final class KafkaSettings {
     private Duration closeTimeout = CLOSE_TIMEOUT.parsedDefault();
     private int maxDelayedHeld = MAX_DELAYED_HELD.parsedDefault();
     private Integer maxMessageBytes;
-    private String securityProtocol = SECURITY_PROTOCOL.parsedDefault();
-    private String saslMechanism;
-    private String saslUsername;
-    private String saslPassword;
-    private String sslTruststoreLocation;
-    private String sslTruststorePassword;
-    private String sslKeystoreLocation;
-    private String sslKeystorePassword;
-    private String sslKeyPassword;
+    private final Map<String, String> security =
+        new TreeMap<>(Map.of(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SECURITY_PROTOCOL.parsedDefault()));
     private final Map<String, String> clientProperties = new TreeMap<>();
 
     private Builder(String bootstrapServers) {
@@ -381,7 +335,7 @@ public final class KafkaSettings {
       if (!p.matches("PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL")) {
         throw new IllegalArgumentException("securityProtocol must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, was " + protocol);
       }
-      this.securityProtocol = p;
+      security.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, p);
       return this;
     }
 
@@ -395,23 +349,31 @@ public final class KafkaSettings {
         throw new IllegalArgumentException("mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, was " + mechanism
             + " (set other mechanisms through client properties)");
       }
-      this.saslMechanism = m;
-      this.saslUsername = username;
-      this.saslPassword = password;
+      String module = m.startsWith("SCRAM") ? "org.apache.kafka.common.security.scram.ScramLoginModule"
+          : "org.apache.kafka.common.security.plain.PlainLoginModule";
+      security.put(SaslConfigs.SASL_MECHANISM, m);
+      security.put(SaslConfigs.SASL_JAAS_CONFIG, module + " required username=\"" + jaasEscape(username)
+          + "\" password=\"" + jaasEscape(password) + "\";");
       return this;
     }
 
     public Builder truststore(String location, String password) {
-      this.sslTruststoreLocation = Objects.requireNonNull(location, "location");
-      this.sslTruststorePassword = password;
+      security.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, Objects.requireNonNull(location, "location"));
+      putIfSet(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, password);
       return this;
     }
 
     public Builder keystore(String location, String password, String keyPassword) {
-      this.sslKeystoreLocation = Objects.requireNonNull(location, "location");
-      this.sslKeystorePassword = password;
-      this.sslKeyPassword = keyPassword;
+      security.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, Objects.requireNonNull(location, "location"));
+      putIfSet(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, password);
+      putIfSet(SslConfigs.SSL_KEY_PASSWORD_CONFIG, keyPassword);
       return this;
+    }
+
+    private void putIfSet(String key, String value) {
+      if (value != null) {
+        security.put(key, value);
+      }
     }
 
     /** A native client property; prefix it with {@code producer.}, {@code consumer.} or {@code admin.} for one client only. */

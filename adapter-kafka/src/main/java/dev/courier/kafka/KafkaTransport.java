@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Courier's Apache Kafka adapter ({@code kafka}). A topic is a Kafka topic; a group on a topic is
- * the consumer group {@code <group>@<topic>} ({@link #groupId}), one per topic. Publishing uses one idempotent producer with {@code acks=all}: a message's key picks its
+ * the consumer group {@code <group>@<topic>} ({@link #groupId}), one per topic. Publishing uses
+ * one idempotent producer with {@code acks=all}: a message's key picks its
  * partition (messages without a key are spread round robin, so competing consumers share them);
  * the id travels in the {@code courier-id} header; the future completes from the producer's
  * callback. Consuming uses one {@link org.apache.kafka.clients.consumer.KafkaConsumer} and one poll
@@ -49,15 +50,8 @@ import org.slf4j.LoggerFactory;
  * delayed-publish topic ({@code <topic>.delayed}, {@link #delayedTopic}); its future completes
  * when that copy is stored ({@code acks=all}). A {@link DelayedForwarder} per topic, a consumer in
  * the Kafka group {@code courier:forwarder@<topic>}, publishes each copy to the topic when it is
- * due, so it reaches every group that exists on the topic then. A transport runs the forwarder of
- * a topic once it sends a delayed message to it (creating the delayed-publish topic if
- * {@code auto-create-topics} allows), or once it receives from it and the delayed-publish topic
- * exists (never creating it: a topic nobody publishes delayed to costs no forwarder); every
- * {@value DelayedForwarders#FORWARDER_CHECK_SECONDS} s it looks again for topics it sends delayed to or receives
- * from whose forwarder is not running (a subscriber started before the first delayed publish, a
- * forwarder that stopped), until it closes. Several processes running one for a topic share its
- * partitions through the group. A failure to create or find a delayed-publish topic is remembered
- * and retried with backoff, not at every publish.
+ * due, so it reaches every group that exists on the topic then; {@link DelayedForwarders} says
+ * when a transport runs one (never creating a delayed-publish topic for a mere subscriber).
  *
  * <p>{@link #ensureGroup} creates the topic if needed and commits the group's starting position
  * (the end of each partition) when the group has none, so a group provisioned before publishing
@@ -171,17 +165,19 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   }
 
   private ProducerRecord<byte[], byte[]> record(String topic, Message message) {
-    int size = RecordMapper.estimatedSize(message);
-    if (size > messageMaxBytes) {
-      throw new PayloadTooLargeException("message " + message.id() + " takes about " + size
-          + " bytes as a Kafka record (payload, key and headers); the broker's limit (message.max.bytes) is "
-          + messageMaxBytes);
-    }
+    checkSize(message, RecordMapper.estimatedSize(message), "a Kafka record");
     if (settings.autoCreateTopics() && !topics.isKnown(topic)) {
       ensureTopic(topic);
     }
     Integer partition = message.key().isEmpty() ? unkeyedPartition(topic) : null;
     return RecordMapper.toRecord(topic, partition, message);
+  }
+
+  private void checkSize(Message message, int size, String as) {
+    if (size > messageMaxBytes) {
+      throw new PayloadTooLargeException("message " + message.id() + " takes about " + size + " bytes as " + as
+          + " (payload, key and headers); the broker's limit (message.max.bytes) is " + messageMaxBytes);
+    }
   }
 
   /** The partition of {@code topic} for the next message without a key: round robin, so competing consumers share them. */
@@ -205,14 +201,9 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   @Override
   public CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
     checkOpen();
-    int size = RecordMapper.estimatedSize(message) + RecordMapper.DELAYED_OVERHEAD;
-    if (size > messageMaxBytes) {
-      return CompletableFuture.failedFuture(new PayloadTooLargeException("message " + message.id() + " takes about "
-          + size + " bytes as a delayed Kafka record (payload, key and headers); the broker's limit "
-          + "(message.max.bytes) is " + messageMaxBytes));
-    }
     long due = System.currentTimeMillis() + delay.toMillis();
     try {
+      checkSize(message, RecordMapper.estimatedSize(message) + RecordMapper.DELAYED_OVERHEAD, "a delayed Kafka record");
       String delayed = delayedTopic(topic);
       boolean running = forwarders.ensureForwarder(topic, settings.autoCreateTopics());
       Integer partition = message.key().isEmpty() ? unkeyedPartition(delayed) : null;

@@ -20,7 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -34,10 +33,6 @@ class KafkaConsumerGroupTest {
 
   private static Courier courier(int partitions) {
     return Courier.fromConfig(KafkaTestSupport.config().set("courier.kafka.partitions", Integer.toString(partitions)).build());
-  }
-
-  private static boolean await(Duration timeout, BooleanSupplier condition) {
-    return Poll.until(timeout, condition);
   }
 
 
@@ -89,7 +84,7 @@ class KafkaConsumerGroupTest {
         }
       }
       CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
-      assertTrue(await(Duration.ofSeconds(30), () -> done.containsAll(expected)),
+      assertTrue(Poll.until(Duration.ofSeconds(30), () -> done.containsAll(expected)),
           missing(expected, done).size() + " of " + expected.size() + " messages never handled");
       assertTrue(violations.isEmpty(), violations.size() + " ordering violations, e.g. " + violations.stream().limit(3).toList());
       assertTrue(maxRunning.get() > 2, "at most " + maxRunning.get()
@@ -127,16 +122,16 @@ class KafkaConsumerGroupTest {
           }
         });
         publisher.start();
-        assertTrue(await(Duration.ofSeconds(60), () -> handled.size() > 300), "the first consumer handled too little");
+        assertTrue(Poll.until(Duration.ofSeconds(60), () -> handled.size() > 300), "the first consumer handled too little");
         Subscription sb = b.subscribe(options, counter::handle); // join: rebalance 1
-        assertTrue(await(Duration.ofSeconds(60), () -> handled.size() > 900), "progress stalled after b joined");
+        assertTrue(Poll.until(Duration.ofSeconds(60), () -> handled.size() > 900), "progress stalled after b joined");
         c.subscribe(options, counter::handle); // join: rebalance 2
-        assertTrue(await(Duration.ofSeconds(60), () -> handled.size() > 1500), "progress stalled after c joined");
+        assertTrue(Poll.until(Duration.ofSeconds(60), () -> handled.size() > 1500), "progress stalled after c joined");
         a.close(); // leave: rebalance 3
-        assertTrue(await(Duration.ofSeconds(60), () -> handled.size() > 2100), "progress stalled after a left");
+        assertTrue(Poll.until(Duration.ofSeconds(60), () -> handled.size() > 2100), "progress stalled after a left");
         sb.close(); // leave: rebalance 4
         publisher.join(60_000);
-        assertTrue(await(Duration.ofSeconds(30), () -> handled.keySet().containsAll(expected)),
+        assertTrue(Poll.until(Duration.ofSeconds(30), () -> handled.keySet().containsAll(expected)),
             missing(expected, handled.keySet()).size() + " of " + total + " messages were lost across the rebalances");
         int duplicates = handled.values().stream().mapToInt(n -> n.get() - 1).sum();
         // Each of the 4 rebalances may hand each consumer's unsettled window to a new owner, at most.
@@ -177,10 +172,10 @@ class KafkaConsumerGroupTest {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(3));
         done.add(d.message().id());
       });
-      assertTrue(await(Duration.ofSeconds(20), () -> done.size() >= 100), "consumption did not start");
+      assertTrue(Poll.until(Duration.ofSeconds(20), () -> done.size() >= 100), "consumption did not start");
       KafkaTestSupport.broker().stop();
       KafkaTestSupport.broker().start();
-      assertTrue(await(Duration.ofSeconds(60), () -> done.containsAll(expected)),
+      assertTrue(Poll.until(Duration.ofSeconds(60), () -> done.containsAll(expected)),
           missing(expected, done).size() + " of 600 messages were lost across the broker restart");
     }
   }

@@ -8,6 +8,7 @@ import dev.courier.DeadLetters;
 import dev.courier.Message;
 import dev.courier.RetryPolicy;
 import dev.courier.SubscriptionOptions;
+import dev.courier.testsupport.Poll;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -34,10 +35,7 @@ class KafkaDeadLetterTest {
         courier.publisher().publish(topic, m).join();
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // distinct timestamps: a defined oldest-first order
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (dl.count().getAsLong() < 3 && System.nanoTime() < deadline) {
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-      }
+      Poll.until(Duration.ofSeconds(20), () -> dl.count().getAsLong() >= 3);
       assertEquals(3, dl.count().getAsLong(), "dead letters counted");
       List<Message> peeked = dl.peek(10);
       assertEquals(sent.stream().map(Message::id).collect(Collectors.toSet()),

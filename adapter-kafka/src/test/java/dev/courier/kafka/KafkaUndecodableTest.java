@@ -9,7 +9,9 @@ import dev.courier.DeadLetters;
 import dev.courier.Message;
 import dev.courier.PayloadDecodeException;
 import dev.courier.SubscriptionOptions;
+import dev.courier.testsupport.Poll;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -17,7 +19,6 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -47,10 +48,7 @@ class KafkaUndecodableTest {
       }
       assertEquals("good", handled.poll(60, TimeUnit.SECONDS), "the good record after three undecodable ones");
       DeadLetters dlq = courier.admin().deadLetters(topic, "g");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (dlq.count().orElse(0) < 3 && System.nanoTime() < deadline) {
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-      }
+      Poll.until(Duration.ofSeconds(30), () -> dlq.count().orElse(0) >= 3);
       List<Message> dead = dlq.peek(10);
       assertEquals(Set.of("bad name", "bad value", "bad id"),
           dead.stream().map(m -> new String(m.payload(), StandardCharsets.UTF_8)).collect(Collectors.toSet()));

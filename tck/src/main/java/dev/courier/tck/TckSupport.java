@@ -11,7 +11,7 @@ import dev.courier.Message;
 import dev.courier.MessageHandler;
 import dev.courier.Subscription;
 import dev.courier.SubscriptionOptions;
-import dev.courier.tck.internal.Await;
+import dev.courier.testsupport.Poll;
 import dev.courier.tck.internal.Recorder;
 import dev.courier.tck.internal.TckReport;
 import dev.courier.tck.internal.TckReportExtension;
@@ -287,7 +287,7 @@ public abstract class TckSupport {
   }
 
   protected static boolean await(Duration timeout, java.util.function.BooleanSupplier condition) {
-    return Await.until(timeout, condition);
+    return Poll.until(timeout, condition);
   }
 
   /** A recorder for handler calls. */

@@ -7,10 +7,12 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Waiting in tests by polling with a deadline, never by sleeping a fixed time: the one polling
- * helper for the modules' tests. Checks every 20 ms; an interrupt ends the wait with one last
- * check.
+ * helper for the modules' tests and the TCK. Checks every 20 ms; an interrupt ends the wait with
+ * one last check.
  */
 public final class Poll {
+  /** The patience of {@link #await(BooleanSupplier, String)}: for what normally takes milliseconds. */
+  public static final Duration DEADLINE = Duration.ofSeconds(20);
   private static final long EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   private Poll() {}
@@ -37,5 +39,17 @@ public final class Poll {
       LockSupport.parkNanos(EVERY_NANOS);
     }
     return condition.getAsBoolean();
+  }
+
+  /** Waits up to {@link #DEADLINE} until {@code condition} holds, else fails saying what did not happen. */
+  public static void await(BooleanSupplier condition, String what) {
+    await(DEADLINE, condition, what);
+  }
+
+  /** Waits up to {@code timeout} until {@code condition} holds, else fails saying what did not happen. */
+  public static void await(Duration timeout, BooleanSupplier condition, String what) {
+    if (!until(timeout, condition)) {
+      throw new AssertionError("timed out after " + timeout + " waiting until " + what);
+    }
   }
 }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.courier.CourierListener;
 import dev.courier.Delivery;
-import dev.courier.inmemory.Poll;
+import dev.courier.testsupport.Poll;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,7 +24,7 @@ final class RecordingListener implements CourierListener {
   /** Every delivery the core started has had exactly one terminal event (call once closed). */
   void assertBalanced() throws InterruptedException {
     // A handler that outlived its drain timeout settles after close returned: wait for it.
-    Poll.until(() -> started.get() <= terminal.get(), "every started delivery has ended");
+    Poll.await(() -> started.get() <= terminal.get(), "every started delivery has ended");
     assertEquals(started.get(), terminal.get(),
         "started deliveries vs terminal events (acked, redelivered, deadLettered, duplicateSkipped, released "
             + released + "); events " + events);

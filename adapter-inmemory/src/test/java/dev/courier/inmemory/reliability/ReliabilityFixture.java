@@ -1,6 +1,6 @@
 package dev.courier.inmemory.reliability;
 
-import dev.courier.inmemory.Poll;
+import dev.courier.testsupport.Poll;
 import dev.courier.Courier;
 import dev.courier.Message;
 import dev.courier.RetryPolicy;
@@ -62,7 +62,7 @@ abstract class ReliabilityFixture {
   }
 
   static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    Poll.until(condition, what);
+    Poll.await(condition, what);
   }
 
   void publish(Message m) throws Exception {

@@ -6,10 +6,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Properties;
 import java.util.Set;
@@ -21,7 +19,6 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -62,14 +59,13 @@ public final class DelayedForwarder {
   private final KafkaReceiver.Settings settings;
   private final Consumer<DelayedForwarder> onStop;
   private final KafkaConsumer<byte[], byte[]> consumer;
+  private final CommitTracker<HeldRecord> commits;
   private final Thread thread;
 
   // Poll thread only.
-  private final Map<TopicPartition, ForwarderPartition> owned = new HashMap<>();
   private final PriorityQueue<HeldRecord> held = new PriorityQueue<>(BY_DUE);
   private boolean paused;
   private boolean assignmentChanged;
-  private long nextCommitAt;
   private final RelayRules relayRules;
 
   // Shared.
@@ -90,6 +86,7 @@ public final class DelayedForwarder {
     this.onStop = onStop;
     this.relayRules = new RelayRules(settings.maxDelayedHeld());
     this.consumer = new KafkaConsumer<>(consumerProps);
+    this.commits = new CommitTracker<>(consumer, delayedTopic, settings.commitInterval());
     this.sender = new ForwardSender(topic, delayedTopic, producer, unkeyedPartition, () -> closing);
     this.thread = Threads.thread("courier-kafka-forward-" + topic, true, this::run);
   }
@@ -158,7 +155,6 @@ public final class DelayedForwarder {
   private void run() {
     try {
       consumer.subscribe(List.of(delayedTopic), new Rebalance());
-      nextCommitAt = System.currentTimeMillis() + settings.commitInterval().toMillis();
       PollLoop.run(() -> closing, this::loopOnce, (e, failures) -> sender.loopFailed(e), () -> {});
     } catch (Throwable t) {
       log.error("the delayed-publish forwarder of {} stopped; its unforwarded records stay in {} for the next forwarder",
@@ -176,10 +172,7 @@ public final class DelayedForwarder {
     relayOverflow(now);
     relayPinning();
     applyPause(now);
-    if (now >= nextCommitAt) {
-      commitAsync();
-      nextCommitAt = now + settings.commitInterval().toMillis();
-    }
+    commits.commitIfDue(now);
     long timeout = POLL_MILLIS;
     HeldRecord head = held.peek();
     if (head != null && sender.forwarding() < MAX_FORWARDING) {
@@ -192,24 +185,25 @@ public final class DelayedForwarder {
   }
 
   private void accept(ConsumerRecord<byte[], byte[]> r) {
-    ForwarderPartition p = owned.get(new TopicPartition(r.topic(), r.partition()));
+    PartitionOffsets<HeldRecord> p = commits.get(new TopicPartition(r.topic(), r.partition()));
     if (p == null || r.offset() < p.next) {
       return; // not ours any more, or seen already
     }
-    p.next = r.offset() + 1;
     if (!RecordMapper.isDelayedFor(r, topic)) {
+      p.read(r.offset());
       log.debug("skipping {}-{}@{}: not a delayed publish for {}", r.topic(), r.partition(), r.offset(), topic);
       return;
     }
-    p.open.add(r.offset());
-    held.add(new HeldRecord(p, r, RecordMapper.due(r)));
+    HeldRecord h = new HeldRecord(p, r, RecordMapper.due(r));
+    p.open(r.offset(), h);
+    held.add(h);
   }
 
   /** Holds again the records whose relay failed, unless their partition went meanwhile. */
   private void drainReturned() {
     HeldRecord h;
     while ((h = sender.pollReturned()) != null) {
-      if (!h.partition.revoked && owned.get(h.partition.tp) == h.partition) {
+      if (!h.partition.revoked && commits.get(h.partition.tp) == h.partition) {
         held.add(h);
       }
     }
@@ -238,7 +232,7 @@ public final class DelayedForwarder {
 
   /** Relays the held records that pin a partition's commit far behind what was read. */
   private void relayPinning() {
-    for (ForwarderPartition p : owned.values()) {
+    for (PartitionOffsets<HeldRecord> p : commits.all()) {
       long position = p.position();
       long cutoff = RelayRules.pinCutoff(position, p.next, p.pinCheckedAt);
       if (cutoff < 0) {
@@ -289,99 +283,25 @@ public final class DelayedForwarder {
     assignmentChanged = false;
   }
 
-  /** The commit positions of {@code partitions}: all of them if {@code force}, else those past the last commit. */
-  private static Map<TopicPartition, OffsetAndMetadata> committable(Collection<ForwarderPartition> partitions, boolean force) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (ForwarderPartition p : partitions) {
-      long position = p.position();
-      if (position >= 0 && (force || position > p.committed)) {
-        offsets.put(p.tp, new OffsetAndMetadata(position));
-      }
-    }
-    return offsets;
-  }
-
-  private void commitAsync() {
-    Map<TopicPartition, OffsetAndMetadata> offsets = committable(owned.values(), false);
-    if (offsets.isEmpty()) {
-      return;
-    }
-    Map<TopicPartition, ForwarderPartition> targets = new HashMap<>();
-    offsets.keySet().forEach(tp -> targets.put(tp, owned.get(tp)));
-    // The callback runs on this thread (inside poll or commitSync); committed is set only on success,
-    // so a revocation right after never takes an unconfirmed commit for done.
-    consumer.commitAsync(offsets, (done, e) -> {
-      if (e != null) {
-        log.debug("commit of the forwarder of {} failed ({}); retried with the next commit", topic, e.toString());
-        return;
-      }
-      done.forEach((tp, o) -> {
-        ForwarderPartition p = targets.get(tp);
-        if (p != null) {
-          p.committed = Math.max(p.committed, o.offset());
-        }
-      });
-    });
-  }
-
-  /** Commits the position of every one of {@code partitions}, whatever was committed before. */
-  private void commitSync(Collection<ForwarderPartition> partitions, Duration timeout) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = committable(partitions, true);
-    if (offsets.isEmpty()) {
-      return;
-    }
-    if (PollLoop.commitSync(consumer, offsets, timeout, e -> log.warn("could not commit the forwarded offsets of {} "
-        + "({}); those records may be forwarded again", delayedTopic, e.toString()))) {
-      for (ForwarderPartition p : partitions) {
-        OffsetAndMetadata o = offsets.get(p.tp);
-        if (o != null) {
-          p.committed = o.offset();
-        }
-      }
-    }
-  }
-
-  /**
-   * Waits up to {@code timeout} until the producer acknowledged or failed every forward and relay
-   * of {@code partitions} it has (a forward waiting to be retried is given up by then).
-   */
-  private void awaitForwards(Collection<ForwarderPartition> partitions, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      int n = 0;
-      for (ForwarderPartition p : partitions) {
-        n += p.sending.get();
-      }
-      if (n == 0) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        log.info("{} forwards or relays of {} not acknowledged after {}; their records stay uncommitted",
-            n, delayedTopic, timeout);
-        return;
-      }
-      PollLoop.sleep(5);
-    }
-  }
-
   /**
    * Hands {@code partitions} over: relays their held records (and those whose relay failed and
    * wait to be held again), waits for every forward and relay in flight, then commits.
    */
-  private void handOver(Collection<ForwarderPartition> partitions, List<HeldRecord> heldOfThem, Duration timeout) {
+  private void handOver(Collection<PartitionOffsets<HeldRecord>> partitions, List<HeldRecord> heldOfThem,
+      Duration timeout) {
     for (HeldRecord h : heldOfThem) {
       sender.relay(h, true);
     }
-    awaitForwards(partitions, timeout);
-    commitSync(partitions, timeout);
+    commits.awaitIdle(partitions, timeout);
+    commits.commitSync(partitions, timeout);
     if (!heldOfThem.isEmpty()) {
       log.debug("forwarder of {}: relayed {} held records of {} to their tail", topic, heldOfThem.size(), partitions);
     }
   }
 
   /** Takes out of held (and of the failed relays) every record of {@code partitions}. */
-  private List<HeldRecord> takeHeld(Collection<ForwarderPartition> partitions) {
-    Set<ForwarderPartition> of = Collections.newSetFromMap(new IdentityHashMap<>());
+  private List<HeldRecord> takeHeld(Collection<PartitionOffsets<HeldRecord>> partitions) {
+    Set<PartitionOffsets<HeldRecord>> of = Collections.newSetFromMap(new IdentityHashMap<>());
     of.addAll(partitions);
     List<HeldRecord> taken = new ArrayList<>();
     HeldRecord r;
@@ -404,11 +324,10 @@ public final class DelayedForwarder {
 
   private void shutdown() {
     try {
-      if (!owned.isEmpty()) {
-        List<ForwarderPartition> all = new ArrayList<>(owned.values());
+      List<PartitionOffsets<HeldRecord>> all = new ArrayList<>(commits.all());
+      if (!all.isEmpty()) {
         handOver(all, takeHeld(all), settings.closeTimeout());
-        all.forEach(p -> p.revoked = true);
-        owned.clear();
+        commits.forget(all);
       }
       held.clear();
     } catch (RuntimeException e) {
@@ -436,7 +355,7 @@ public final class DelayedForwarder {
       if (partitions.isEmpty()) {
         return;
       }
-      List<ForwarderPartition> revoked = owned(partitions);
+      List<PartitionOffsets<HeldRecord>> revoked = commits.of(partitions);
       List<HeldRecord> heldOfThem = takeHeld(revoked);
       forget(revoked);
       handOver(revoked, heldOfThem, settings.revokeTimeout());
@@ -445,38 +364,22 @@ public final class DelayedForwarder {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      List<ForwarderPartition> lost = owned(partitions);
+      List<PartitionOffsets<HeldRecord>> lost = commits.of(partitions);
       takeHeld(lost);
       forget(lost);
       log.info("forwarder of {}: lost {} (session expired); their unforwarded records go to the next owner",
           topic, partitions);
     }
 
-    private List<ForwarderPartition> owned(Collection<TopicPartition> partitions) {
-      List<ForwarderPartition> of = new ArrayList<>();
-      for (TopicPartition tp : partitions) {
-        ForwarderPartition p = owned.get(tp);
-        if (p != null) {
-          of.add(p);
-        }
-      }
-      return of;
-    }
-
     /** Stops forwarding the partitions' records and forgets the partitions (their commit follows). */
-    private void forget(List<ForwarderPartition> partitions) {
-      for (ForwarderPartition p : partitions) {
-        p.revoked = true;
-        owned.remove(p.tp);
-      }
+    private void forget(List<PartitionOffsets<HeldRecord>> partitions) {
+      commits.forget(partitions);
       assignmentChanged = true;
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      for (TopicPartition tp : partitions) {
-        owned.put(tp, new ForwarderPartition(tp));
-      }
+      commits.assigned(partitions);
       assignmentChanged = true;
       log.debug("forwarder of {}: assigned {}", topic, partitions);
     }

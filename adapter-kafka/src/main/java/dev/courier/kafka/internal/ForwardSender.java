@@ -92,9 +92,9 @@ final class ForwardSender {
    * so a revocation either sees it sending (and waits for it) or it sees the revocation.
    */
   private void forward(HeldRecord h) {
-    h.partition.sending.incrementAndGet();
+    h.partition.busy.incrementAndGet();
     if (closing.getAsBoolean() || h.partition.revoked) {
-      h.partition.sending.decrementAndGet();
+      h.partition.busy.decrementAndGet();
       forwarding.decrementAndGet(); // uncommitted: the partition's next owner forwards it
       return;
     }
@@ -104,8 +104,8 @@ final class ForwardSender {
       ProducerRecord<byte[], byte[]> out = RecordMapper.toForward(h.record, topic, partition);
       producer.send(out, (md, e) -> {
         if (e == null) {
-          h.partition.open.remove(h.record.offset());
-          h.partition.sending.decrementAndGet();
+          h.partition.done(h.record.offset(), h);
+          h.partition.busy.decrementAndGet();
           forwarding.decrementAndGet();
         } else {
           forwardFailed(h, e);
@@ -117,7 +117,7 @@ final class ForwardSender {
   }
 
   private void forwardFailed(HeldRecord h, Exception e) {
-    h.partition.sending.decrementAndGet();
+    h.partition.busy.decrementAndGet();
     if (closing.getAsBoolean() || h.partition.revoked) {
       log.info("could not forward a delayed publish to {} ({}); it stays uncommitted and is forwarded by the next "
           + "owner of {}-{}", topic, e.toString(), delayedTopic, h.record.partition());
@@ -143,8 +143,8 @@ final class ForwardSender {
    * leaves the original uncommitted; otherwise a failed copy is held again.
    */
   void relay(HeldRecord h, boolean handover) {
-    ForwarderPartition p = h.partition;
-    p.sending.incrementAndGet();
+    PartitionOffsets<HeldRecord> p = h.partition;
+    p.busy.incrementAndGet();
     relaying.incrementAndGet();
     try {
       producer.send(RecordMapper.toRelay(h.record), (md, e) -> relayed(h, handover, e));
@@ -154,9 +154,9 @@ final class ForwardSender {
   }
 
   private void relayed(HeldRecord h, boolean handover, Exception e) {
-    ForwarderPartition p = h.partition;
+    PartitionOffsets<HeldRecord> p = h.partition;
     if (e == null) {
-      p.open.remove(h.record.offset());
+      p.done(h.record.offset(), h);
     } else if (!handover && !closing.getAsBoolean() && !p.revoked) {
       logFailure(permanent(e), "could not relay a held delayed publish {}-{}@{} to the tail of its partition ({}); "
           + "holding it again", delayedTopic, h.record.partition(), h.record.offset(), e.toString());
@@ -166,7 +166,7 @@ final class ForwardSender {
           + "next owner", delayedTopic, h.record.partition(), h.record.offset(), e.toString());
     }
     relaying.decrementAndGet();
-    p.sending.decrementAndGet();
+    p.busy.decrementAndGet();
   }
 
   /** An error retrying cannot fix by itself: a non-retriable Kafka API error (authorization, invalid record). */

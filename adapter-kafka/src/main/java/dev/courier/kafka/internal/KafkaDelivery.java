@@ -17,11 +17,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 final class KafkaDelivery extends SettleOnceDelivery {
   private final KafkaReceiver receiver;
-  final PartitionOffsets partition;
+  final PartitionOffsets<KafkaDelivery> partition;
   final ConsumerRecord<byte[], byte[]> record;
   final long due;
   private final int deliveryCount;
-  private volatile boolean done;
   private volatile boolean released;
   private volatile RecordMapper.Decoded decoded;
   /** For a nack: when the redelivery is due (epoch ms); kept for retries of the republish. */
@@ -34,7 +33,7 @@ final class KafkaDelivery extends SettleOnceDelivery {
   boolean handed;
 
   /** {@code fromDelayTopic}: only the delay topic's records carry a delivery count and due time Courier trusts. */
-  KafkaDelivery(KafkaReceiver receiver, PartitionOffsets partition, ConsumerRecord<byte[], byte[]> record,
+  KafkaDelivery(KafkaReceiver receiver, PartitionOffsets<KafkaDelivery> partition, ConsumerRecord<byte[], byte[]> record,
       boolean fromDelayTopic) {
     this.receiver = receiver;
     this.partition = partition;
@@ -47,12 +46,9 @@ final class KafkaDelivery extends SettleOnceDelivery {
     return record.offset();
   }
 
-  boolean isDone() {
-    return done;
-  }
-
+  /** Its offset may be committed. */
   void markDone() {
-    done = true;
+    partition.done(offset(), this);
   }
 
   /** Given back by {@link #release()}: the record is to be read again. */
@@ -90,7 +86,7 @@ final class KafkaDelivery extends SettleOnceDelivery {
 
   @Override
   protected void doAck() {
-    done = true;
+    markDone();
     receiver.settled(this, true);
   }
 

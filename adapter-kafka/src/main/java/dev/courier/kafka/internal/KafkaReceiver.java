@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -27,10 +26,8 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,16 +37,16 @@ import org.slf4j.LoggerFactory;
  * (Courier's core runs the handlers on its own threads, with per-key lanes), keeps at most
  * maxInFlight deliveries unsettled by pausing every partition while it cannot hand over (never by
  * buffering more than one poll's records), commits per partition only up to the first record not
- * yet done (pausing a partition that tracks over 10 x maxInFlight records behind one not done), and
- * on revocation stops dispatching the revoked partitions, withdraws their deliveries whose handlers
- * have not started ({@link KafkaDelivery#isWithdrawn()}), waits up to the revoke timeout for the
- * running ones, commits what completed and leaves the rest to the next owner; close withdraws them
- * the same way. A released delivery
- * stays uncommitted and is read again (the poll thread seeks its partition back), uncounted.
+ * yet done ({@link CommitTracker}; pausing a partition over 10 x maxInFlight records behind one not
+ * done), and on revocation stops dispatching the revoked partitions, withdraws their deliveries
+ * whose handlers have not started ({@link KafkaDelivery#isWithdrawn()}), waits up to the revoke
+ * timeout for the running ones, commits what completed and leaves the rest to the next owner; close
+ * withdraws them the same way. A released delivery stays uncommitted and is read again (the poll
+ * thread seeks its partition back), uncounted.
  *
  * <p>Redelivery: a nack republishes the record to the delay topic ({@link DelayTopicRepublisher}),
  * with the Kafka group it belongs to (a delay topic name can serve two groups; each skips the
- * other's records); the original's offset completes once the copy is confirmed. Delay records that are not
+ * other's records); the original's offset completes once the copy is confirmed. Delay records not
  * yet due are held in memory, ordered by due time, up to a bound, beyond which the delay partitions
  * are paused; their offsets are not committed until they are handled, so a restart reads them again.
  * A redelivery may be overtaken by later messages of its key (as on every adapter).
@@ -80,27 +77,24 @@ public final class KafkaReceiver implements Receiver {
   private final int wakeThreshold;
   private final String groupId;
   private final DelayTopicRepublisher republisher;
+  private final CommitTracker<KafkaDelivery> commits;
 
   // Poll thread only.
-  private final Map<TopicPartition, PartitionOffsets> owned = new HashMap<>();
   private final ArrayDeque<KafkaDelivery> pending = new ArrayDeque<>();
   private final PriorityQueue<KafkaDelivery> held =
       new PriorityQueue<>((a, b) -> Long.compare(a.due, b.due));
   private boolean pausedAll;
   private Set<TopicPartition> paused = Set.of();
   private boolean assignmentChanged;
-  private long nextCommitAt;
 
   // Shared.
   private final AtomicInteger inFlight = new AtomicInteger();
   private final ConcurrentLinkedQueue<KafkaDelivery> releases = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakePending = new AtomicBoolean();
   private final CountDownLatch joined = new CountDownLatch(1);
-  private final Object monitor = new Object();
   private volatile boolean blocked;
   private volatile boolean stopped;
   private volatile boolean closing;
-  private volatile boolean revoking;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean started = new AtomicBoolean();
 
@@ -117,6 +111,7 @@ public final class KafkaReceiver implements Receiver {
     this.consumer = new KafkaConsumer<>(consumerProps);
     this.republisher = new DelayTopicRepublisher(spec.topic() + "/" + spec.group(), delayTopic, delayPartitions,
         groupId, producer, closed, d -> settled(d, false));
+    this.commits = new CommitTracker<>(consumer, spec.topic() + "/" + spec.group(), settings.commitInterval());
     this.thread = Threads.thread("courier-kafka-" + spec.topic() + "-" + spec.group(), true, this::run);
   }
 
@@ -181,12 +176,7 @@ public final class KafkaReceiver implements Receiver {
   // ---- settlement, from any thread
 
   void settled(KafkaDelivery d, boolean counted) {
-    d.partition.outstanding.decrementAndGet();
-    if (revoking) {
-      synchronized (monitor) {
-        monitor.notifyAll();
-      }
-    }
+    d.partition.busy.decrementAndGet();
     if (counted) {
       released();
     }
@@ -230,24 +220,11 @@ public final class KafkaReceiver implements Receiver {
   private void run() {
     try {
       consumer.subscribe(List.of(spec.topic(), delayTopic), new Rebalance());
-      nextCommitAt = System.currentTimeMillis() + settings.commitInterval().toMillis();
-      int failures = 0;
-      while (!closing) {
-        try {
-          loopOnce();
-          failures = 0;
-        } catch (WakeupException e) {
-          // a settlement freed capacity, or close/stopFetching: go round
-        } catch (RuntimeException e) {
-          failures++;
-          log.warn("consumer of {}/{} failed ({}); retrying", spec.topic(), spec.group(), e.toString(),
-              failures == 1 ? e : null);
-          pause(Math.min(5_000, 100L * failures));
-        } finally {
-          wakePending.set(false);
-          blocked = false;
-        }
-      }
+      PollLoop.run(() -> closing, this::loopOnce, (e, failures) -> log.warn("consumer of {}/{} failed ({}); retrying",
+          spec.topic(), spec.group(), e.toString(), failures == 1 ? e : null), () -> {
+            wakePending.set(false); // woken by a settlement that freed capacity, a release, close or stopFetching
+            blocked = false;
+          });
     } catch (Throwable t) {
       log.error("the poll thread of {}/{} stopped; its unsettled messages return to the group",
           spec.topic(), spec.group(), t);
@@ -268,10 +245,7 @@ public final class KafkaReceiver implements Receiver {
       handOver();
     }
     applyPause();
-    if (now >= nextCommitAt) {
-      commitAsync();
-      nextCommitAt = now + settings.commitInterval().toMillis();
-    }
+    commits.commitIfDue(now);
     long timeout = POLL_MILLIS;
     if (!held.isEmpty()) {
       timeout = Math.max(0, Math.min(timeout, held.peek().due - now));
@@ -291,19 +265,23 @@ public final class KafkaReceiver implements Receiver {
 
   private void accept(ConsumerRecords<byte[], byte[]> records, long now) {
     for (ConsumerRecord<byte[], byte[]> r : records) {
-      PartitionOffsets po = owned.get(new TopicPartition(r.topic(), r.partition()));
+      PartitionOffsets<KafkaDelivery> po = commits.get(new TopicPartition(r.topic(), r.partition()));
       if (po == null) {
         continue; // not ours any more: the next owner reads it
       }
-      boolean fromDelay = r.topic().equals(delayTopic);
-      KafkaDelivery d = new KafkaDelivery(this, po, r, fromDelay);
-      if (!po.add(d)) {
-        continue; // read again after a seek back, and still pending, running or done
+      if (r.offset() < po.next) { // read again after a seek back: handed over again only if it was released
+        KafkaDelivery earlier = po.openAt(r.offset());
+        if (earlier == null || !earlier.isReleased()) {
+          continue;
+        }
       }
+      boolean fromDelay = r.topic().equals(delayTopic);
       if (fromDelay && !RecordMapper.isForGroup(r, groupId)) {
-        d.markDone(); // another group's redelivery in a delay topic of the same name
+        po.read(r.offset()); // another group's redelivery in a delay topic of the same name
         continue;
       }
+      KafkaDelivery d = new KafkaDelivery(this, po, r, fromDelay);
+      po.open(r.offset(), d);
       if (stopped) {
         continue;
       }
@@ -331,7 +309,7 @@ public final class KafkaReceiver implements Receiver {
       if (d.partition.revoked) {
         continue;
       }
-      d.partition.outstanding.incrementAndGet();
+      d.partition.busy.incrementAndGet();
       inFlight.incrementAndGet();
       d.handed = true;
       try {
@@ -350,12 +328,12 @@ public final class KafkaReceiver implements Receiver {
     boolean all = stopped || !pending.isEmpty();
     boolean delay = all || held.size() >= settings.maxDelayedHeld();
     Set<TopicPartition> want = new HashSet<>();
-    for (Map.Entry<TopicPartition, PartitionOffsets> e : owned.entrySet()) {
-      boolean isDelay = e.getKey().topic().equals(delayTopic);
+    for (PartitionOffsets<KafkaDelivery> po : commits.all()) {
+      boolean isDelay = po.tp.topic().equals(delayTopic);
       int maxOpen = isDelay ? Math.max(MAX_OPEN_PER_IN_FLIGHT * maxInFlight, settings.maxDelayedHeld())
           : MAX_OPEN_PER_IN_FLIGHT * maxInFlight;
-      if ((isDelay ? delay : all) || e.getValue().size() > maxOpen) {
-        want.add(e.getKey());
+      if ((isDelay ? delay : all) || po.behind() > maxOpen) {
+        want.add(po.tp);
       }
     }
     pausedAll = all;
@@ -388,10 +366,10 @@ public final class KafkaReceiver implements Receiver {
     Map<TopicPartition, Long> seekTo = new HashMap<>();
     KafkaDelivery d;
     while ((d = releases.poll()) != null) {
-      if (d.partition.revoked || stopped || owned.get(d.partition.partition) != d.partition) {
+      if (d.partition.revoked || stopped || commits.get(d.partition.tp) != d.partition) {
         continue; // uncommitted: whoever owns the partition next reads it
       }
-      seekTo.merge(d.partition.partition, d.offset(), Math::min);
+      seekTo.merge(d.partition.tp, d.offset(), Math::min);
     }
     seekTo.forEach((tp, offset) -> {
       if (offset < consumer.position(tp)) {
@@ -400,114 +378,19 @@ public final class KafkaReceiver implements Receiver {
     });
   }
 
-  /**
-   * The positions to commit: for an asynchronous commit only those that moved since the last one;
-   * for a synchronous one (revoke, close: the last chance before another member reads the partition)
-   * every position, since an asynchronous commit still in flight may fail in the very rebalance that
-   * revokes the partition, and skipping its position would have the next owner read again what was
-   * done here.
-   */
-  private Map<TopicPartition, OffsetAndMetadata> committable(Collection<PartitionOffsets> partitions, boolean all) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (PartitionOffsets po : partitions) {
-      long p = all ? po.position() : po.positionToCommit();
-      if (p >= 0) {
-        offsets.put(po.partition, new OffsetAndMetadata(p));
-      }
-    }
-    return offsets;
-  }
-
-  private void commitAsync() {
-    Map<TopicPartition, OffsetAndMetadata> offsets = committable(owned.values(), false);
-    if (offsets.isEmpty()) {
-      return;
-    }
-    Map<TopicPartition, PartitionOffsets> targets = new HashMap<>();
-    offsets.forEach((tp, o) -> {
-      PartitionOffsets po = owned.get(tp);
-      po.committed(o.offset());
-      targets.put(tp, po);
-    });
-    consumer.commitAsync(offsets, (done, e) -> {
-      if (e != null) {
-        log.debug("commit of {}/{} failed ({}); retried with the next commit", spec.topic(), spec.group(), e.toString());
-        targets.values().forEach(PartitionOffsets::commitFailed);
-      }
-    });
-  }
-
-  private void commitSync(Collection<PartitionOffsets> partitions, Duration timeout) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = committable(partitions, true);
-    if (offsets.isEmpty()) {
-      return;
-    }
-    for (int attempt = 0; attempt < 2; attempt++) {
-      try {
-        consumer.commitSync(offsets, timeout);
-        for (PartitionOffsets po : partitions) {
-          OffsetAndMetadata o = offsets.get(po.partition);
-          if (o != null) {
-            po.committed(o.offset());
-          }
-        }
-        return;
-      } catch (WakeupException e) {
-        // a pending wake-up, not a failure: commit again
-      } catch (RuntimeException e) {
-        log.warn("could not commit the completed offsets of {}/{} ({}); those records are read again by the group",
-            spec.topic(), spec.group(), e.toString());
-        return;
-      }
-    }
-  }
-
-  /** Waits up to {@code timeout} until no delivery of {@code partitions} is outstanding. */
-  private void awaitOutstanding(Collection<PartitionOffsets> partitions, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (monitor) {
-      revoking = true;
-      try {
-        while (true) {
-          int outstanding = 0;
-          for (PartitionOffsets po : partitions) {
-            outstanding += po.outstanding.get();
-          }
-          long left = deadline - System.nanoTime();
-          if (outstanding == 0) {
-            return;
-          }
-          if (left <= 0) {
-            log.info("{} deliveries of {}/{} still running after {}; they are left to the partitions' next owner",
-                outstanding, spec.topic(), spec.group(), timeout);
-            return;
-          }
-          try {
-            TimeUnit.NANOSECONDS.timedWait(monitor, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-        }
-      } finally {
-        revoking = false;
-      }
-    }
-  }
-
   private void drop(Set<TopicPartition> partitions) {
-    pending.removeIf(d -> partitions.contains(d.partition.partition));
-    held.removeIf(d -> partitions.contains(d.partition.partition));
+    pending.removeIf(d -> partitions.contains(d.partition.tp));
+    held.removeIf(d -> partitions.contains(d.partition.tp));
   }
 
   /**
    * Takes back the partitions' deliveries that the sink has and no handler started (queued in the
    * core's queue or lanes), so they are never handled here once the partition has a new owner.
    */
-  private void withdraw(Collection<PartitionOffsets> partitions) {
+  private void withdraw(Collection<PartitionOffsets<KafkaDelivery>> partitions) {
     int n = 0;
-    for (PartitionOffsets po : partitions) {
-      for (KafkaDelivery d : po.deliveries()) {
+    for (PartitionOffsets<KafkaDelivery> po : partitions) {
+      for (KafkaDelivery d : po.openItems()) {
         if (d.handed && d.withdraw()) {
           settled(d, true);
           n++;
@@ -524,16 +407,16 @@ public final class KafkaReceiver implements Receiver {
       pending.clear();
       held.clear();
       // The group reads them again once this member leaves: no handler may start them here too.
-      withdraw(owned.values());
-      if (!owned.isEmpty()) {
+      List<PartitionOffsets<KafkaDelivery>> all = new ArrayList<>(commits.all());
+      withdraw(all);
+      if (!all.isEmpty()) {
         // A redelivery's offset becomes committable once its copy is confirmed: wait for those.
         long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
         while (republisher.inProgress() > 0 && System.nanoTime() < deadline) {
-          pause(5);
+          PollLoop.sleep(5);
         }
-        commitSync(new ArrayList<>(owned.values()), settings.closeTimeout());
-        owned.values().forEach(po -> po.revoked = true);
-        owned.clear();
+        commits.commitSync(all, settings.closeTimeout());
+        commits.forget(all);
       }
     } catch (RuntimeException e) {
       log.warn("final commit of {}/{} failed ({})", spec.topic(), spec.group(), e.toString());
@@ -547,14 +430,6 @@ public final class KafkaReceiver implements Receiver {
     }
   }
 
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   @Override
   public String toString() {
     return "KafkaReceiver{" + spec.topic() + "/" + spec.group() + ", inFlight=" + inFlight.get() + '}';
@@ -564,57 +439,39 @@ public final class KafkaReceiver implements Receiver {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      if (partitions.isEmpty()) {
-        return;
+      if (!partitions.isEmpty()) {
+        giveUp(partitions, true);
+        log.debug("{}/{}: revoked {}", spec.topic(), spec.group(), partitions);
       }
-      Set<TopicPartition> gone = new HashSet<>(partitions);
-      drop(gone);
-      List<PartitionOffsets> revoked = new ArrayList<>();
-      for (TopicPartition tp : gone) {
-        PartitionOffsets po = owned.get(tp);
-        if (po != null) {
-          revoked.add(po);
-        }
-      }
-      withdraw(revoked);
-      awaitOutstanding(revoked, settings.revokeTimeout());
-      commitSync(revoked, settings.revokeTimeout());
-      for (PartitionOffsets po : revoked) {
-        po.revoked = true;
-        owned.remove(po.partition);
-      }
-      assignmentChanged = true;
-      log.debug("{}/{}: revoked {}", spec.topic(), spec.group(), gone);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      giveUp(partitions, false);
+      log.info("{}/{}: lost {} (session expired); their uncommitted records go to the next owner",
+          spec.topic(), spec.group(), partitions);
+    }
+
+    /**
+     * Stops dispatching the partitions and withdraws their deliveries not started; if they were
+     * revoked (not lost), waits for the running ones and commits what completed.
+     */
+    private void giveUp(Collection<TopicPartition> partitions, boolean commit) {
       Set<TopicPartition> gone = new HashSet<>(partitions);
       drop(gone);
-      List<PartitionOffsets> lost = new ArrayList<>();
-      owned.forEach((tp, po) -> {
-        if (gone.contains(tp)) {
-          lost.add(po);
-        }
-      });
-      withdraw(lost);
-      for (Iterator<Map.Entry<TopicPartition, PartitionOffsets>> it = owned.entrySet().iterator(); it.hasNext(); ) {
-        Map.Entry<TopicPartition, PartitionOffsets> e = it.next();
-        if (gone.contains(e.getKey())) {
-          e.getValue().revoked = true;
-          it.remove();
-        }
+      List<PartitionOffsets<KafkaDelivery>> of = commits.of(gone);
+      withdraw(of);
+      if (commit) {
+        commits.awaitIdle(of, settings.revokeTimeout());
+        commits.commitSync(of, settings.revokeTimeout());
       }
+      commits.forget(of);
       assignmentChanged = true;
-      log.info("{}/{}: lost {} (session expired); their uncommitted records go to the next owner",
-          spec.topic(), spec.group(), gone);
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      for (TopicPartition tp : partitions) {
-        owned.put(tp, new PartitionOffsets(tp));
-      }
+      commits.assigned(partitions);
       assignmentChanged = true;
       joined.countDown();
       log.debug("{}/{}: assigned {}", spec.topic(), spec.group(), partitions);

@@ -2,78 +2,67 @@ package dev.courier.kafka.internal;
 
 import java.util.Collection;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The records of one assigned partition that the group has not committed yet, by offset. The
- * commit position is the offset of the first record not yet done, so the group never commits past
- * a record whose handler did not finish, however the handlers' completions interleave. The map is
- * the poll thread's alone; handlers only flip a delivery's flags.
+ * One assigned partition's records read and not yet done, by offset, so its commit position is the
+ * first of them: the group never commits past a record not done, however completions interleave.
+ * The poll thread reads and opens records; any thread marks one done.
+ *
+ * @param <T> what is tracked per open record (a delivery, a held record)
  */
-final class PartitionOffsets {
-  final TopicPartition partition;
-  private final TreeMap<Long, KafkaDelivery> open = new TreeMap<>();
-  private long next = -1; // offset after the last record seen; -1: none seen
-  private long committed = -1; // last position committed (or being committed)
-  /** Handed to the sink and neither done nor given back. */
-  final AtomicInteger outstanding = new AtomicInteger();
-  /** Set when the partition is revoked or lost: its deliveries no longer affect commits. */
+final class PartitionOffsets<T> {
+  final TopicPartition tp;
+  private final ConcurrentSkipListMap<Long, T> open = new ConcurrentSkipListMap<>();
+  /** Records handed on (to a handler, to the producer) whose outcome is not known yet. */
+  final AtomicInteger busy = new AtomicInteger();
+  long next = -1; // poll thread: offset after the last record read; -1: none read
+  long pinCheckedAt = Long.MIN_VALUE / 2; // poll thread, forwarder: next when pinning records were last looked for
+  /** Position the broker confirmed committed. */
+  volatile long committed = -1;
+  /** Set when the partition is revoked or lost: its records no longer affect commits. */
   volatile boolean revoked;
 
-  PartitionOffsets(TopicPartition partition) {
-    this.partition = partition;
+  PartitionOffsets(TopicPartition tp) {
+    this.tp = tp;
   }
 
-  /**
-   * Tracks a record. A record read again after a seek back is tracked (and to be handed over) only
-   * if its earlier delivery was released; otherwise it is pending, running or done already and
-   * false is returned.
-   */
-  boolean add(KafkaDelivery d) {
-    long offset = d.offset();
-    if (offset < next) {
-      KafkaDelivery earlier = open.get(offset);
-      if (earlier == null || !earlier.isReleased()) {
-        return false;
-      }
-    }
-    open.put(offset, d);
+  /** A record read and done at once (nothing to do with it). */
+  void read(long offset) {
     next = Math.max(next, offset + 1);
-    return true;
   }
 
-  /** The position to commit: the first offset not done, or the one after the last seen. -1 if none seen. */
+  /** A record read and not done yet. */
+  void open(long offset, T item) {
+    open.put(offset, item);
+    read(offset);
+  }
+
+  /** What is open at {@code offset}; null if done or never opened. */
+  T openAt(long offset) {
+    return open.get(offset);
+  }
+
+  /** Marks done the record at {@code offset}, if {@code item} still stands for it. */
+  void done(long offset, T item) {
+    open.remove(offset, item);
+  }
+
+  /** The position to commit: the first offset not done, or the one after the last read; -1 if none read. */
   long position() {
-    Map.Entry<Long, KafkaDelivery> head;
-    while ((head = open.firstEntry()) != null && head.getValue().isDone()) {
-      open.pollFirstEntry();
-    }
-    return head != null ? head.getKey() : next;
+    Map.Entry<Long, T> first = open.firstEntry();
+    return first != null ? first.getKey() : next;
   }
 
-  /** The position if it moved since the last commit, else -1. */
-  long positionToCommit() {
+  /** How many offsets were read from the first not done on. */
+  long behind() {
     long p = position();
-    return p > committed ? p : -1;
+    return p < 0 ? 0 : next - p;
   }
 
-  void committed(long position) {
-    committed = Math.max(committed, position);
-  }
-
-  void commitFailed() {
-    committed = -1;
-  }
-
-  /** Records tracked from the first one not done on. */
-  int size() {
-    position();
-    return open.size();
-  }
-
-  Collection<KafkaDelivery> deliveries() {
+  Collection<T> openItems() {
     return open.values();
   }
 }

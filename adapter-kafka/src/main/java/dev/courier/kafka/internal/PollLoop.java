@@ -11,9 +11,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
 /**
- * A poll thread's loop of rounds and its synchronous commit ({@link DelayedForwarder}'s). A
- * {@link WakeupException} (another thread called {@code consumer.wakeup()}) only ends the round
- * or, in a commit, asks for it once more.
+ * What the poll threads of {@link KafkaReceiver} and {@link DelayedForwarder} share: the loop of
+ * rounds and the synchronous commit. A {@link WakeupException} (another thread called
+ * {@code consumer.wakeup()}) only ends the round or, in a commit, asks for it once more.
  */
 final class PollLoop {
   private PollLoop() {}

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -50,6 +51,9 @@ public final class RecordMapper {
    */
   public static final String TIMESTAMP = "courier-timestamp";
 
+  /** The adapter's own headers besides the id: taken out on the way in. */
+  private static final Set<String> OWN_HEADERS = Set.of(DELIVERY_COUNT, DUE, DELAY_GROUP, DELAYED_TOPIC, TIMESTAMP);
+
   /** Record overhead besides key, value and headers, generously: batch header plus record framing. */
   static final int RECORD_OVERHEAD = 128;
 
@@ -91,12 +95,7 @@ public final class RecordMapper {
    */
   public static ProducerRecord<byte[], byte[]> toForward(ConsumerRecord<byte[], byte[]> delayed, String topic,
       Integer partition) {
-    RecordHeaders headers = new RecordHeaders();
-    for (Header h : delayed.headers()) {
-      if (!h.key().equals(DUE) && !h.key().equals(DELAYED_TOPIC)) {
-        headers.add(h);
-      }
-    }
+    RecordHeaders headers = copy(delayed, Set.of(DUE, DELAYED_TOPIC));
     keepTimestamp(delayed, headers);
     return new ProducerRecord<>(topic, partition, null, delayed.key(), delayed.value(), headers);
   }
@@ -107,12 +106,19 @@ public final class RecordMapper {
    * timestamp in {@value #TIMESTAMP}.
    */
   public static ProducerRecord<byte[], byte[]> toRelay(ConsumerRecord<byte[], byte[]> delayed) {
-    RecordHeaders headers = new RecordHeaders();
-    for (Header h : delayed.headers()) {
-      headers.add(h);
-    }
+    RecordHeaders headers = copy(delayed, Set.of());
     keepTimestamp(delayed, headers);
     return new ProducerRecord<>(delayed.topic(), delayed.partition(), null, delayed.key(), delayed.value(), headers);
+  }
+
+  private static RecordHeaders copy(ConsumerRecord<byte[], byte[]> r, Set<String> except) {
+    RecordHeaders headers = new RecordHeaders();
+    for (Header h : r.headers()) {
+      if (!except.contains(h.key())) {
+        headers.add(h);
+      }
+    }
+    return headers;
   }
 
   private static void keepTimestamp(ConsumerRecord<byte[], byte[]> r, RecordHeaders headers) {
@@ -138,12 +144,7 @@ public final class RecordMapper {
   /** The record of {@code source} redelivered through {@code delayTopic}: same key, value, headers and timestamp. */
   public static ProducerRecord<byte[], byte[]> toRedelivery(ConsumerRecord<byte[], byte[]> source,
       String delayTopic, Integer partition, int deliveryCount, long dueMillis, String groupId) {
-    RecordHeaders headers = new RecordHeaders();
-    for (Header h : source.headers()) {
-      if (!h.key().equals(DELIVERY_COUNT) && !h.key().equals(DUE) && !h.key().equals(DELAY_GROUP)) {
-        headers.add(h);
-      }
-    }
+    RecordHeaders headers = copy(source, Set.of(DELIVERY_COUNT, DUE, DELAY_GROUP));
     headers.add(DELAY_GROUP, groupId.getBytes(StandardCharsets.UTF_8));
     headers.add(DELIVERY_COUNT, Integer.toString(deliveryCount).getBytes(StandardCharsets.UTF_8));
     headers.add(DUE, Long.toString(dueMillis).getBytes(StandardCharsets.UTF_8));
@@ -186,8 +187,7 @@ public final class RecordMapper {
         if (id == null && h.value() != null) {
           id = Undecodable.utf8(h.value(), "the " + ID + " header");
         }
-      } else if (!name.equals(DELIVERY_COUNT) && !name.equals(DUE) && !name.equals(DELAY_GROUP)
-          && !name.equals(DELAYED_TOPIC) && !name.equals(TIMESTAMP)) {
+      } else if (!OWN_HEADERS.contains(name)) {
         headers.put(name, h.value() == null ? "" : Undecodable.utf8(h.value(), "the value of header '" + name + "'"));
       }
     }
@@ -235,7 +235,7 @@ public final class RecordMapper {
 
   /** {@code s} with each control character as {@code \\uXXXX}, so it can be logged safely. */
   static String escapeControls(String s) {
-    if (printable(s)) {
+    if (s.chars().noneMatch(Character::isISOControl)) {
       return s;
     }
     StringBuilder b = new StringBuilder(s.length() + 16);
@@ -248,14 +248,5 @@ public final class RecordMapper {
       }
     }
     return b.toString();
-  }
-
-  private static boolean printable(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      if (Character.isISOControl(s.charAt(i))) {
-        return false;
-      }
-    }
-    return true;
   }
 }

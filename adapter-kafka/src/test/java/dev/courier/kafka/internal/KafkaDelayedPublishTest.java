@@ -16,6 +16,7 @@ import dev.courier.kafka.KafkaTransport;
 import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.TransportDelivery;
+import dev.courier.testsupport.Poll;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -81,8 +82,8 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
       assertEquals(3, m.payloadSize());
       assertEquals(written, m.timestamp(), "the forward changed the message's own timestamp");
       assertEquals(1, got.delivery().deliveryCount(), "a delayed publish is a first delivery");
-      assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(500), q::isEmpty), "the delayed message arrived twice");
-      assertTrue(KafkaProbe.await(Duration.ofSeconds(10),
+      assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "the delayed message arrived twice");
+      assertTrue(Poll.until(Duration.ofSeconds(10),
               () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), KafkaTransport.delayedTopic(topic), 0) == 1),
           "the forwarder did not commit past the forwarded record");
     }
@@ -113,7 +114,7 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
 
   /** Waits until the topic's forwarder has read its first delayed record and holds it (commit at offset 0). */
   private static void awaitHolding(String topic) {
-    assertTrue(KafkaProbe.await(Duration.ofSeconds(30),
+    assertTrue(Poll.until(Duration.ofSeconds(30),
             () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), KafkaTransport.delayedTopic(topic), 0) == 0),
         "the forwarder did not read the first delayed record within 30 s");
   }
@@ -147,7 +148,7 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
         }
         assertEquals(Set.of("short-1", "short-2", "short-3"), shorts);
         // While running, the held long one pins the forwarder's commit at offset 1.
-        assertTrue(KafkaProbe.await(Duration.ofSeconds(10),
+        assertTrue(Poll.until(Duration.ofSeconds(10),
                 () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), delayed, 0) == 1),
             "the forwarder did not commit up to the held record");
       }
@@ -165,7 +166,7 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
         assertEquals("long", got.id(), "a record forwarded before the close was forwarded again");
         assertTrue(got.millisAfter(longPublished) >= 9_950,
             "a message delayed by 10 s arrived after " + got.millisAfter(longPublished) + " ms");
-        assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(1_000), q::isEmpty), "a delayed message arrived twice");
+        assertTrue(Poll.holdsFor(Duration.ofMillis(1_000), q::isEmpty), "a delayed message arrived twice");
       }
     }
   }
@@ -183,7 +184,7 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
       try (Receiver r = small.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
         small.sendDelayed(topic, Message.builder().id("far-0").payload(new byte[] {1}).build(), Duration.ofMinutes(5))
             .get(20, TimeUnit.SECONDS);
-        assertTrue(KafkaProbe.await(Duration.ofSeconds(30),
+        assertTrue(Poll.until(Duration.ofSeconds(30),
                 () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), delayed, 0) == 0),
             "the forwarder did not read the first delayed record within 30 s");
         for (int i = 1; i < 5; i++) {
@@ -198,7 +199,7 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
         assertTrue(got.millisAfter(start) < 6_000, "the 300 ms delay took " + got.millisAfter(start)
             + " ms behind 5 far-future ones with max-delayed-held 3");
         assertTrue(probe.endOffset(delayed, 0) > 6, "no far-future record was copied to the tail");
-        assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(500), q::isEmpty), "a far-future record arrived early");
+        assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "a far-future record arrived early");
       }
     }
   }
@@ -225,7 +226,7 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
         assertEquals("f-1", second.id());
         assertTrue(first.millisAfter(start) >= 950 && second.millisAfter(start) >= 950,
             "arrived after " + first.millisAfter(start) + " and " + second.millisAfter(start) + " ms; the delay was 1000 ms");
-        assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(1000), () -> q1.isEmpty() && q2.isEmpty()),
+        assertTrue(Poll.holdsFor(Duration.ofMillis(1000), () -> q1.isEmpty() && q2.isEmpty()),
             "a group received the delayed message twice");
       }
     }

@@ -7,12 +7,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
-/** Looks at the broker from outside the adapter: committed offsets, and waiting with deadlines. */
+/** Looks at the broker from outside the adapter: committed offsets, end offsets, topics and their configuration. */
 final class KafkaProbe implements AutoCloseable {
   private final Admin admin;
 
@@ -69,7 +68,7 @@ final class KafkaProbe implements AutoCloseable {
       admin.incrementalAlterConfigs(Map.of(resource, java.util.List.of(op))).all().get(10, TimeUnit.SECONDS);
       // The controller has committed the change; the broker applies it from the metadata log a
       // little later. Wait until the broker reports it, so the caller's next step sees it.
-      boolean applied = await(Duration.ofSeconds(10), () -> {
+      boolean applied = Poll.until(Duration.ofSeconds(10), () -> {
         try {
           var entry = admin.describeConfigs(java.util.List.of(resource)).all().get(10, TimeUnit.SECONDS)
               .get(resource).get(name);
@@ -87,15 +86,6 @@ final class KafkaProbe implements AutoCloseable {
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  static boolean await(Duration timeout, BooleanSupplier condition) {
-    return Poll.until(timeout, condition);
-  }
-
-  /** True if {@code condition} holds at every check during {@code period}. */
-  static boolean holdsFor(Duration period, BooleanSupplier condition) {
-    return Poll.holdsFor(period, condition);
   }
 
   @Override

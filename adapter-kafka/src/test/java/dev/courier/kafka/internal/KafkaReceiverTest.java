@@ -10,6 +10,7 @@ import dev.courier.kafka.KafkaTransport;
 import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.TransportDelivery;
+import dev.courier.testsupport.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,14 +61,14 @@ class KafkaReceiverTest extends SharedBrokerTest {
         got.get(i).ack(); // 9..3 complete, newest first
       }
       got.get(1).ack();
-      assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(1200), () -> probe.committed(group, topic, 0) <= 0),
+      assertTrue(Poll.holdsFor(Duration.ofMillis(1200), () -> probe.committed(group, topic, 0) <= 0),
           "the group committed " + probe.committed(group, topic, 0) + " while offset 0 was unsettled");
       got.get(0).ack();
-      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 2),
+      assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 2),
           "after offsets 0 and 1 completed the commit should stop at the unsettled offset 2, was "
               + probe.committed(group, topic, 0));
       got.get(2).ack();
-      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 10),
+      assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 10),
           "after every record completed the commit should be 10, was " + probe.committed(group, topic, 0));
     }
   }
@@ -88,7 +89,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
     })) {
       KafkaReceiver receiver = (KafkaReceiver) r;
       List<TransportDelivery> first = take(q, 5);
-      assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(800), () -> q.isEmpty()),
+      assertTrue(Poll.holdsFor(Duration.ofMillis(800), () -> q.isEmpty()),
           "a sixth delivery arrived while five were unsettled");
       assertTrue(receiver.pausedForBackpressure(), "the receiver did not pause its partitions at maxInFlight");
       unsettled.addAndGet(-2);
@@ -108,7 +109,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
         first.get(i).ack();
       }
       assertTrue(maxUnsettled.get() <= 5, maxUnsettled.get() + " deliveries were unsettled at once; maxInFlight is 5");
-      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> !receiver.pausedForBackpressure()),
+      assertTrue(Poll.until(Duration.ofSeconds(10), () -> !receiver.pausedForBackpressure()),
           "the receiver stayed paused after everything settled");
     }
   }
@@ -127,7 +128,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
       assertEquals(1, first.deliveryCount());
       nacked = System.nanoTime();
       first.nack(Duration.ofMillis(1500));
-      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 1),
+      assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 1),
           "the original's offset was not committed once its redelivery was stored");
     }
     // A new consumer of the group (as after a restart) gets the redelivery, counted.
@@ -158,7 +159,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
         TransportDelivery d = take(q, 1).get(0);
         assertEquals("after", d.message().id(), "the group got the second topic's history first (seq "
             + d.message().headers().get("seq").orElse("?") + "): its Kafka group is shared with the first topic");
-        assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(500), q::isEmpty), "more than the one message arrived");
+        assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "more than the one message arrived");
         d.ack();
       }
     }
@@ -222,9 +223,9 @@ class KafkaReceiverTest extends SharedBrokerTest {
       assertEquals("m-r", again.message().id(), "the released message was not the one read again");
       assertEquals(1, again.deliveryCount(), "a release must not count as a delivery");
       assertEquals(0, probe.endOffset(KafkaTransport.delayTopic(topic, group), 0), "the release went through the delay topic");
-      assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(500), q::isEmpty), "records already settled were handed over again");
+      assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "records already settled were handed over again");
       again.ack();
-      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 3),
+      assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 3),
           "after the re-read was acked the commit should be 3, was " + probe.committed(group, topic, 0));
     }
   }
@@ -239,7 +240,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
     LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
     try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
       take(q, 1).get(0).nack(Duration.ofMinutes(5));
-      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 1),
+      assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 1),
           "the original's offset was not committed once its redelivery was stored");
     }
     assertEquals(1, transport.backlog(topic, group).getAsLong(), "the waiting redelivery is part of the group's backlog");
@@ -309,7 +310,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
       TransportDelivery d = take(q, 1).get(0);
       assertEquals("ours", d.message().id(), "another group's redelivery was handed to this group");
       d.ack();
-      assertTrue(KafkaProbe.await(Duration.ofSeconds(10), () -> probe.committedIn(KafkaTransport.groupId(topic, group), delay, 0) == 2),
+      assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.committedIn(KafkaTransport.groupId(topic, group), delay, 0) == 2),
           "the skipped record should be committed past");
     }
   }
@@ -327,7 +328,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
       TransportDelivery first = take(q, 1).get(0);
       long nacked = System.nanoTime();
       first.nack(Duration.ofSeconds(3));
-      assertTrue(KafkaProbe.holdsFor(Duration.ofMillis(700), () -> probe.endOffset(delay, 0) == 0),
+      assertTrue(Poll.holdsFor(Duration.ofMillis(700), () -> probe.endOffset(delay, 0) == 0),
           "the delay topic took a record larger than its limit");
       probe.setTopicConfig(delay, "max.message.bytes", "1048588");
       TransportDelivery again = q.poll(15, TimeUnit.SECONDS);

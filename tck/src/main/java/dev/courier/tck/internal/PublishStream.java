@@ -2,6 +2,7 @@ package dev.courier.tck.internal;
 
 import dev.courier.Message;
 import dev.courier.Publisher;
+import dev.courier.testsupport.Poll;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,7 +128,7 @@ public final class PublishStream implements AutoCloseable {
     if (!threads.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       return false;
     }
-    return Await.until(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+    return Poll.until(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
         () -> Arrays.stream(windows).allMatch(w -> w.availablePermits() == window));
   }
 

@@ -13,6 +13,7 @@ import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportDelivery;
+import dev.courier.testsupport.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,7 +23,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -244,8 +244,7 @@ public abstract class TransportContractKit extends KitSupport {
       TransportDelivery running = held.get(0);
       assertTrue(running.tryStart(), failure("tryStart() refused a fresh delivery of an open receiver"));
       t.receive(4); // a competing receiver joins: the moment a partitioned broker rebalances
-      long until = System.nanoTime() + quiet().toNanos() * 2;
-      while (System.nanoTime() - until < 0) {
+      Poll.holdsFor(quiet().multipliedBy(2), () -> {
         running.extendLease(); // as the core does for a running handler: a lease running out is not a withdrawal
         assertFalse(running.isWithdrawn(), failure("a started delivery was withdrawn; after tryStart() returned true"
             + " the adapter must wait for its settlement instead"));
@@ -254,8 +253,8 @@ public abstract class TransportContractKit extends KitSupport {
             assertFalse(d.tryStart(), failure("tryStart() returned true on a withdrawn delivery"));
           }
         }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-      }
+        return true;
+      });
       running.ack();
       held.subList(1, held.size()).forEach(TransportDelivery::release);
     }

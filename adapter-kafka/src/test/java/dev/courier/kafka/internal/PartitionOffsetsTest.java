@@ -1,0 +1,53 @@
+package dev.courier.kafka.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class PartitionOffsetsTest {
+  private final PartitionOffsets<String> offsets = new PartitionOffsets<>(new TopicPartition("t", 0));
+
+  @Test
+  @DisplayName("nothing read: no position to commit")
+  void noneRead() {
+    assertEquals(-1, offsets.position());
+    assertEquals(0, offsets.behind());
+  }
+
+  @Test
+  @DisplayName("the position is the first offset not done, however completions interleave")
+  void firstNotDone() {
+    offsets.open(5, "a");
+    offsets.open(6, "b");
+    offsets.open(7, "c");
+    offsets.done(7, "c");
+    offsets.done(6, "b");
+    assertEquals(5, offsets.position());
+    assertEquals(3, offsets.behind());
+    offsets.done(5, "a");
+    assertEquals(8, offsets.position());
+    assertEquals(0, offsets.behind());
+  }
+
+  @Test
+  @DisplayName("a record read and done at once moves the position past it")
+  void readOnly() {
+    offsets.read(3);
+    assertEquals(4, offsets.position());
+  }
+
+  @Test
+  @DisplayName("a record opened again (read again after a release) is done only by its new item")
+  void reopened() {
+    offsets.open(1, "first");
+    offsets.open(1, "again");
+    offsets.done(1, "first");
+    assertEquals("again", offsets.openAt(1));
+    offsets.done(1, "again");
+    assertNull(offsets.openAt(1));
+    assertEquals(2, offsets.position());
+  }
+}
