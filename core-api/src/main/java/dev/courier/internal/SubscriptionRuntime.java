@@ -199,6 +199,9 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   private void work(int slot, TransportDelivery laneOf) {
     HandlerWatchdog.Call call = watchdog.register(Thread.currentThread(), graceNanos,
         (c, settle, runningNanos) -> stuck(slot, c, settle, runningNanos));
+    // Renewed from each start until process() returns, when it is settled (or, when the reliability
+    // layer failed, left to return to the broker); a stuck call's lease lapses at its abandonment.
+    LeaseRenewer.Slot lease = leases.slot(() -> call.runningNanos() > leaseLimitNanos);
     synchronized (monitor) {
       calls[slot] = call;
       if (state != OPEN) {
@@ -207,7 +210,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     }
     try {
       if (laneOf != null) {
-        runLane(laneOf, slot, call);
+        runLane(laneOf, slot, call, lease);
       }
       while (state == OPEN && !call.isAbandoned()) {
         TransportDelivery d;
@@ -219,12 +222,13 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
           }
           continue;
         }
-        run(d, slot, call);
+        run(d, slot, call, lease);
         if (lanes != null && !call.isAbandoned()) {
-          runLane(d, slot, call);
+          runLane(d, slot, call, lease);
         }
       }
     } finally {
+      lease.close();
       watchdog.unregister(call);
       if (call.isAbandoned()) {
         returned(call);
@@ -232,20 +236,20 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     }
   }
 
-  private void runLane(TransportDelivery first, int slot, HandlerWatchdog.Call call) {
+  private void runLane(TransportDelivery first, int slot, HandlerWatchdog.Call call, LeaseRenewer.Slot lease) {
     Optional<String> key = first.message().key();
     if (key.isEmpty()) {
       return;
     }
     for (TransportDelivery next; (next = lanes.next(key.get(), state == OPEN)) != null; ) {
-      run(next, slot, call);
+      run(next, slot, call, lease);
       if (call.isAbandoned()) {
         return; // the lane is its replacement's now
       }
     }
   }
 
-  private void run(TransportDelivery d, int slot, HandlerWatchdog.Call call) {
+  private void run(TransportDelivery d, int slot, HandlerWatchdog.Call call, LeaseRenewer.Slot lease) {
     if (!d.tryStart()) {
       return; // withdrawn: the broker delivers it again, to whoever owns it now
     }
@@ -262,9 +266,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
       return;
     }
     handling[slot] = d;
-    // Renewed from the start until process() returns, when it is settled (or, when the reliability
-    // layer failed, left to return to the broker); a stuck call's lease lapses at its abandonment.
-    LeaseRenewer.Lease lease = leases.start(d, () -> call.runningNanos() > leaseLimitNanos);
+    lease.start(d);
     try {
       processor.process(d, call);
     } catch (RuntimeException | Error e) {
