@@ -62,6 +62,8 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
   private final Map<String, PublishMeters> publishMeters = new ConcurrentHashMap<>();
   private final Map<String, Map<String, ConsumerMeters>> consumerMeters = new ConcurrentHashMap<>();
   private final Map<String, GroupGauges> gauges = new ConcurrentHashMap<>();
+  private volatile PublishMeters lastPublish;
+  private volatile LastConsumer lastConsumer;
 
   private CourierMetrics(Builder b, Courier courier) {
     this.registry = b.registry;
@@ -85,7 +87,7 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
 
   @Override
   public CompletableFuture<Void> around(String topic, Message message, Next next) {
-    PublishMeters meters = publishMeters.computeIfAbsent(topics.value(topic), PublishMeters::new);
+    PublishMeters meters = publishMeters(topic);
     long start = System.nanoTime();
     CompletableFuture<Void> sent;
     try {
@@ -94,20 +96,50 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
       meters.record(System.nanoTime() - start, e); // rejected before any I/O
       throw e;
     }
-    sent.whenComplete((v, e) -> meters.record(System.nanoTime() - start, e));
+    if (sent.isDone() && !sent.isCompletedExceptionally()) {
+      meters.record(System.nanoTime() - start, null); // confirmed already (in-process): no callback
+    } else {
+      sent.whenComplete((v, e) -> meters.record(System.nanoTime() - start, e));
+    }
     return sent;
   }
 
+  /** Looked up per publish: the last topic's meters first, then the map. */
+  private PublishMeters publishMeters(String topic) {
+    PublishMeters last = lastPublish;
+    if (last != null && (last.rawTopic == topic || last.rawTopic.equals(topic))) {
+      return last;
+    }
+    PublishMeters m = publishMeters.computeIfAbsent(topics.value(topic), PublishMeters::new);
+    if (!m.rawTopic.equals(topic)) { // several raw topics share the _other meters
+      m = new PublishMeters(m, topic);
+    }
+    lastPublish = m;
+    return m;
+  }
+
   private final class PublishMeters {
+    private final String rawTopic;
     private final String topic;
     private final Timer confirmed;
     private final Counter sent;
-    private final Map<String, Meters> failures = new ConcurrentHashMap<>();
+    private final Map<String, Meters> failures;
 
     PublishMeters(String topic) {
+      this.failures = new ConcurrentHashMap<>();
+      this.rawTopic = topic;
       this.topic = topic;
       this.confirmed = timer(NONE);
       this.sent = counter(NONE);
+    }
+
+    /** The same meters, found for another raw topic. */
+    PublishMeters(PublishMeters same, String rawTopic) {
+      this.rawTopic = rawTopic;
+      this.topic = same.topic;
+      this.confirmed = same.confirmed;
+      this.sent = same.sent;
+      this.failures = same.failures;
     }
 
     private Timer timer(String error) {
@@ -154,12 +186,26 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
     meters.processed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * Looked up three times per delivery: first the last one, compared by identity (a delivery's
+   * topic and group are its subscription's strings), then the maps.
+   */
   private ConsumerMeters consumer(Delivery d) {
-    String topic = topics.value(d.topic());
-    String group = groups.value(d.group());
-    return consumerMeters.computeIfAbsent(topic, t -> new ConcurrentHashMap<>())
+    String rawTopic = d.topic();
+    String rawGroup = d.group();
+    LastConsumer last = lastConsumer;
+    if (last != null && last.topic == rawTopic && last.group == rawGroup) {
+      return last.meters;
+    }
+    String topic = topics.value(rawTopic);
+    String group = groups.value(rawGroup);
+    ConsumerMeters meters = consumerMeters.computeIfAbsent(topic, t -> new ConcurrentHashMap<>())
         .computeIfAbsent(group, g -> new ConsumerMeters(topic, g));
+    lastConsumer = new LastConsumer(rawTopic, rawGroup, meters);
+    return meters;
   }
+
+  private record LastConsumer(String topic, String group, ConsumerMeters meters) {}
 
   private final class ConsumerMeters {
     private final Tags tags;
