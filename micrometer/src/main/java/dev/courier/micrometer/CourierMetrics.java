@@ -290,7 +290,7 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
     String topic = topics.value(subscription.topic());
     String group = groups.value(subscription.group());
     gauges.compute(topic + '\u0000' + group, (k, g) -> {
-      GroupGauges gg = g != null ? g : new GroupGauges(subscription.topic(), subscription.group(), topic, group);
+      GroupGauges gg = g != null ? g : new GroupGauges(topic, group);
       gg.subscriptions.add(subscription);
       return gg;
     });
@@ -310,19 +310,18 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
     });
   }
 
-  /** The gauges of one group, over its open subscriptions in this Courier. */
+  /**
+   * The gauges of one group, over its open subscriptions in this Courier; past the cardinality
+   * guard, of every group tagged {@code _other} alike.
+   */
   private final class GroupGauges {
     final java.util.Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
-    private final String topic;
-    private final String group;
     final Gauge inFlight;
     final Gauge backlog;
     private volatile long backlogAt = System.nanoTime() - backlogRefresh.toNanos() - 1;
     private volatile double backlogValue = Double.NaN;
 
-    GroupGauges(String topic, String group, String topicTag, String groupTag) {
-      this.topic = topic;
-      this.group = group;
+    GroupGauges(String topicTag, String groupTag) {
       Tags tags = Tags.of("messaging.system", system, "messaging.destination.name", topicTag,
           "messaging.consumer.group.name", groupTag);
       this.inFlight = Gauge.builder("courier.deliveries.in_flight", this, GroupGauges::inFlight)
@@ -340,17 +339,29 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
       return n;
     }
 
-    /** Asks the broker at most every backlogRefresh: a scrape must not cost a broker call per gauge. */
+    /**
+     * The sum over the distinct groups of the subscriptions, NaN if the broker cannot tell one of
+     * them; asked of the broker at most every backlogRefresh: a scrape must not cost a broker call
+     * per gauge.
+     */
     double backlog() {
       long now = System.nanoTime();
       if (now - backlogAt > backlogRefresh.toNanos()) {
         backlogAt = now;
-        try {
-          var b = courier.admin().backlog(topic, group);
-          backlogValue = b.isPresent() ? b.getAsLong() : Double.NaN;
-        } catch (RuntimeException e) {
-          backlogValue = Double.NaN; // closed, or the broker is unreachable: unknown, not zero
+        java.util.Set<Map.Entry<String, String>> groups = new java.util.HashSet<>();
+        for (Subscription s : subscriptions) {
+          groups.add(Map.entry(s.topic(), s.group()));
         }
+        double sum = 0;
+        try {
+          for (Map.Entry<String, String> g : groups) {
+            var b = courier.admin().backlog(g.getKey(), g.getValue());
+            sum += b.isPresent() ? b.getAsLong() : Double.NaN;
+          }
+        } catch (RuntimeException e) {
+          sum = Double.NaN; // closed, or the broker is unreachable: unknown, not zero
+        }
+        backlogValue = sum;
       }
       return backlogValue;
     }
@@ -414,7 +425,7 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
 
     /**
      * Registers the meters' listener and interceptors with {@code courier}: publishes and handler
-     * calls from now on are measured, and subscriptions made from now on get gauges.
+     * calls from now on are measured, and open subscriptions, earlier ones too, get gauges.
      */
     public CourierMetrics bind(Courier courier) {
       Objects.requireNonNull(courier, "courier");
