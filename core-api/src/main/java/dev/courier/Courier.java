@@ -51,6 +51,8 @@ public final class Courier implements AutoCloseable {
   private final PublishTimeouts publishTimeouts;
   private final LeaseRenewer leases;
   private final Set<SubscriptionRuntime> subscriptions = ConcurrentHashMap.newKeySet();
+  /** Orders subscribed/unsubscribed events with adding a listener, so each listener hears each once. */
+  private final Object subscriptionEvents = new Object();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Courier(Builder b) {
@@ -125,11 +127,14 @@ public final class Courier implements AutoCloseable {
   }
 
   /**
-   * Adds a listener; it hears events from now on, after those registered before it. Deliveries
-   * already running may report their terminal event to it without their start.
+   * Adds a listener; it hears {@link CourierListener#subscribed} for each subscription already
+   * open, then events from now on, after those registered before it. Deliveries already running
+   * may report their terminal event to it without their start.
    */
   public void addListener(CourierListener listener) {
-    extensions.addListener(listener);
+    synchronized (subscriptionEvents) {
+      extensions.addListener(listener, subscriptions);
+    }
   }
 
   /**
@@ -172,8 +177,10 @@ public final class Courier implements AutoCloseable {
                 options.deadLetter(), publishTimeout),
             capabilities().maxRedeliveryDelay(), Clock.systemUTC()),
         watchdog, leases, handlerThreads, this::closed);
-    subscriptions.add(runtime);
-    extensions.listener().subscribed(runtime); // before anything can close it: unsubscribed always follows
+    synchronized (subscriptionEvents) { // a listener being added hears it once: replayed or from here
+      subscriptions.add(runtime);
+      extensions.listener().subscribed(runtime); // before anything can close it: unsubscribed always follows
+    }
     runtime.startWorkers();
     try {
       Receiver receiver = transport.receive(
@@ -189,8 +196,10 @@ public final class Courier implements AutoCloseable {
   }
 
   private void closed(SubscriptionRuntime runtime) {
-    if (subscriptions.remove(runtime)) {
-      extensions.listener().unsubscribed(runtime);
+    synchronized (subscriptionEvents) {
+      if (subscriptions.remove(runtime)) {
+        extensions.listener().unsubscribed(runtime);
+      }
     }
   }
 

@@ -135,10 +135,28 @@ public final class Headers {
   public int encodedSize() {
     int total = 0;
     for (Map.Entry<String, String> e : values.entrySet()) {
-      total += e.getKey().getBytes(StandardCharsets.UTF_8).length;
-      total += e.getValue().getBytes(StandardCharsets.UTF_8).length;
+      total += utf8Length(e.getKey()) + utf8Length(e.getValue());
     }
     return total;
+  }
+
+  /** {@code s.getBytes(UTF_8).length} without encoding it (checked on every publish). */
+  private static int utf8Length(String s) {
+    int n = s.length();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        if (c < 0x800) {
+          n++;
+        } else if (!Character.isSurrogate(c)) {
+          n += 2;
+        } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          n += 2; // 4 bytes for the pair's 2 chars
+          i++;
+        } // else a lone surrogate, encoded as '?': 1 byte
+      }
+    }
+    return n;
   }
 
   @Override

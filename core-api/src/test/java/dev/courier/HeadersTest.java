@@ -59,6 +59,15 @@ class HeadersTest {
     assertEquals(1 + 2, Headers.of("a", "é").encodedSize());
   }
 
+  @ParameterizedTest(name = "value \"{0}\"")
+  @ValueSource(strings = {"plain", "é", "€uro", "\uD83D\uDE00 emoji", "lone \uD83D high", "lone \uDE00 low", "end \uD83D",
+      "\u07FF\u0800\uFFFF"})
+  @DisplayName("count in encodedSize() the bytes String.getBytes(UTF_8) makes of any text")
+  void encodedSizeMatchesEncoding(String value) {
+    assertEquals(("name" + value).getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+        Headers.of("name", value).encodedSize());
+  }
+
   @ParameterizedTest(name = "name \"{0}\" is refused")
   @ValueSource(strings = {"", "a\nb", "a\rb", "tab\there", "nul\u0000", "del\u007f", "c1\u0085"})
   @DisplayName("refuse empty names and names with control characters")

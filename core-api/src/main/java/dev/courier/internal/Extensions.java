@@ -4,6 +4,7 @@ import dev.courier.CourierListener;
 import dev.courier.DeliveryInterceptor;
 import dev.courier.MessageHandler;
 import dev.courier.PublishInterceptor;
+import dev.courier.Subscription;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -28,12 +29,21 @@ public final class Extensions {
   }
 
   public synchronized void addListener(CourierListener l) {
+    addListener(l, java.util.List.of());
+  }
+
+  /** Adds {@code l}, then tells it (guarded, like any event) of the subscriptions already {@code open}. */
+  public synchronized void addListener(CourierListener l, Iterable<? extends Subscription> open) {
     Objects.requireNonNull(l, "listener");
     if (l == CourierListener.NONE) {
       return;
     }
     listenerList = append(listenerList, l);
     listener = CompositeListener.of(listenerList);
+    CourierListener guarded = CompositeListener.of(new CourierListener[] {l});
+    for (Subscription s : open) {
+      guarded.subscribed(s);
+    }
   }
 
   public synchronized void addDeliveryInterceptor(DeliveryInterceptor i) {

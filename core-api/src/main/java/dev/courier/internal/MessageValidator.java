@@ -60,7 +60,9 @@ public final class MessageValidator {
     if (bytes > limits.maxHeaderBytes()) {
       return bytes + " bytes of headers (at most " + limits.maxHeaderBytes() + ")";
     }
-    for (Map.Entry<String, String> e : headers.asMap().entrySet()) {
+    // No single value can be longer than all names and values together.
+    for (Map.Entry<String, String> e : bytes <= limits.maxHeaderValueBytes() ? Map.<String, String>of().entrySet()
+        : headers.asMap().entrySet()) {
       int value = e.getValue().getBytes(StandardCharsets.UTF_8).length;
       if (value > limits.maxHeaderValueBytes()) {
         return "a value of " + value + " bytes in header '" + e.getKey() + "' (at most "

@@ -123,7 +123,10 @@ public final class ReliableDeliveryProcessor implements DeliveryProcessor {
         }
         raw.ack();
         failures.forget(raw.message());
-        extensions.listener().acked(current, Duration.ofNanos(System.nanoTime() - started));
+        CourierListener listener = extensions.listener();
+        if (listener != CourierListener.NONE) { // no Duration per message when nobody listens
+          listener.acked(current, Duration.ofNanos(System.nanoTime() - started));
+        }
         return;
       }
       failures.rememberFailure(raw.message());

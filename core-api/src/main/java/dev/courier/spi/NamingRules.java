@@ -60,6 +60,7 @@ public final class NamingRules {
   private final int maxGroupNameBytes;
   // Names already found valid: publish validates its topic on every call, so skip the regex.
   private final java.util.Set<String> known = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.Set<String> publishable = java.util.concurrent.ConcurrentHashMap.newKeySet(); // and no reserved suffix
   private static final int MAX_KNOWN = 10_000;
 
   private NamingRules(int maxLength, Pattern allowed, String allowedDescription, String separator,
@@ -121,13 +122,20 @@ public final class NamingRules {
   /** Validates a topic to publish to: the broker's rules, and no reserved suffix. */
   public String validateTopic(String topic) {
     Objects.requireNonNull(topic, "topic");
+    if (publishable.contains(topic)) {
+      return topic;
+    }
     for (Derived d : Derived.values()) {
       if (topic.endsWith(separator + d.suffix)) {
         throw new InvalidNameException("topic '" + abbreviate(topic) + "' ends in '" + separator + d.suffix
             + "', a suffix Courier reserves for the " + describe(d) + " topics it derives");
       }
     }
-    return validate(topic, "topic");
+    validate(topic, "topic");
+    if (publishable.size() < MAX_KNOWN) {
+      publishable.add(topic);
+    }
+    return topic;
   }
 
   public String validateGroup(String group) {

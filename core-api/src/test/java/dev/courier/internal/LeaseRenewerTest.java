@@ -92,4 +92,29 @@ class LeaseRenewerTest {
       assertEquals(0, d.extensions.get());
     }
   }
+
+  @Test
+  @DisplayName("a thread's slot renews the delivery it holds now, not the one before it")
+  void slotRenewsItsCurrentDelivery() throws Exception {
+    try (LeaseRenewer renewer = new LeaseRenewer(Optional.of(Duration.ofMillis(10)))) {
+      LeaseRenewer.Slot slot = renewer.slot(() -> false);
+      Leased first = new Leased();
+      slot.start(first);
+      assertTrue(first.extended.await(10, TimeUnit.SECONDS), "the first delivery is extended");
+      slot.stop();
+      Leased second = new Leased();
+      slot.start(second);
+      int atSwitch = first.extensions.get();
+      assertTrue(second.extended.await(10, TimeUnit.SECONDS), "the second delivery is extended");
+      assertTrue(first.extensions.get() <= atSwitch + 1, "extended " + (first.extensions.get() - atSwitch)
+          + " times after the slot moved on");
+      slot.close();
+      int atClose = second.extensions.get();
+      Leased other = new Leased();
+      renewer.start(other, () -> false);
+      assertTrue(other.extended.await(10, TimeUnit.SECONDS), "another lease is extended");
+      assertTrue(second.extensions.get() <= atClose + 1, "extended " + (second.extensions.get() - atClose)
+          + " times after the slot closed");
+    }
+  }
 }

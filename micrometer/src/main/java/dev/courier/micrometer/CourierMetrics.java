@@ -62,6 +62,8 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
   private final Map<String, PublishMeters> publishMeters = new ConcurrentHashMap<>();
   private final Map<String, Map<String, ConsumerMeters>> consumerMeters = new ConcurrentHashMap<>();
   private final Map<String, GroupGauges> gauges = new ConcurrentHashMap<>();
+  private volatile PublishMeters lastPublish;
+  private volatile LastConsumer lastConsumer;
 
   private CourierMetrics(Builder b, Courier courier) {
     this.registry = b.registry;
@@ -85,7 +87,7 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
 
   @Override
   public CompletableFuture<Void> around(String topic, Message message, Next next) {
-    PublishMeters meters = publishMeters.computeIfAbsent(topics.value(topic), PublishMeters::new);
+    PublishMeters meters = publishMeters(topic);
     long start = System.nanoTime();
     CompletableFuture<Void> sent;
     try {
@@ -94,20 +96,50 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
       meters.record(System.nanoTime() - start, e); // rejected before any I/O
       throw e;
     }
-    sent.whenComplete((v, e) -> meters.record(System.nanoTime() - start, e));
+    if (sent.isDone() && !sent.isCompletedExceptionally()) {
+      meters.record(System.nanoTime() - start, null); // confirmed already (in-process): no callback
+    } else {
+      sent.whenComplete((v, e) -> meters.record(System.nanoTime() - start, e));
+    }
     return sent;
   }
 
+  /** Looked up per publish: the last topic's meters first, then the map. */
+  private PublishMeters publishMeters(String topic) {
+    PublishMeters last = lastPublish;
+    if (last != null && (last.rawTopic == topic || last.rawTopic.equals(topic))) {
+      return last;
+    }
+    PublishMeters m = publishMeters.computeIfAbsent(topics.value(topic), PublishMeters::new);
+    if (!m.rawTopic.equals(topic)) { // several raw topics share the _other meters
+      m = new PublishMeters(m, topic);
+    }
+    lastPublish = m;
+    return m;
+  }
+
   private final class PublishMeters {
+    private final String rawTopic;
     private final String topic;
     private final Timer confirmed;
     private final Counter sent;
-    private final Map<String, Meters> failures = new ConcurrentHashMap<>();
+    private final Map<String, Meters> failures;
 
     PublishMeters(String topic) {
+      this.failures = new ConcurrentHashMap<>();
+      this.rawTopic = topic;
       this.topic = topic;
       this.confirmed = timer(NONE);
       this.sent = counter(NONE);
+    }
+
+    /** The same meters, found for another raw topic. */
+    PublishMeters(PublishMeters same, String rawTopic) {
+      this.rawTopic = rawTopic;
+      this.topic = same.topic;
+      this.confirmed = same.confirmed;
+      this.sent = same.sent;
+      this.failures = same.failures;
     }
 
     private Timer timer(String error) {
@@ -154,12 +186,26 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
     meters.processed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * Looked up three times per delivery: first the last one, compared by identity (a delivery's
+   * topic and group are its subscription's strings), then the maps.
+   */
   private ConsumerMeters consumer(Delivery d) {
-    String topic = topics.value(d.topic());
-    String group = groups.value(d.group());
-    return consumerMeters.computeIfAbsent(topic, t -> new ConcurrentHashMap<>())
+    String rawTopic = d.topic();
+    String rawGroup = d.group();
+    LastConsumer last = lastConsumer;
+    if (last != null && last.topic == rawTopic && last.group == rawGroup) {
+      return last.meters;
+    }
+    String topic = topics.value(rawTopic);
+    String group = groups.value(rawGroup);
+    ConsumerMeters meters = consumerMeters.computeIfAbsent(topic, t -> new ConcurrentHashMap<>())
         .computeIfAbsent(group, g -> new ConsumerMeters(topic, g));
+    lastConsumer = new LastConsumer(rawTopic, rawGroup, meters);
+    return meters;
   }
+
+  private record LastConsumer(String topic, String group, ConsumerMeters meters) {}
 
   private final class ConsumerMeters {
     private final Tags tags;
@@ -244,7 +290,7 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
     String topic = topics.value(subscription.topic());
     String group = groups.value(subscription.group());
     gauges.compute(topic + '\u0000' + group, (k, g) -> {
-      GroupGauges gg = g != null ? g : new GroupGauges(subscription.topic(), subscription.group(), topic, group);
+      GroupGauges gg = g != null ? g : new GroupGauges(topic, group);
       gg.subscriptions.add(subscription);
       return gg;
     });
@@ -264,19 +310,18 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
     });
   }
 
-  /** The gauges of one group, over its open subscriptions in this Courier. */
+  /**
+   * The gauges of one group, over its open subscriptions in this Courier; past the cardinality
+   * guard, of every group tagged {@code _other} alike.
+   */
   private final class GroupGauges {
     final java.util.Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
-    private final String topic;
-    private final String group;
     final Gauge inFlight;
     final Gauge backlog;
     private volatile long backlogAt = System.nanoTime() - backlogRefresh.toNanos() - 1;
     private volatile double backlogValue = Double.NaN;
 
-    GroupGauges(String topic, String group, String topicTag, String groupTag) {
-      this.topic = topic;
-      this.group = group;
+    GroupGauges(String topicTag, String groupTag) {
       Tags tags = Tags.of("messaging.system", system, "messaging.destination.name", topicTag,
           "messaging.consumer.group.name", groupTag);
       this.inFlight = Gauge.builder("courier.deliveries.in_flight", this, GroupGauges::inFlight)
@@ -294,17 +339,29 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
       return n;
     }
 
-    /** Asks the broker at most every backlogRefresh: a scrape must not cost a broker call per gauge. */
+    /**
+     * The sum over the distinct groups of the subscriptions, NaN if the broker cannot tell one of
+     * them; asked of the broker at most every backlogRefresh: a scrape must not cost a broker call
+     * per gauge.
+     */
     double backlog() {
       long now = System.nanoTime();
       if (now - backlogAt > backlogRefresh.toNanos()) {
         backlogAt = now;
-        try {
-          var b = courier.admin().backlog(topic, group);
-          backlogValue = b.isPresent() ? b.getAsLong() : Double.NaN;
-        } catch (RuntimeException e) {
-          backlogValue = Double.NaN; // closed, or the broker is unreachable: unknown, not zero
+        java.util.Set<Map.Entry<String, String>> groups = new java.util.HashSet<>();
+        for (Subscription s : subscriptions) {
+          groups.add(Map.entry(s.topic(), s.group()));
         }
+        double sum = 0;
+        try {
+          for (Map.Entry<String, String> g : groups) {
+            var b = courier.admin().backlog(g.getKey(), g.getValue());
+            sum += b.isPresent() ? b.getAsLong() : Double.NaN;
+          }
+        } catch (RuntimeException e) {
+          sum = Double.NaN; // closed, or the broker is unreachable: unknown, not zero
+        }
+        backlogValue = sum;
       }
       return backlogValue;
     }
@@ -368,7 +425,7 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
 
     /**
      * Registers the meters' listener and interceptors with {@code courier}: publishes and handler
-     * calls from now on are measured, and subscriptions made from now on get gauges.
+     * calls from now on are measured, and open subscriptions, earlier ones too, get gauges.
      */
     public CourierMetrics bind(Courier courier) {
       Objects.requireNonNull(courier, "courier");

@@ -7,7 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.courier.Courier;
 import dev.courier.PublishException;
 import dev.courier.inmemory.InMemoryTransport;
+import dev.courier.Subscription;
+import dev.courier.SubscriptionOptions;
 import dev.courier.spi.Transport;
+import io.micrometer.core.instrument.Gauge;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
@@ -18,6 +25,28 @@ class InMemoryMetricsTest extends MetricsContract {
   @Override
   Transport transport() {
     return InMemoryTransport.create();
+  }
+
+  @Test
+  @DisplayName("the _other bucket's backlog gauge adds up every group in it, not only the first")
+  void otherBucketBacklogCountsEveryGroup() throws Exception {
+    CourierMetrics.builder(registry).maxTopics(1).backlogRefresh(Duration.ZERO).bind(courier);
+    CountDownLatch release = new CountDownLatch(1);
+    List<Subscription> subscriptions = new ArrayList<>();
+    try {
+      subscriptions.add(courier.subscribe(SubscriptionOptions.builder(topic, group).build(), d -> {}));
+      for (int i = 0; i < 2; i++) { // beyond maxTopics: both tagged _other, each holding one message
+        String other = uniqueTopic();
+        subscriptions.add(courier.subscribe(SubscriptionOptions.builder(other, group).build(),
+            d -> release.await(20, TimeUnit.SECONDS)));
+        courier.publisher().publish(other, text("held")).get(5, TimeUnit.SECONDS);
+      }
+      Gauge backlog = registry.find("courier.backlog").tag("messaging.destination.name", "_other").gauge();
+      await(() -> backlog.value() == 2.0, "a backlog of 2 in _other (was " + backlog.value() + ")");
+    } finally {
+      release.countDown();
+      subscriptions.forEach(Subscription::close);
+    }
   }
 
   @Test

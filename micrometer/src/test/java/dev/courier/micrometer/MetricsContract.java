@@ -144,6 +144,17 @@ abstract class MetricsContract {
     assertEquals(2, registry.find("messaging.client.sent.messages").counters().size());
   }
 
+  @Test
+  @DisplayName("a subscription made before bind gets its gauges too, and loses them when it closes")
+  void gaugesForSubscriptionsMadeBeforeBind() {
+    try (Subscription s = courier.subscribe(SubscriptionOptions.builder(topic, group).build(), d -> {})) {
+      CourierMetrics.builder(registry).backlogRefresh(Duration.ZERO).bind(courier);
+      assertNotNull(consumer("courier.deliveries.in_flight").gauge(), "an in-flight gauge for the earlier subscription");
+      assertNotNull(consumer("courier.backlog").gauge(), "a backlog gauge for the earlier subscription");
+    }
+    assertNull(consumer("courier.deliveries.in_flight").gauge(), "the gauges go with the last subscription");
+  }
+
   private double sent(String destination) {
     var counter = registry.find("messaging.client.sent.messages").tag("messaging.destination.name", destination)
         .counter();

@@ -5,7 +5,6 @@ import dev.courier.CourierHeaders;
 import dev.courier.CourierListener;
 import dev.courier.Delivery;
 import dev.courier.DeliveryInterceptor;
-import dev.courier.Headers;
 import dev.courier.Message;
 import dev.courier.MessageHandler;
 import dev.courier.PublishInterceptor;
@@ -21,7 +20,6 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -100,15 +98,17 @@ public final class CourierTracing implements PublishInterceptor, DeliveryInterce
 
   @Override
   public CompletableFuture<Void> around(String topic, Message message, Next next) {
-    Names names = publishNames.computeIfAbsent(topic, t -> new Names("publish " + t, Attributes.of(
-        SYSTEM, system, DESTINATION, t, OPERATION_TYPE, "send", OPERATION_NAME, "publish")));
+    Names names = publishNames.get(topic);
+    if (names == null) {
+      names = publishNames.computeIfAbsent(topic, t -> new Names("publish " + t, Attributes.of(
+          SYSTEM, system, DESTINATION, t, OPERATION_TYPE, "send", OPERATION_NAME, "publish")));
+    }
     Span span = tracer.spanBuilder(names.span()).setSpanKind(SpanKind.PRODUCER)
         .setAllAttributes(names.attributes()).setAttribute(MESSAGE_ID, message.id()).startSpan();
     Context context = Context.current().with(span);
-    Map<String, String> headers = new LinkedHashMap<>(4);
-    propagator.inject(context, headers, HeadersCarrier::set);
-    Message traced = headers.isEmpty() ? message
-        : message.withHeaders(message.headers().withAll(Headers.of(headers)));
+    HeadersCarrier.Injected injected = new HeadersCarrier.Injected(message);
+    propagator.inject(context, injected, HeadersCarrier.SETTER);
+    Message traced = injected.message();
     CompletableFuture<Void> sent;
     try (Scope ignored = context.makeCurrent()) {
       sent = next.publish(traced);
@@ -116,6 +116,10 @@ public final class CourierTracing implements PublishInterceptor, DeliveryInterce
       fail(span, e);
       span.end();
       throw e;
+    }
+    if (sent.isDone() && !sent.isCompletedExceptionally()) {
+      span.end(); // confirmed already (in-process): no callback
+      return sent;
     }
     sent.whenComplete((v, e) -> {
       if (e != null) {
@@ -129,21 +133,19 @@ public final class CourierTracing implements PublishInterceptor, DeliveryInterce
   @Override
   public void around(Delivery delivery, MessageHandler next) throws Exception {
     Message message = delivery.message();
-    Names names = processNames.computeIfAbsent(delivery.topic(), t -> new ConcurrentHashMap<>())
-        .computeIfAbsent(delivery.group(), g -> new Names("process " + delivery.topic(), Attributes.of(
-            SYSTEM, system, DESTINATION, delivery.topic(), GROUP, g, OPERATION_TYPE, "process", OPERATION_NAME,
-            "process")));
+    Names names = processNames(delivery.topic(), delivery.group());
     SpanBuilder builder = tracer.spanBuilder(names.span()).setSpanKind(SpanKind.CONSUMER)
         .setAllAttributes(names.attributes()).setAttribute(MESSAGE_ID, message.id())
         .setAttribute(ATTEMPT, (long) delivery.attempt());
     parent(builder, message);
-    message.headers().get(CourierHeaders.REDRIVE_COUNT).ifPresent(n -> {
+    String redriven = message.headers().asMap().get(CourierHeaders.REDRIVE_COUNT);
+    if (redriven != null) {
       try {
-        builder.setAttribute(REDRIVE_COUNT, Long.parseLong(n));
+        builder.setAttribute(REDRIVE_COUNT, Long.parseLong(redriven));
       } catch (NumberFormatException ignored) {
         // another producer's value: not ours to report
       }
-    });
+    }
     Span span = builder.startSpan();
     try (Scope ignored = span.makeCurrent()) {
       next.handle(delivery);
@@ -153,6 +155,17 @@ public final class CourierTracing implements PublishInterceptor, DeliveryInterce
     } finally {
       span.end();
     }
+  }
+
+  private Names processNames(String topic, String group) {
+    Map<String, Names> byGroup = processNames.get(topic);
+    Names names = byGroup == null ? null : byGroup.get(group);
+    if (names != null) {
+      return names;
+    }
+    return processNames.computeIfAbsent(topic, t -> new ConcurrentHashMap<>())
+        .computeIfAbsent(group, g -> new Names("process " + topic, Attributes.of(
+            SYSTEM, system, DESTINATION, topic, GROUP, g, OPERATION_TYPE, "process", OPERATION_NAME, "process")));
   }
 
   @Override

@@ -1,10 +1,11 @@
 package dev.courier.opentelemetry;
 
 import dev.courier.Headers;
+import dev.courier.Message;
 import io.opentelemetry.context.propagation.TextMapGetter;
-import java.util.Map;
+import io.opentelemetry.context.propagation.TextMapSetter;
 
-/** Reads a propagated context from a message's headers; writes one into a map of new headers. */
+/** Reads a propagated context from a message's headers; writes one into a message's headers. */
 final class HeadersCarrier {
   static final TextMapGetter<Headers> GETTER = new TextMapGetter<>() {
     @Override
@@ -14,15 +15,28 @@ final class HeadersCarrier {
 
     @Override
     public String get(Headers carrier, String key) {
-      return carrier == null ? null : carrier.get(key).orElse(null);
+      return carrier == null ? null : carrier.asMap().get(key); // no Optional per lookup
     }
   };
 
-  static void set(Map<String, String> carrier, String key, String value) {
-    if (carrier != null) {
-      carrier.put(key, value);
+  /** The message being published, with each header the propagator sets. */
+  static final class Injected {
+    private Message message;
+
+    Injected(Message message) {
+      this.message = message;
+    }
+
+    Message message() {
+      return message;
     }
   }
+
+  static final TextMapSetter<Injected> SETTER = (carrier, key, value) -> {
+    if (carrier != null) {
+      carrier.message = carrier.message.withHeader(key, value);
+    }
+  };
 
   private HeadersCarrier() {}
 }
