@@ -13,6 +13,7 @@ import dev.courier.CourierException;
 import dev.courier.Message;
 import dev.courier.PublishException;
 import dev.courier.rabbitmq.internal.ConfirmChannelPool;
+import dev.courier.rabbitmq.internal.InlineExecutorService;
 import dev.courier.rabbitmq.internal.RabbitMqReceiver;
 import dev.courier.rabbitmq.internal.Topology;
 import dev.courier.spi.DeliverySink;
@@ -107,7 +108,9 @@ public final class RabbitMqTransport implements Transport {
     Connection pub = null;
     try {
       pub = factory.newConnection(settings.connectionName() + "-publish");
-      this.consumeConnection = factory.newConnection(settings.connectionName() + "-consume");
+      // Consumers run on the connection's reader thread: the core's hand-off to a handler thread is
+      // then the only thread hop per delivery, as in a plain client consumer.
+      this.consumeConnection = factory.newConnection(new InlineExecutorService(), settings.connectionName() + "-consume");
       this.publishConnection = pub;
     } catch (IOException | TimeoutException e) {
       closeQuietly(pub);

@@ -109,6 +109,28 @@ class RabbitMqTransportTest {
   }
 
   @Test
+  @DisplayName("the same message published to a topic without groups and to one with a group, both in flight: only the"
+      + " unroutable publish fails, whichever goes first")
+  void returnFailsOnlyItsOwnPublishOfAnId() throws Exception {
+    String routable = topic();
+    transport.ensureGroup(routable, group(routable, "g"));
+    String unroutable = topic();
+    transport.ensureTopic(unroutable);
+    Message m = Message.of(new byte[] {1});
+    for (int round = 0; round < 3; round++) {
+      CompletableFuture<Void> lost = transport.send(unroutable, m);
+      CompletableFuture<Void> kept = transport.send(routable, m);
+      CompletableFuture<Void> lostAfter = transport.send(unroutable, m);
+      kept.get(10, TimeUnit.SECONDS);
+      for (CompletableFuture<Void> f : List.of(lost, lostAfter)) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("unroutable"), e.getCause().getMessage());
+      }
+    }
+    assertEquals(3, transport.backlog(routable, "g").getAsLong());
+  }
+
+  @Test
   @DisplayName("attempts count requeues (x-delivery-count) and delayed redeliveries alike: 1, 2, 3")
   void attemptsAcrossRequeueAndDelay() throws Exception {
     String topic = topic();

@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * Maps a Courier {@link Message} to AMQP properties and back: id → message-id, key → header
- * {@value #KEY}, timestamp → timestamp (seconds) plus {@value #TIMESTAMP} (milliseconds), headers →
+ * {@value #KEY}, timestamp → timestamp (seconds) plus {@value #TIMESTAMP} (milliseconds) unless the
+ * id implies the milliseconds (a UUIDv7 id of that instant, as Courier makes them), headers →
  * AMQP headers (UTF-8), persistent delivery mode. Headers the broker or the adapter adds
  * ({@code x-delivery-count}, {@code x-death}, {@code x-courier-*}) are not application headers:
  * a message header of such a name is not written (the core refuses to publish one anyway), so it
@@ -33,25 +34,62 @@ public final class AmqpMessages {
 
   private AmqpMessages() {}
 
-  /** Properties for a new publish; {@code seq} identifies it on this channel for returns. */
+  /**
+   * Properties for a new publish; a positive {@code seq} identifies it on this channel for returns
+   * (0: none, the channel matches a return by message id). A message with no headers, no key and
+   * the timestamp its id implies (see {@link #impliedMillis}) carries no headers table at all,
+   * which the broker would otherwise decode for every message.
+   */
   public static AMQP.BasicProperties properties(Message m, long seq) {
     Headers h = m.headers();
-    Map<String, Object> headers = new HashMap<>(h.size() + 4);
-    for (Map.Entry<String, String> e : h.asMap().entrySet()) {
-      if (!isBrokerOrAdapterHeader(e.getKey())) {
-        headers.put(e.getKey(), e.getValue());
+    long millis = m.timestamp().toEpochMilli();
+    Map<String, Object> headers = null;
+    if (!h.isEmpty() || m.key().isPresent() || seq > 0 || millis != impliedMillis(m.id())) {
+      headers = new HashMap<>(h.size() + 4);
+      for (Map.Entry<String, String> e : h.asMap().entrySet()) {
+        if (!isBrokerOrAdapterHeader(e.getKey())) {
+          headers.put(e.getKey(), e.getValue());
+        }
+      }
+      if (m.key().isPresent()) {
+        headers.put(KEY, m.key().get());
+      }
+      headers.put(TIMESTAMP, millis);
+      if (seq > 0) {
+        headers.put(SEQ, seq);
       }
     }
-    m.key().ifPresent(k -> headers.put(KEY, k));
-    long millis = m.timestamp().toEpochMilli();
-    headers.put(TIMESTAMP, millis);
-    headers.put(SEQ, seq);
     return new AMQP.BasicProperties.Builder()
         .messageId(m.id())
         .deliveryMode(2)
         .timestamp(new Date(millis))
         .headers(headers)
         .build();
+  }
+
+  /**
+   * The epoch milliseconds a time-ordered id (UUID version 7, as Courier makes them) carries in its
+   * first 48 bits, or -1 for any other id. A message whose timestamp is that instant travels
+   * without {@value #TIMESTAMP}; the receiving side reads the milliseconds back from its id when the
+   * AMQP timestamp (whole seconds) agrees with them.
+   */
+  static long impliedMillis(String id) {
+    if (id == null || id.length() != 36 || id.charAt(8) != '-' || id.charAt(13) != '-' || id.charAt(14) != '7'
+        || id.charAt(18) != '-' || id.charAt(23) != '-' || "89abAB".indexOf(id.charAt(19)) < 0) {
+      return -1;
+    }
+    long millis = 0;
+    for (int i = 0; i < 13; i++) {
+      if (i == 8) {
+        continue;
+      }
+      int digit = Character.digit(id.charAt(i), 16);
+      if (digit < 0) {
+        return -1;
+      }
+      millis = (millis << 4) | digit;
+    }
+    return millis;
   }
 
   /**
@@ -128,7 +166,10 @@ public final class AmqpMessages {
     if (millis != null) {
       b.timestamp(Instant.ofEpochMilli(millis));
     } else if (props.getTimestamp() != null) {
-      b.timestamp(props.getTimestamp().toInstant());
+      long seconds = Math.floorDiv(props.getTimestamp().getTime(), 1000);
+      long implied = impliedMillis(props.getMessageId());
+      b.timestamp(implied >= 0 && implied / 1000 == seconds ? Instant.ofEpochMilli(implied)
+          : props.getTimestamp().toInstant());
     }
     return b.build();
   }

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -36,6 +37,13 @@ final class ConfirmChannel {
   private final Executor completer;
   private final Supplier<String> blockedReason;
   private final ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
+  /**
+   * Pending publishes sent without the sequence-number header, by message id: at most one per id,
+   * so a return carrying no sequence number names its publish by its message id alone. The header
+   * costs the broker a decoded headers table per message; it is only needed while another publish
+   * of the same id is unconfirmed on this channel, or for a message without an id.
+   */
+  private final ConcurrentHashMap<String, Pending> untagged = new ConcurrentHashMap<>();
   private Channel channel; // guarded by this
 
   /** One publish awaiting its confirm. */
@@ -43,6 +51,7 @@ final class ConfirmChannel {
     final CompletableFuture<Void> future;
     final String exchange;
     final long sentNanos;
+    String untaggedId; // set before the publish is sent; null once sent with its sequence number
     volatile String returned;
 
     Pending(CompletableFuture<Void> future, String exchange, long sentNanos) {
@@ -59,16 +68,20 @@ final class ConfirmChannel {
     this.blockedReason = blockedReason;
   }
 
-  /** Publishes one message with {@code mandatory}; the future is completed by the broker's answer. */
-  synchronized CompletableFuture<Void> publish(String exchange, String routingKey, PropertiesFactory props,
-      byte[] body) {
+  /**
+   * Publishes one message with {@code mandatory}; the future is completed by the broker's answer.
+   * {@code messageId} is the id the properties will carry, or null if none (then the sequence
+   * number always goes in a header).
+   */
+  synchronized CompletableFuture<Void> publish(String exchange, String routingKey, String messageId,
+      PropertiesFactory props, byte[] body) {
     CompletableFuture<Void> f = new CompletableFuture<>();
-    publishInto(f, exchange, routingKey, props, body);
+    publishInto(f, exchange, routingKey, messageId, props, body);
     return f;
   }
 
   /** Like {@link #publish}, completing {@code f}; the caller holds this channel's lock for a batch. */
-  synchronized void publishInto(CompletableFuture<Void> f, String exchange, String routingKey,
+  synchronized void publishInto(CompletableFuture<Void> f, String exchange, String routingKey, String messageId,
       PropertiesFactory props, byte[] body) {
     String blocked = blockedReason.get();
     if (blocked != null) {
@@ -86,13 +99,25 @@ final class ConfirmChannel {
     }
     long seq = ch.getNextPublishSeqNo();
     Pending p = new Pending(f, exchange, System.nanoTime());
+    boolean tagged = messageId == null || untagged.putIfAbsent(messageId, p) != null;
+    if (!tagged) {
+      p.untaggedId = messageId;
+    }
     pending.put(seq, p);
     try {
-      ch.basicPublish(exchange, routingKey, true, props.create(seq), body);
+      ch.basicPublish(exchange, routingKey, true, props.create(tagged ? seq : 0), body);
     } catch (IOException | RuntimeException e) {
-      pending.remove(seq);
+      forget(seq, p);
       f.completeExceptionally(new PublishException("publish to '" + exchange + "' failed: " + describe(e), e));
     }
+  }
+
+  /** Removes a publish that is over (answered, failed or expired) from both indexes. */
+  private boolean forget(long seq, Pending p) {
+    if (p.untaggedId != null) {
+      untagged.remove(p.untaggedId, p);
+    }
+    return pending.remove(seq, p);
   }
 
   /** A channel in confirm mode, opened again if a channel error closed the previous one. */
@@ -138,14 +163,14 @@ final class ConfirmChannel {
   private void settle(long seq, boolean multiple, boolean ack) {
     List<Pending> done = new ArrayList<>();
     if (multiple) {
-      Iterator<Map.Entry<Long, Pending>> it = pending.headMap(seq, true).entrySet().iterator();
-      while (it.hasNext()) {
-        done.add(it.next().getValue());
-        it.remove();
+      for (Map.Entry<Long, Pending> e : pending.headMap(seq, true).entrySet()) {
+        if (forget(e.getKey(), e.getValue())) {
+          done.add(e.getValue());
+        }
       }
     } else {
-      Pending p = pending.remove(seq);
-      if (p != null) {
+      Pending p = pending.get(seq);
+      if (p != null && forget(seq, p)) {
         done.add(p);
       }
     }
@@ -172,13 +197,12 @@ final class ConfirmChannel {
   private void returned(Return r) {
     Map<String, Object> headers = r.getProperties().getHeaders();
     Object seq = headers == null ? null : headers.get(AmqpMessages.SEQ);
-    if (seq instanceof Number n) {
-      Pending p = pending.get(n.longValue());
-      if (p != null) {
-        p.returned = "RabbitMQ returned the message published to '" + r.getExchange()
-            + "' as unroutable (" + r.getReplyText() + "): no group queue is bound to it; "
-            + "provision the group first with admin().ensureGroup(topic, group)";
-      }
+    String id = r.getProperties().getMessageId();
+    Pending p = seq instanceof Number n ? pending.get(n.longValue()) : id == null ? null : untagged.get(id);
+    if (p != null) {
+      p.returned = "RabbitMQ returned the message published to '" + r.getExchange()
+          + "' as unroutable (" + r.getReplyText() + "): no group queue is bound to it; "
+          + "provision the group first with admin().ensureGroup(topic, group)";
     }
   }
 
@@ -188,10 +212,10 @@ final class ConfirmChannel {
 
   private void failAll(String why) {
     List<Pending> failed = new ArrayList<>();
-    Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator();
-    while (it.hasNext()) {
-      failed.add(it.next().getValue());
-      it.remove();
+    for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+      if (forget(e.getKey(), e.getValue())) {
+        failed.add(e.getValue());
+      }
     }
     failLater(failed, p -> new PublishException("publish to '" + p.exchange + "' failed: " + why
         + "; it may or may not have been stored, publish it again"));
@@ -207,7 +231,7 @@ final class ConfirmChannel {
       if (p.sentNanos - cutoffNanos > 0) {
         break;
       }
-      if (pending.remove(e.getKey(), p)) {
+      if (forget(e.getKey(), p)) {
         expired.add(p);
       }
     }
@@ -268,6 +292,7 @@ final class ConfirmChannel {
   /** Builds a publish's properties once its sequence number is known. */
   @FunctionalInterface
   interface PropertiesFactory {
+    /** {@code seq} is 0 when the publish goes without its sequence number (matched by message id). */
     AMQP.BasicProperties create(long seq);
   }
 }

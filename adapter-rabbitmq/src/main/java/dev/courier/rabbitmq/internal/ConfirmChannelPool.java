@@ -45,7 +45,8 @@ public final class ConfirmChannelPool {
   }
 
   public CompletableFuture<Void> publish(String exchange, String routingKey, Message message) {
-    return mine().publish(exchange, routingKey, seq -> AmqpMessages.properties(message, seq), message.payload());
+    return mine().publish(exchange, routingKey, message.id(), seq -> AmqpMessages.properties(message, seq),
+        message.payload());
   }
 
   /** Publishes the batch on one channel, in order, without another thread's messages in between. */
@@ -55,7 +56,7 @@ public final class ConfirmChannelPool {
     synchronized (c) {
       for (Message m : messages) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        c.publishInto(f, exchange, routingKey, seq -> AmqpMessages.properties(m, seq), m.payload());
+        c.publishInto(f, exchange, routingKey, m.id(), seq -> AmqpMessages.properties(m, seq), m.payload());
         out.add(f);
       }
     }
@@ -65,7 +66,7 @@ public final class ConfirmChannelPool {
   /** Publishes {@code message} to expire after {@code millis} (into a delay tier). */
   public CompletableFuture<Void> publishExpiring(String exchange, String routingKey, Message message, long millis) {
     String expiration = Long.toString(millis);
-    return mine().publish(exchange, routingKey,
+    return mine().publish(exchange, routingKey, message.id(),
         seq -> AmqpMessages.properties(message, seq).builder().expiration(expiration).build(), message.payload());
   }
 
@@ -75,7 +76,7 @@ public final class ConfirmChannelPool {
    */
   public CompletableFuture<Void> publishRedelivery(String exchange, String routingKey, AMQP.BasicProperties original,
       byte[] body, int deliveriesSoFar, Long millis) {
-    return mine().publish(exchange, routingKey,
+    return mine().publish(exchange, routingKey, null,
         seq -> AmqpMessages.forDelay(original, deliveriesSoFar, seq, millis), body);
   }
 

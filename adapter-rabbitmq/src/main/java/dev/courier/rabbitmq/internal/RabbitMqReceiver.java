@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One consumer of a group's queue on its own channel, with {@code basic.qos(maxInFlight)} so the
  * broker never has more than maxInFlight deliveries unacked on it. Deliveries go to the sink from
- * the client's consumer thread. Settling ({@code basic.ack}/{@code basic.nack}) is serialized on
- * this receiver and goes to the channel the delivery came on.
+ * the consuming connection's reader thread (see {@link InlineExecutorService}), so nothing here
+ * waits for the broker's reply to an RPC on that connection while holding this receiver's lock.
+ * Settling ({@code basic.ack}/{@code basic.nack}) is serialized on this receiver and goes to the
+ * channel the delivery came on.
  *
  * <p>Every delivery belongs to an epoch that ends when its channel shuts down or is replaced; a
  * delivery of an ended epoch is withdrawn ({@link TransportDelivery#isWithdrawn()}) and settling it
@@ -213,15 +215,20 @@ public final class RabbitMqReceiver implements Receiver {
       redeclare.run();
       Channel fresh = openChannel();
       Channel old;
+      boolean unwanted;
       synchronized (this) {
-        if (closed.get() || !fetching) {
-          abortQuietly(fresh);
-          resubscribing = false;
-          return;
-        }
+        unwanted = closed.get() || !fetching;
         old = channel;
-        channel = fresh;
-        epoch.incrementAndGet();
+        if (unwanted) {
+          resubscribing = false;
+        } else {
+          channel = fresh;
+          epoch.incrementAndGet();
+        }
+      }
+      if (unwanted) {
+        abortQuietly(fresh); // not under this lock, like every wait for the broker's reply
+        return;
       }
       if (old != null) {
         abortQuietly(old); // returns what it still held; settling those deliveries now does nothing
@@ -301,13 +308,16 @@ public final class RabbitMqReceiver implements Receiver {
     // subscriber active before this one's unsettled messages return to the head of the queue.
     if (tag != null && !singleActiveConsumer) {
       // Even when the channel looks closed: during connection recovery the client would otherwise
-      // re-create this consumer; cancelling unregisters it from recovery.
+      // re-create this consumer; cancelling unregisters it from recovery. Not under this lock: the
+      // cancel waits for the broker's reply, read by the thread that runs the consumer.
+      Channel ch;
       synchronized (this) {
-        try {
-          channel.basicCancel(tag);
-        } catch (IOException | RuntimeException e) {
-          log.debug("cancel of consumer on '{}' failed: {}", queue, e.toString());
-        }
+        ch = channel;
+      }
+      try {
+        ch.basicCancel(tag);
+      } catch (IOException | RuntimeException e) {
+        log.debug("cancel of consumer on '{}' failed: {}", queue, e.toString());
       }
     }
   }
@@ -324,11 +334,15 @@ public final class RabbitMqReceiver implements Receiver {
     }
     fetching = false;
     try {
+      Channel last;
       synchronized (this) {
         awaitHandBacks(); // sets closed under this lock: no ack slips out after the quiet period
-        if (channel != null) { // null until a subscription made during an outage first subscribed
-          closeChannel(channel);
-        }
+        last = channel; // no longer replaced once closed
+      }
+      // Not under this lock: the close waits for the broker's reply, read by the thread that runs
+      // the consumer, which may be waiting for this lock to settle a delivery.
+      if (last != null) { // null until a subscription made during an outage first subscribed
+        closeChannel(last);
       }
     } finally {
       channelClosed.countDown();

@@ -2,10 +2,13 @@ package dev.courier.rabbitmq.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.rabbitmq.client.AMQP;
 import dev.courier.Message;
 import java.time.Instant;
+import java.util.Date;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -27,5 +30,50 @@ class AmqpMessagesTest {
     assertEquals(1, AmqpMessages.deliveryCount(props, false), "a header set the delivery count");
     assertEquals(Optional.of("t-1"), got.headers().get("trace"));
     assertFalse(got.headers().names().stream().anyMatch(n -> n.startsWith("x-")), got.headers().toString());
+  }
+
+  @Test
+  @DisplayName("a plain message whose timestamp its UUIDv7 id implies travels without a headers table and keeps its milliseconds")
+  void plainMessageHasNoHeadersTable() {
+    Message sent = Message.builder().id("018bcfe5-6a5b-7abc-8def-0123456789ab")
+        .timestamp(Instant.ofEpochMilli(0x018bcfe56a5bL)).payload(new byte[] {1}).build();
+    AMQP.BasicProperties props = AmqpMessages.properties(sent, 0);
+    assertNull(props.getHeaders(), "headers the broker would decode for every message");
+    Message got = AmqpMessages.message(props, new byte[] {1});
+    assertEquals(sent.timestamp(), got.timestamp());
+    assertEquals(sent.id(), got.id());
+    Message made = Message.of(new byte[] {2}); // Courier's own ids and timestamps agree (but for a tick)
+    assertEquals(made.timestamp().toEpochMilli(), AmqpMessages.message(AmqpMessages.properties(made, 0),
+        new byte[] {2}).timestamp().toEpochMilli());
+  }
+
+  @Test
+  @DisplayName("a timestamp the id does not imply, a key or a sequence number bring the headers table back")
+  void otherwiseTheTimestampHeaderTravels() {
+    String id = "018bcfe5-6a5b-7abc-8def-0123456789ab";
+    Instant other = Instant.ofEpochMilli(0x018bcfe56a5bL + 1);
+    Message sent = Message.builder().id(id).timestamp(other).payload(new byte[] {1}).build();
+    AMQP.BasicProperties props = AmqpMessages.properties(sent, 0);
+    assertEquals(other.toEpochMilli(), props.getHeaders().get(AmqpMessages.TIMESTAMP));
+    assertEquals(other, AmqpMessages.message(props, new byte[] {1}).timestamp());
+    Message keyed = Message.builder().id(id).key("k").timestamp(Instant.ofEpochMilli(0x018bcfe56a5bL))
+        .payload(new byte[] {1}).build();
+    assertEquals("k", AmqpMessages.message(AmqpMessages.properties(keyed, 0), new byte[] {1}).key().orElseThrow());
+    assertNotNull(AmqpMessages.properties(Message.builder().id(id).timestamp(Instant.ofEpochMilli(0x018bcfe56a5bL))
+        .payload(new byte[] {1}).build(), 5).getHeaders().get(AmqpMessages.SEQ));
+  }
+
+  @Test
+  @DisplayName("a foreign message's seconds timestamp is kept unless its UUIDv7 id names a millisecond of that second")
+  void foreignTimestampInSeconds() {
+    long idMillis = 0x018bcfe56a5bL;
+    AMQP.BasicProperties sameSecond = new AMQP.BasicProperties.Builder()
+        .messageId("018bcfe5-6a5b-7abc-8def-0123456789ab").timestamp(new Date(idMillis / 1000 * 1000)).build();
+    assertEquals(Instant.ofEpochMilli(idMillis), AmqpMessages.message(sameSecond, new byte[0]).timestamp());
+    AMQP.BasicProperties otherSecond = sameSecond.builder().timestamp(new Date(idMillis / 1000 * 1000 + 5000)).build();
+    assertEquals(Instant.ofEpochMilli(idMillis / 1000 * 1000 + 5000),
+        AmqpMessages.message(otherSecond, new byte[0]).timestamp());
+    AMQP.BasicProperties v4 = sameSecond.builder().messageId("018bcfe5-6a5b-4abc-8def-0123456789ab").build();
+    assertEquals(Instant.ofEpochMilli(idMillis / 1000 * 1000), AmqpMessages.message(v4, new byte[0]).timestamp());
   }
 }
