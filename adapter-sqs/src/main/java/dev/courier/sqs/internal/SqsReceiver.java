@@ -10,6 +10,7 @@ import dev.courier.spi.support.SettleOnceDelivery;
 import dev.courier.spi.support.Threads;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -122,9 +123,10 @@ public final class SqsReceiver implements Receiver {
             .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
                 MessageSystemAttributeName.SENT_TIMESTAMP));
         failures = 0;
+        Set<String> held = new HashSet<>(); // keys returned early in this response
         for (software.amazon.awssdk.services.sqs.model.Message m : response.messages()) {
           taken--;
-          handle(m, polledAt);
+          handle(m, polledAt, held);
         }
       } catch (InterruptedException e) {
         return;
@@ -142,7 +144,12 @@ public final class SqsReceiver implements Receiver {
     }
   }
 
-  private void handle(software.amazon.awssdk.services.sqs.model.Message m, long polledAt) {
+  /**
+   * On a FIFO queue, a message returned early (a delayed publish not yet due) holds back its key's
+   * later messages of the same response ({@code held}): they go back with it, uncounted, before any
+   * handler sees them, and SQS gives them again after it.
+   */
+  private void handle(software.amazon.awssdk.services.sqs.model.Message m, long polledAt, Set<String> held) {
     Map<MessageSystemAttributeName, String> system = m.attributes();
     int received = parse(system.get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT), 1);
     long sent = parse(system.get(MessageSystemAttributeName.SENT_TIMESTAMP), 0);
@@ -151,8 +158,17 @@ public final class SqsReceiver implements Receiver {
     SqsDelivery d = new SqsDelivery(in, m.messageId(), m.receiptHandle(),
         Math.max(1, in.meta().prior() + received - uncounted), polledAt);
     boolean early = in.undecodable() == null && in.meta().dueMillis() > System.currentTimeMillis();
+    String key = fifo ? d.message().key().orElse(null) : null;
+    if (key != null && held.contains(key)) {
+      returnUncounted(d);
+      permits.release();
+      return;
+    }
     if (!fetching || early) {
       // Not to be handled now: returned uncounted, and a delayed publish keeps its due time.
+      if (key != null) {
+        held.add(key);
+      }
       unsettled.add(d);
       runOnIo(() -> {
         if (d.withdraw()) {
