@@ -35,7 +35,10 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
  * delayed or redelivered message keeps its key's later messages waiting, as key order needs.
  *
  * <p>SQS keeps a received message invisible for at most {@code maxVisibility} (12 hours) from its
- * receive; a redelivery delay that would end later is a copy carrying its due time instead.
+ * receive; on a standard queue a redelivery delay that would end later is a copy carrying its due
+ * time instead. On a FIFO queue it is never a copy (that would go behind its key's later messages):
+ * the transport declares a shorter {@code maxRedeliveryDelay} there, and a delay after a long
+ * handler is cut to what the 12 hours leave.
  */
 public final class SqsReceiver implements Receiver {
   private static final Logger log = LoggerFactory.getLogger(SqsReceiver.class);
@@ -363,8 +366,8 @@ public final class SqsReceiver implements Receiver {
     }
 
     /**
-     * Hidden for {@code delay}; beyond {@code maxVisibility} from its receive, a copy carrying its due
-     * time. SQS counts visibility in whole seconds: a delay under one second keeps the lease it has
+     * Hidden for {@code delay}; beyond {@code maxVisibility} from its receive, on a standard queue a
+     * copy carrying its due time, on a FIFO queue hidden until then. SQS counts visibility in whole seconds: a delay under one second keeps the lease it has
      * (at least two thirds of the visibility timeout, 2 s or more) and is made visible when the delay
      * is over, rather than hidden a whole second (on a FIFO queue that would hold its key back).
      */
@@ -372,7 +375,7 @@ public final class SqsReceiver implements Receiver {
     protected synchronized void doNack(Duration delay) {
       if (delay.compareTo(Duration.ofSeconds(1)) < 0) {
         visibleAfter(delay);
-      } else if (incoming.undecodable() != null || seconds(delay) <= secondsLeft()) {
+      } else if (incoming.undecodable() != null || fifo || seconds(delay) <= secondsLeft()) {
         ctx.settler().changeVisibility(queueUrl, receipt, (int) Math.min(seconds(delay), secondsLeft()));
       } else {
         ctx.uncounted().forget(queueUrl, sqsId);
@@ -394,12 +397,12 @@ public final class SqsReceiver implements Receiver {
         doNack(delay);
         return;
       }
-      if (fifo && seconds(delay) <= secondsLeft()) { // not a copy: that would go behind its key's later messages
+      if (fifo) { // not a copy: that would go behind its key's later messages
         ctx.uncounted().add(queueUrl, sqsId);
         if (delay.compareTo(Duration.ofSeconds(1)) < 0) {
           visibleAfter(delay);
         } else {
-          ctx.settler().changeVisibility(queueUrl, receipt, seconds(delay));
+          ctx.settler().changeVisibility(queueUrl, receipt, (int) Math.min(seconds(delay), secondsLeft()));
         }
       } else {
         ctx.uncounted().forget(queueUrl, sqsId);
