@@ -93,7 +93,7 @@ public final class SqsTransport implements Transport {
     this.batcher = new SendBatcher(queues, io, wireLimit(settings));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(Threads.factory("courier-sqs-timer", true));
     this.ctx = new SqsContext(sqs, settler, io, scheduler, new Resender(sqs, settler, settings.nativeDelayLimit()),
-        new UncountedReceives(), settings);
+        UncountedReceives.shared(), settings);
   }
 
   /** A transport for {@code settings}; connects lazily (no I/O until the first call). */

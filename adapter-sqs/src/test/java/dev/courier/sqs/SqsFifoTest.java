@@ -135,6 +135,34 @@ class SqsFifoTest {
   }
 
   @Test
+  @DisplayName("queue topology on ElasticMQ: a key-mate handed back uncounted by one transport is a first delivery when another transport of the same process receives it")
+  void handBackUncountedAcrossTransports() throws Exception {
+    SqsTransport a = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
+    SqsTransport b = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
+    String topic = name("two");
+    a.ensureGroup(topic, "g", ORDERED);
+    Message m1 = keyed("k", "1");
+    Message m2 = keyed("k", "2");
+    for (Message m : List.of(m1, m2)) {
+      a.send(topic, m).get(10, TimeUnit.SECONDS);
+    }
+    LinkedBlockingQueue<TransportDelivery> inA = new LinkedBlockingQueue<>();
+    var receiverA = a.receive(new ReceiveSpec(topic, "g", 10, ORDERED), inA::add);
+    TransportDelivery first = take(inA, "m1 at A");
+    assertTrue(Poll.until(Duration.ofSeconds(5), () -> inA.size() == 1), "SQS handed over m2 with m1");
+    receiverA.stopFetching();
+    first.nack(Duration.ZERO); // m2 goes back with it, uncounted
+    LinkedBlockingQueue<TransportDelivery> inB = new LinkedBlockingQueue<>();
+    b.receive(new ReceiveSpec(topic, "g", 10, ORDERED), inB::add);
+    TransportDelivery d = take(inB, "m1 at B");
+    assertEquals(List.of(m1.id(), 2), List.of(d.message().id(), d.deliveryCount()), "nacked once: counted");
+    d.ack();
+    d = take(inB, "m2 at B");
+    assertEquals(List.of(m2.id(), 1), List.of(d.message().id(), d.deliveryCount()), "handed back by A: uncounted");
+    d.ack();
+  }
+
+  @Test
   @DisplayName("queue topology on ElasticMQ: a delayed publish arrives when due, as a first delivery, and holds its key's later message back, also one received with it")
   void delayedPublishHoldsItsKey() throws Exception {
     SqsTransport t = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
