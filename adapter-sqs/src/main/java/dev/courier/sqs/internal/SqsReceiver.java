@@ -174,11 +174,11 @@ public final class SqsReceiver implements Receiver {
       }
       unsettled.add(d);
       runOnIo(() -> {
-        if (d.withdraw()) {
+        if (d.withdraw()) { // else returnFollowers (which released its permit) or close took it
           unsettled.remove(d);
           returnUncounted(d);
+          permits.release();
         }
-        permits.release();
       });
       return;
     }
