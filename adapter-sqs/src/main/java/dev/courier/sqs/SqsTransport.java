@@ -308,6 +308,13 @@ public final class SqsTransport implements Transport {
     closed = true;
     receivers.forEach(SqsReceiver::close);
     receivers.forEach(r -> r.awaitPollers(settings.waitTime().plusSeconds(5)));
+    // Sub-second nacks and releases are timers: they run (for at most a second) before the settler closes.
+    scheduler.shutdown(); // drops the keep-alives, keeps the delayed tasks
+    try {
+      scheduler.awaitTermination(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     scheduler.shutdownNow();
     io.shutdown();
     try {

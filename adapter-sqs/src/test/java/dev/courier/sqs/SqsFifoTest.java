@@ -163,6 +163,33 @@ class SqsFifoTest {
   }
 
   @Test
+  @DisplayName("queue topology on ElasticMQ: a sub-second nack just before its transport closes still makes the message visible when due, not after the visibility timeout")
+  void shortNackSurvivesClose() throws Exception {
+    SqsTransport a = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
+    String topic = name("close");
+    a.ensureGroup(topic, "g", ORDERED);
+    Message m = keyed("k", "1");
+    a.send(topic, m).get(10, TimeUnit.SECONDS);
+    LinkedBlockingQueue<TransportDelivery> inA = new LinkedBlockingQueue<>();
+    var receiver = a.receive(new ReceiveSpec(topic, "g", 1, ORDERED), inA::add);
+    TransportDelivery first = take(inA, "m at A");
+    receiver.stopFetching(); // its close then waits for no poll and reaches the timer before the nack is due
+    assertTrue(Poll.until(Duration.ofSeconds(5), () -> Thread.getAllStackTraces().keySet().stream()
+        .noneMatch(th -> th.isAlive() && th.getName().startsWith("courier-sqs-poll-") && th.getName().contains(topic))),
+        "the pollers stopped");
+    first.nack(Duration.ofMillis(500));
+    a.close();
+    SqsTransport b = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
+    LinkedBlockingQueue<TransportDelivery> inB = new LinkedBlockingQueue<>();
+    b.receive(new ReceiveSpec(topic, "g", 1, ORDERED), inB::add);
+    TransportDelivery d = inB.poll(10, TimeUnit.SECONDS); // the visibility timeout is 30 s
+    assertNotNull(d, "the nacked message stayed hidden after its transport closed");
+    assertEquals(List.of(m.id(), 2), List.of(d.message().id(), d.deliveryCount()));
+    d.tryStart();
+    d.ack();
+  }
+
+  @Test
   @DisplayName("queue topology on ElasticMQ: a delayed publish arrives when due, as a first delivery, and holds its key's later message back, also one received with it")
   void delayedPublishHoldsItsKey() throws Exception {
     SqsTransport t = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));

@@ -413,8 +413,16 @@ public final class SqsReceiver implements Receiver {
       returnFollowers(this);
     }
 
-    /** Made visible after {@code delay} (under a second, within the lease it holds); at once if the timer is gone. */
+    /**
+     * Made visible after {@code delay} (under a second, within the lease it holds): at once for no
+     * delay, else by the timer (which a closing transport lets run), or rounded up to a second if the
+     * timer is gone.
+     */
     private void visibleAfter(Duration delay) {
+      if (delay.isZero() || delay.isNegative()) {
+        ctx.settler().changeVisibility(queueUrl, receipt, 0);
+        return;
+      }
       try {
         ctx.scheduler().schedule(() -> ctx.settler().changeVisibility(queueUrl, receipt, 0), delay.toNanos(),
             TimeUnit.NANOSECONDS);
