@@ -174,9 +174,7 @@ public final class SqsReceiver implements Receiver {
       }
       unsettled.add(d);
       runOnIo(() -> {
-        if (d.withdraw()) { // else returnFollowers (which released its permit) or close took it
-          unsettled.remove(d);
-          returnUncounted(d);
+        if (withdrawAndReturn(d)) { // else returnFollowers (which released its permit) or close took it
           permits.release();
         }
       });
@@ -197,12 +195,26 @@ public final class SqsReceiver implements Receiver {
       return;
     }
     for (SqsDelivery d : unsettled) {
-      if (d != returned && d.message().key().equals(returned.message().key()) && d.withdraw()) {
-        unsettled.remove(d);
-        returnUncounted(d);
+      if (d != returned && d.message().key().equals(returned.message().key()) && withdrawAndReturn(d)) {
         permits.release();
       }
     }
+  }
+
+  /**
+   * Withdraws {@code d} and returns it uncounted, under its lock: {@link #keepWaitingAlive} either
+   * saw it withdrawn or queued its extension before the return (never re-hiding it after). Takes no
+   * other delivery's lock.
+   */
+  private boolean withdrawAndReturn(SqsDelivery d) {
+    synchronized (d) {
+      if (!d.withdraw()) {
+        return false;
+      }
+      returnUncounted(d);
+    }
+    unsettled.remove(d);
+    return true;
   }
 
   /**
@@ -242,9 +254,7 @@ public final class SqsReceiver implements Receiver {
     closed = true;
     keepAlive.cancel(false);
     for (SqsDelivery d : List.copyOf(unsettled)) {
-      if (d.withdraw()) {
-        returnUncounted(d);
-      } else {
+      if (!withdrawAndReturn(d)) {
         synchronized (d) {
           if (d.takeBack()) {
             ctx.settler().changeVisibility(queueUrl, d.receipt, 0); // its handler ran: a counted delivery
@@ -367,12 +377,20 @@ public final class SqsReceiver implements Receiver {
 
     /**
      * Hidden for {@code delay}; beyond {@code maxVisibility} from its receive, on a standard queue a
-     * copy carrying its due time, on a FIFO queue hidden until then. SQS counts visibility in whole seconds: a delay under one second keeps the lease it has
-     * (at least two thirds of the visibility timeout, 2 s or more) and is made visible when the delay
-     * is over, rather than hidden a whole second (on a FIFO queue that would hold its key back).
+     * copy carrying its due time, on a FIFO queue hidden until then. SQS counts visibility in whole
+     * seconds: a delay under one second keeps the lease it has (at least two thirds of the visibility
+     * timeout, 2 s or more) and is made visible when the delay is over, rather than hidden a whole
+     * second (on a FIFO queue that would hold its key back).
      */
     @Override
-    protected synchronized void doNack(Duration delay) {
+    protected void doNack(Duration delay) {
+      synchronized (this) {
+        nackHere(delay);
+      }
+      returnFollowers(this); // outside this lock: it takes the followers' locks
+    }
+
+    private void nackHere(Duration delay) {
       if (delay.compareTo(Duration.ofSeconds(1)) < 0) {
         visibleAfter(delay);
       } else if (incoming.undecodable() != null || fifo || seconds(delay) <= secondsLeft()) {
@@ -383,7 +401,6 @@ public final class SqsReceiver implements Receiver {
             receipt));
       }
       done();
-      returnFollowers(this);
     }
 
     @Override
@@ -392,11 +409,18 @@ public final class SqsReceiver implements Receiver {
     }
 
     @Override
-    protected synchronized void doDefer(Duration delay) {
-      if (incoming.undecodable() != null) {
-        doNack(delay);
-        return;
+    protected void doDefer(Duration delay) {
+      synchronized (this) {
+        if (incoming.undecodable() != null) {
+          nackHere(delay);
+        } else {
+          deferHere(delay);
+        }
       }
+      returnFollowers(this); // outside this lock: it takes the followers' locks
+    }
+
+    private void deferHere(Duration delay) {
       if (fifo) { // not a copy: that would go behind its key's later messages
         ctx.uncounted().add(queueUrl, sqsId);
         if (delay.compareTo(Duration.ofSeconds(1)) < 0) {
@@ -410,7 +434,6 @@ public final class SqsReceiver implements Receiver {
             receipt));
       }
       done();
-      returnFollowers(this);
     }
 
     /**
