@@ -370,8 +370,8 @@ public final class SqsReceiver implements Receiver {
 
     @Override
     protected synchronized void doAck() {
-      ctx.settler().delete(queueUrl, receipt);
-      ctx.uncounted().forget(queueUrl, sqsId);
+      // Its uncounted receives are forgotten once it is gone: a failed delete brings it back, and they still count.
+      ctx.settler().delete(queueUrl, receipt, fifo ? () -> ctx.uncounted().forget(queueUrl, sqsId) : null);
       done();
     }
 
@@ -395,8 +395,7 @@ public final class SqsReceiver implements Receiver {
         visibleAfter(delay);
       } else if (incoming.undecodable() != null || fifo || seconds(delay) <= secondsLeft()) {
         ctx.settler().changeVisibility(queueUrl, receipt, (int) Math.min(seconds(delay), secondsLeft()));
-      } else {
-        ctx.uncounted().forget(queueUrl, sqsId);
+      } else { // a standard queue, which notes no uncounted receives
         runOnIo(() -> ctx.resender().resend(queueUrl, sqsId, message(), new WireFormat.Meta(count, 0), delay,
             receipt));
       }
@@ -428,8 +427,7 @@ public final class SqsReceiver implements Receiver {
         } else {
           ctx.settler().changeVisibility(queueUrl, receipt, (int) Math.min(seconds(delay), secondsLeft()));
         }
-      } else {
-        ctx.uncounted().forget(queueUrl, sqsId);
+      } else { // a standard queue, which notes no uncounted receives
         runOnIo(() -> ctx.resender().resend(queueUrl, sqsId, message(), new WireFormat.Meta(count - 1, 0), delay,
             receipt));
       }
