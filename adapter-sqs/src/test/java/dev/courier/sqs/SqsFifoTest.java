@@ -101,7 +101,8 @@ class SqsFifoTest {
       assertEquals(List.of(m.id(), 1), List.of(d.message().id(), d.deliveryCount()));
       d.ack();
     }
-    assertEquals(0, t.backlog(topic, "g").orElseThrow(), "the repeated publish of m1 was kept once");
+    assertTrue(Poll.until(Duration.ofSeconds(5), () -> t.backlog(topic, "g").orElseThrow() == 0),
+        "the repeated publish of m1 was kept once (the deletes are asynchronous, the counts approximate)");
   }
 
   @Test
