@@ -52,7 +52,7 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * group whose consumers compete (see {@link QueueDirectory}). Publishing completes on SQS's
  * response; {@link #sendAll} sends batches of 10 and fails exactly the entries SQS refused.
  * Consuming long-polls ({@link SqsReceiver}); acks are batched deletes, a nack with delay changes
- * the message's visibility (a copy carrying its due time beyond SQS's 12 hours), release and defer
+ * the message's visibility (on a standard queue a copy carrying its due time beyond SQS's 12 hours), release and defer
  * return an uncounted copy (on FIFO queues: a visibility change not counted). Delays beyond SQS's 15
  * minutes (any, on FIFO queues and SNS) travel as a due time in the message, hidden again on every
  * early receive until due. Topics named in {@code fifo-topics} are FIFO ({@link Fifo}).
@@ -93,7 +93,7 @@ public final class SqsTransport implements Transport {
     this.batcher = new SendBatcher(queues, io, wireLimit(settings));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(Threads.factory("courier-sqs-timer", true));
     this.ctx = new SqsContext(sqs, settler, io, scheduler, new Resender(sqs, settler, settings.nativeDelayLimit()),
-        new UncountedReceives(), settings);
+        UncountedReceives.shared(), settings);
   }
 
   /** A transport for {@code settings}; connects lazily (no I/O until the first call). */
@@ -138,7 +138,8 @@ public final class SqsTransport implements Transport {
     if (s.topology() == SqsTopology.SNS) {
       b.with(Capability.FAN_OUT);
     }
-    if (new Fifo(s.fifoTopics()).any()) {
+    boolean fifo = new Fifo(s.fifoTopics()).any();
+    if (fifo) {
       b.with(Capability.ORDERED_BY_KEY);
     }
     return b
@@ -147,9 +148,20 @@ public final class SqsTransport implements Transport {
         .maxHeaderBytes(headerBytes)
         .maxMessageBytes(message)
         .maxPublishDelay(Duration.ofDays(1))
-        .maxRedeliveryDelay(Duration.ofDays(1))
+        .maxRedeliveryDelay(fifo ? fifoMaxRedeliveryDelay(s) : Duration.ofDays(1))
         .leaseRenewalInterval(v.dividedBy(3))
         .build();
+  }
+
+  /**
+   * With FIFO topics, redelivery delays (nack and defer) stay within what visibility can hold,
+   * 11 of SQS's 12 hours from a receive, leaving an hour for the handler: a FIFO message never goes
+   * back as a copy, which would go behind its key's later messages. For the whole transport, since
+   * the core checks the limit per transport; a delay after a handler that ran longer is cut to what
+   * the 12 hours leave.
+   */
+  static Duration fifoMaxRedeliveryDelay(SqsSettings s) {
+    return s.maxVisibility().multipliedBy(11).dividedBy(12);
   }
 
   @Override
@@ -296,6 +308,13 @@ public final class SqsTransport implements Transport {
     closed = true;
     receivers.forEach(SqsReceiver::close);
     receivers.forEach(r -> r.awaitPollers(settings.waitTime().plusSeconds(5)));
+    // Sub-second nacks and releases are timers: they run (for at most a second) before the settler closes.
+    scheduler.shutdown(); // drops the keep-alives, keeps the delayed tasks
+    try {
+      scheduler.awaitTermination(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     scheduler.shutdownNow();
     io.shutdown();
     try {

@@ -69,4 +69,12 @@ class SqsConfigTest {
       assertEquals(Duration.ofSeconds(10), c.leaseRenewalInterval().orElseThrow());
     }
   }
+
+  @Test
+  @DisplayName("with FIFO topics the longest redelivery delay is 11 h, so a FIFO nack or defer never outlasts SQS's 12 h visibility cap (no copy behind the key's later messages); 1 day without")
+  void fifoCapsRedeliveryDelay() {
+    SqsSettings.Builder b = SqsSettings.builder().topology(SqsTopology.QUEUE);
+    assertEquals(Duration.ofDays(1), SqsTransport.capabilities(b.build()).maxRedeliveryDelay());
+    assertEquals(Duration.ofHours(11), SqsTransport.capabilities(b.fifoTopics("orders").build()).maxRedeliveryDelay());
+  }
 }

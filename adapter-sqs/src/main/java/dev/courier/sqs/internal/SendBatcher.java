@@ -2,6 +2,7 @@ package dev.courier.sqs.internal;
 
 import dev.courier.PublishException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -16,7 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * FIFO topic one per lane of message groups, so that a group's batches reach it in publish order):
  * publishes that arrive while a call is running wait for the next one, so batches grow with load
  * and a lone publish goes out at once. Each future completes on SQS's answer for its own entry: a
- * refused entry fails alone, nothing is confirmed that SQS did not accept.
+ * refused entry fails alone, nothing is confirmed that SQS did not accept. On a FIFO topic, once an
+ * entry failed, its group's entries still queued behind it fail too, unsent, with its cause: a retry
+ * of the failed one would otherwise land after them. (Entries of its group in the same call that
+ * SQS accepted are stored, and confirmed.)
  */
 public final class SendBatcher {
   private static final int BATCH = 10;
@@ -79,23 +83,35 @@ public final class SendBatcher {
   }
 
   private void flush(Lane lane) {
+    Map<String, PublishException> failedGroups = new HashMap<>(); // FIFO groups with a failed entry
     try {
       while (true) {
         List<Pending> batch = new ArrayList<>(BATCH);
         long bytes = 0;
         for (Pending p; batch.size() < BATCH && (p = lane.queue.peek()) != null; ) {
-          if (!batch.isEmpty() && bytes + p.out.bytes() > maxBatchBytes) {
+          PublishException before = p.fifo == null ? null : failedGroups.get(p.fifo.groupId());
+          if (before == null && !batch.isEmpty() && bytes + p.out.bytes() > maxBatchBytes) {
             break;
           }
-          if (lane.queue.remove(p)) {
+          if (!lane.queue.remove(p)) {
+            continue;
+          }
+          if (before != null) {
+            p.future.completeExceptionally(new PublishException("message " + p.messageId + " for topic '"
+                + lane.topic + "' was not sent: an earlier message of its key failed (" + before.getMessage() + ")",
+                before));
+          } else {
             batch.add(p);
             bytes += p.out.bytes();
           }
         }
         if (batch.isEmpty()) {
-          return;
+          if (lane.queue.isEmpty()) {
+            return;
+          }
+          continue;
         }
-        send(lane.topic, batch);
+        send(lane.topic, batch, failedGroups);
       }
     } finally {
       lane.flushers.decrementAndGet();
@@ -103,15 +119,28 @@ public final class SendBatcher {
     }
   }
 
-  private void send(String topic, List<Pending> batch) {
+  private void send(String topic, List<Pending> batch, Map<String, PublishException> failedGroups) {
+    Map<Integer, PublishException> failed = new HashMap<>();
     try {
-      Map<Integer, String> failed = topology.publish(topic, batch);
-      failed.forEach((i, reason) -> batch.get(i).future.completeExceptionally(new PublishException("the service"
+      topology.publish(topic, batch).forEach((i, reason) -> failed.put(i, new PublishException("the service"
           + " refused message " + batch.get(i).messageId + " for topic '" + topic + "': " + reason)));
-      batch.forEach(p -> p.future.complete(null));
     } catch (RuntimeException e) {
-      batch.forEach(p -> p.future.completeExceptionally(new PublishException("the service did not accept message "
-          + p.messageId + " for topic '" + topic + "': " + e.getMessage(), e)));
+      for (int i = 0; i < batch.size(); i++) {
+        failed.put(i, new PublishException("the service did not accept message " + batch.get(i).messageId
+            + " for topic '" + topic + "': " + e.getMessage(), e));
+      }
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      Pending p = batch.get(i);
+      PublishException e = failed.get(i);
+      if (e == null) {
+        p.future.complete(null);
+      } else {
+        if (p.fifo != null) {
+          failedGroups.putIfAbsent(p.fifo.groupId(), e);
+        }
+        p.future.completeExceptionally(e);
+      }
     }
   }
 }

@@ -31,7 +31,8 @@ public final class Settler implements AutoCloseable {
 
   private enum Kind { DELETE, VISIBILITY }
 
-  private record Op(Kind kind, String queueUrl, String receipt, int seconds, int tries) {}
+  /** {@code deleted}: run once SQS confirmed a delete (null for none). */
+  private record Op(Kind kind, String queueUrl, String receipt, int seconds, int tries, Runnable deleted) {}
 
   private final SqsClient sqs;
   private final List<LinkedBlockingQueue<Op>> lanes = new ArrayList<>();
@@ -51,11 +52,16 @@ public final class Settler implements AutoCloseable {
   }
 
   public void delete(String queueUrl, String receipt) {
-    add(new Op(Kind.DELETE, queueUrl, receipt, 0, 0));
+    delete(queueUrl, receipt, null);
+  }
+
+  /** Deletes, and runs {@code deleted} (on a settler thread) once SQS confirmed it, if it does. */
+  public void delete(String queueUrl, String receipt, Runnable deleted) {
+    add(new Op(Kind.DELETE, queueUrl, receipt, 0, 0, deleted));
   }
 
   public void changeVisibility(String queueUrl, String receipt, int seconds) {
-    add(new Op(Kind.VISIBILITY, queueUrl, receipt, seconds, 0));
+    add(new Op(Kind.VISIBILITY, queueUrl, receipt, seconds, 0, null));
   }
 
   /** Every op of one receipt goes to the same thread, so they reach SQS in the order they were made. */
@@ -149,14 +155,21 @@ public final class Settler implements AutoCloseable {
       batch.forEach(op -> failed(op, e.toString()));
       return;
     }
+    java.util.Set<Integer> refused = new java.util.HashSet<>();
     for (BatchResultErrorEntry f : failed) {
+      refused.add(Integer.parseInt(f.id()));
       failed(batch.get(Integer.parseInt(f.id())), f.code() + ": " + f.message());
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      if (batch.get(i).deleted != null && !refused.contains(i)) {
+        batch.get(i).deleted.run();
+      }
     }
   }
 
   private void failed(Op op, String reason) {
     if (op.kind == Kind.DELETE && op.tries + 1 < DELETE_TRIES && !closed) {
-      add(new Op(op.kind, op.queueUrl, op.receipt, op.seconds, op.tries + 1));
+      add(new Op(op.kind, op.queueUrl, op.receipt, op.seconds, op.tries + 1, op.deleted));
       return;
     }
     long suppressed = limiter.admit(op.kind);

@@ -10,6 +10,7 @@ import dev.courier.spi.support.SettleOnceDelivery;
 import dev.courier.spi.support.Threads;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,7 +35,10 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
  * delayed or redelivered message keeps its key's later messages waiting, as key order needs.
  *
  * <p>SQS keeps a received message invisible for at most {@code maxVisibility} (12 hours) from its
- * receive; a redelivery delay that would end later is a copy carrying its due time instead.
+ * receive; on a standard queue a redelivery delay that would end later is a copy carrying its due
+ * time instead. On a FIFO queue it is never a copy (that would go behind its key's later messages):
+ * the transport declares a shorter {@code maxRedeliveryDelay} there, and a delay after a long
+ * handler is cut to what the 12 hours leave.
  */
 public final class SqsReceiver implements Receiver {
   private static final Logger log = LoggerFactory.getLogger(SqsReceiver.class);
@@ -122,9 +126,10 @@ public final class SqsReceiver implements Receiver {
             .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
                 MessageSystemAttributeName.SENT_TIMESTAMP));
         failures = 0;
+        Set<String> held = new HashSet<>(); // keys returned early in this response
         for (software.amazon.awssdk.services.sqs.model.Message m : response.messages()) {
           taken--;
-          handle(m, polledAt);
+          handle(m, polledAt, held);
         }
       } catch (InterruptedException e) {
         return;
@@ -142,7 +147,12 @@ public final class SqsReceiver implements Receiver {
     }
   }
 
-  private void handle(software.amazon.awssdk.services.sqs.model.Message m, long polledAt) {
+  /**
+   * On a FIFO queue, a message returned early (a delayed publish not yet due) holds back its key's
+   * later messages of the same response ({@code held}): they go back with it, uncounted, before any
+   * handler sees them, and SQS gives them again after it.
+   */
+  private void handle(software.amazon.awssdk.services.sqs.model.Message m, long polledAt, Set<String> held) {
     Map<MessageSystemAttributeName, String> system = m.attributes();
     int received = parse(system.get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT), 1);
     long sent = parse(system.get(MessageSystemAttributeName.SENT_TIMESTAMP), 0);
@@ -151,15 +161,22 @@ public final class SqsReceiver implements Receiver {
     SqsDelivery d = new SqsDelivery(in, m.messageId(), m.receiptHandle(),
         Math.max(1, in.meta().prior() + received - uncounted), polledAt);
     boolean early = in.undecodable() == null && in.meta().dueMillis() > System.currentTimeMillis();
+    String key = fifo ? d.message().key().orElse(null) : null;
+    if (key != null && held.contains(key)) {
+      returnUncounted(d);
+      permits.release();
+      return;
+    }
     if (!fetching || early) {
       // Not to be handled now: returned uncounted, and a delayed publish keeps its due time.
+      if (key != null) {
+        held.add(key);
+      }
       unsettled.add(d);
       runOnIo(() -> {
-        if (d.withdraw()) {
-          unsettled.remove(d);
-          returnUncounted(d);
+        if (withdrawAndReturn(d)) { // else returnFollowers (which released its permit) or close took it
+          permits.release();
         }
-        permits.release();
       });
       return;
     }
@@ -178,12 +195,26 @@ public final class SqsReceiver implements Receiver {
       return;
     }
     for (SqsDelivery d : unsettled) {
-      if (d != returned && d.message().key().equals(returned.message().key()) && d.withdraw()) {
-        unsettled.remove(d);
-        returnUncounted(d);
+      if (d != returned && d.message().key().equals(returned.message().key()) && withdrawAndReturn(d)) {
         permits.release();
       }
     }
+  }
+
+  /**
+   * Withdraws {@code d} and returns it uncounted, under its lock: {@link #keepWaitingAlive} either
+   * saw it withdrawn or queued its extension before the return (never re-hiding it after). Takes no
+   * other delivery's lock.
+   */
+  private boolean withdrawAndReturn(SqsDelivery d) {
+    synchronized (d) {
+      if (!d.withdraw()) {
+        return false;
+      }
+      returnUncounted(d);
+    }
+    unsettled.remove(d);
+    return true;
   }
 
   /**
@@ -223,9 +254,7 @@ public final class SqsReceiver implements Receiver {
     closed = true;
     keepAlive.cancel(false);
     for (SqsDelivery d : List.copyOf(unsettled)) {
-      if (d.withdraw()) {
-        returnUncounted(d);
-      } else {
+      if (!withdrawAndReturn(d)) {
         synchronized (d) {
           if (d.takeBack()) {
             ctx.settler().changeVisibility(queueUrl, d.receipt, 0); // its handler ran: a counted delivery
@@ -341,30 +370,36 @@ public final class SqsReceiver implements Receiver {
 
     @Override
     protected synchronized void doAck() {
-      ctx.settler().delete(queueUrl, receipt);
-      ctx.uncounted().forget(queueUrl, sqsId);
+      // Its uncounted receives are forgotten once it is gone: a failed delete brings it back, and they still count.
+      ctx.settler().delete(queueUrl, receipt, fifo ? () -> ctx.uncounted().forget(queueUrl, sqsId) : null);
       done();
     }
 
     /**
-     * Hidden for {@code delay}; beyond {@code maxVisibility} from its receive, a copy carrying its due
-     * time. SQS counts visibility in whole seconds: a delay under one second keeps the lease it has
-     * (at least two thirds of the visibility timeout, 2 s or more) and is made visible when the delay
-     * is over, rather than hidden a whole second (on a FIFO queue that would hold its key back).
+     * Hidden for {@code delay}; beyond {@code maxVisibility} from its receive, on a standard queue a
+     * copy carrying its due time, on a FIFO queue hidden until then. SQS counts visibility in whole
+     * seconds: a delay under one second keeps the lease it has (at least two thirds of the visibility
+     * timeout, 2 s or more) and is made visible when the delay is over, rather than hidden a whole
+     * second (on a FIFO queue that would hold its key back).
      */
     @Override
-    protected synchronized void doNack(Duration delay) {
+    protected void doNack(Duration delay) {
+      synchronized (this) {
+        nackHere(delay);
+      }
+      returnFollowers(this); // outside this lock: it takes the followers' locks
+    }
+
+    private void nackHere(Duration delay) {
       if (delay.compareTo(Duration.ofSeconds(1)) < 0) {
         visibleAfter(delay);
-      } else if (incoming.undecodable() != null || seconds(delay) <= secondsLeft()) {
+      } else if (incoming.undecodable() != null || fifo || seconds(delay) <= secondsLeft()) {
         ctx.settler().changeVisibility(queueUrl, receipt, (int) Math.min(seconds(delay), secondsLeft()));
-      } else {
-        ctx.uncounted().forget(queueUrl, sqsId);
+      } else { // a standard queue, which notes no uncounted receives
         runOnIo(() -> ctx.resender().resend(queueUrl, sqsId, message(), new WireFormat.Meta(count, 0), delay,
             receipt));
       }
       done();
-      returnFollowers(this);
     }
 
     @Override
@@ -373,29 +408,42 @@ public final class SqsReceiver implements Receiver {
     }
 
     @Override
-    protected synchronized void doDefer(Duration delay) {
-      if (incoming.undecodable() != null) {
-        doNack(delay);
-        return;
+    protected void doDefer(Duration delay) {
+      synchronized (this) {
+        if (incoming.undecodable() != null) {
+          nackHere(delay);
+        } else {
+          deferHere(delay);
+        }
       }
-      if (fifo && seconds(delay) <= secondsLeft()) { // not a copy: that would go behind its key's later messages
+      returnFollowers(this); // outside this lock: it takes the followers' locks
+    }
+
+    private void deferHere(Duration delay) {
+      if (fifo) { // not a copy: that would go behind its key's later messages
         ctx.uncounted().add(queueUrl, sqsId);
         if (delay.compareTo(Duration.ofSeconds(1)) < 0) {
           visibleAfter(delay);
         } else {
-          ctx.settler().changeVisibility(queueUrl, receipt, seconds(delay));
+          ctx.settler().changeVisibility(queueUrl, receipt, (int) Math.min(seconds(delay), secondsLeft()));
         }
-      } else {
-        ctx.uncounted().forget(queueUrl, sqsId);
+      } else { // a standard queue, which notes no uncounted receives
         runOnIo(() -> ctx.resender().resend(queueUrl, sqsId, message(), new WireFormat.Meta(count - 1, 0), delay,
             receipt));
       }
       done();
-      returnFollowers(this);
     }
 
-    /** Made visible after {@code delay} (under a second, within the lease it holds); at once if the timer is gone. */
+    /**
+     * Made visible after {@code delay} (under a second, within the lease it holds): at once for no
+     * delay, else by the timer (which a closing transport lets run), or rounded up to a second if the
+     * timer is gone.
+     */
     private void visibleAfter(Duration delay) {
+      if (delay.isZero() || delay.isNegative()) {
+        ctx.settler().changeVisibility(queueUrl, receipt, 0);
+        return;
+      }
       try {
         ctx.scheduler().schedule(() -> ctx.settler().changeVisibility(queueUrl, receipt, 0), delay.toNanos(),
             TimeUnit.NANOSECONDS);

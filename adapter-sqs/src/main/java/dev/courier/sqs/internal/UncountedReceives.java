@@ -8,14 +8,17 @@ import java.util.Map;
  * hidden until due, what a closing receiver held unstarted), per queue and SQS message id. On a FIFO
  * queue such a message is handed back with a visibility change, not as a copy (a copy would go to
  * the end of its group, behind later messages of its key), so SQS's {@code ApproximateReceiveCount}
- * keeps counting them; the next receive subtracts what was noted here. Kept in this process only
- * (bounded, oldest forgotten first): a message handed back here and received by another process
- * counts the hand-back there. Thread-safe.
+ * keeps counting them; the next receive subtracts what was noted here. Transports share {@link #shared()},
+ * one per process: several transports of one process may consume one queue, and a message handed
+ * back by one and received by another must not count there either. Kept in this process only
+ * (bounded, the least recently used forgotten first): a message handed back here and received by
+ * another process counts the hand-back there. Thread-safe.
  */
 public final class UncountedReceives {
   private static final int MAX_ENTRIES = 100_000;
+  private static final UncountedReceives SHARED = new UncountedReceives();
 
-  private final Map<String, Integer> counts = new LinkedHashMap<>(16, 0.75f, false) {
+  private final Map<String, Integer> counts = new LinkedHashMap<>(16, 0.75f, true) {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -23,6 +26,11 @@ public final class UncountedReceives {
       return size() > MAX_ENTRIES;
     }
   };
+
+  /** The notes of this process, which every transport uses. */
+  public static UncountedReceives shared() {
+    return SHARED;
+  }
 
   private static String key(String queueUrl, String sqsMessageId) {
     return queueUrl + '\n' + sqsMessageId;
