@@ -198,7 +198,7 @@ public final class Courier implements AutoCloseable {
   private void closed(SubscriptionRuntime runtime) {
     synchronized (subscriptionEvents) {
       if (subscriptions.remove(runtime)) {
-        extensions.listener().unsubscribed(runtime);
+        extensions.unsubscribed(runtime);
       }
     }
   }
