@@ -1,6 +1,9 @@
 package dev.courier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.testsupport.CoreTestTransport;
 import java.util.ArrayList;
@@ -81,5 +84,20 @@ class SubscriptionEventsTest {
         assertEquals(List.of("subscribed", "unsubscribed"), late.heard.get(s), s.toString());
       }
     }
+  }
+
+  @Test
+  @DisplayName("a subscribe that passed its open check while close() began is closed, not left open")
+  void subscribeRacingClose() {
+    CoreTestTransport transport = CoreTestTransport.declaring(Capabilities.builder().build());
+    Courier courier = courier(transport);
+    Recorder events = new Recorder();
+    courier.addListener(events);
+    transport.onNextNaming(courier::close); // inside subscribe, after its open check
+    assertThrows(CourierClosedException.class, () -> subscribe(courier, "orders"));
+    assertTrue(transport.receivers().stream().allMatch(CoreTestTransport.TestReceiver::isClosed),
+        "a receiver left open after close");
+    events.heard.values().forEach(e -> assertEquals(List.of("subscribed", "unsubscribed"), e));
+    assertFalse(courier.toString().contains("subscriptions=1"), courier.toString());
   }
 }
