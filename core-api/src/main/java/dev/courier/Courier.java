@@ -181,6 +181,11 @@ public final class Courier implements AutoCloseable {
       subscriptions.add(runtime);
       extensions.listener().subscribed(runtime); // before anything can close it: unsubscribed always follows
     }
+    // close() sets closed, then closes the subscriptions it finds: one added after its copy is ours to close.
+    if (closed.get()) {
+      runtime.close();
+      throw new CourierClosedException("this Courier is closed");
+    }
     runtime.startWorkers();
     try {
       Receiver receiver = transport.receive(
@@ -198,7 +203,7 @@ public final class Courier implements AutoCloseable {
   private void closed(SubscriptionRuntime runtime) {
     synchronized (subscriptionEvents) {
       if (subscriptions.remove(runtime)) {
-        extensions.listener().unsubscribed(runtime);
+        extensions.unsubscribed(runtime);
       }
     }
   }

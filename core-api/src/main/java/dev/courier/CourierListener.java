@@ -32,10 +32,15 @@ public interface CourierListener {
     FAILED
   }
 
-  /** A subscription started consuming. */
+  /**
+   * A subscription started consuming. Runs under a lock of the Courier that every subscribe, every
+   * subscription's close and {@link Courier#addListener} take: be quick, and never block on a lock or
+   * a thread that may itself be subscribing or closing a subscription of this Courier (it would wait
+   * for this callback: a deadlock). Subscribing or closing from the callback's own thread is fine.
+   */
   default void subscribed(Subscription subscription) {}
 
-  /** A subscription finished closing. */
+  /** A subscription finished closing. Runs under the same lock as {@link #subscribed}, same rules. */
   default void unsubscribed(Subscription subscription) {}
 
   /** A publish the broker confirmed. */

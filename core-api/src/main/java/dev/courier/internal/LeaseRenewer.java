@@ -66,8 +66,10 @@ public final class LeaseRenewer implements AutoCloseable {
   /**
    * One thread's lease holder, reused for each delivery it handles in turn: {@link #start} a
    * delivery's renewal, {@link #stop} it, and {@link #close} the slot when the thread is done.
-   * {@code overdue} says the thread's handler call ran past its timeout and grace (it is then
-   * abandoned and settled anyway): its delivery is not renewed any more.
+   * {@code overdue} says the thread's handler call is abandoned or running past its timeout and
+   * grace (it is then abandoned and settled anyway): its delivery is not renewed while it says so.
+   * It is asked again on each due scan, not taken as final: a call that returns just before the
+   * watchdog abandons it goes on to in-process retries or to settling, which the lease must cover.
    */
   public final class Slot implements Lease {
     private final BooleanSupplier overdue;
@@ -76,6 +78,7 @@ public final class LeaseRenewer implements AutoCloseable {
     private volatile TransportDelivery delivery; // null: nothing to renew
     @SuppressWarnings("unused") // through SINCE
     private volatile long since; // System.nanoTime() of the start or the last extension
+    private TransportDelivery warned; // the scanner's: the delivery last reported overdue
 
     private Slot(BooleanSupplier overdue) {
       this.overdue = overdue;
@@ -113,10 +116,12 @@ public final class LeaseRenewer implements AutoCloseable {
         return;
       }
       if (overdue.getAsBoolean()) {
-        log.warn("the handler of message {} ran past its handlerTimeout and grace; no longer extending its lease",
-            d.message().id());
-        DELIVERY.compareAndSet(this, d, null); // unless the thread moved on to another delivery
-        return;
+        if (warned != d) {
+          warned = d;
+          log.warn("the handler of message {} ran past its handlerTimeout and grace; not extending its lease "
+              + "while it is overdue", d.message().id());
+        }
+        return; // left due: renewed on the first scan after its call returns in time, or the next starts
       }
       // Unless a start for the next delivery came in between: its clock starts at its own start.
       if (!SINCE.compareAndSet(this, s, now) || DELIVERY.getVolatile(this) != d) {
@@ -124,7 +129,7 @@ public final class LeaseRenewer implements AutoCloseable {
       }
       try {
         d.extendLease(); // a settled delivery ignores it, should this one have been settled meanwhile
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // an Error too (NoClassDefFoundError, say): the next interval tries again
         log.warn("extending the lease of message {} failed; the broker may redeliver it when the lease runs out",
             d.message().id(), e);
       }
@@ -141,7 +146,7 @@ public final class LeaseRenewer implements AutoCloseable {
   }
 
   /**
-   * Renews {@code d}'s lease every interval until {@link Lease#stop()}, or until {@code overdue}
+   * Renews {@code d}'s lease every interval until {@link Lease#stop()}, except while {@code overdue}
    * says its handler ran past its timeout and grace. A slot of its own, for a one-off renewal.
    */
   public Lease start(TransportDelivery d, BooleanSupplier overdue) {
@@ -150,15 +155,30 @@ public final class LeaseRenewer implements AutoCloseable {
     return s::close;
   }
 
+  /**
+   * Nothing may escape: a periodic task that throws is cancelled for good, and no lease of this
+   * Courier would be renewed again. So any Throwable, an Error included, is logged and the scan goes
+   * on with the next slot; the next tick runs as usual.
+   */
   private void scan() {
-    // Never let a failure cancel this periodic task: leases would stop being renewed for good.
     try {
       long now = System.nanoTime();
       for (Slot s : slots) {
-        s.renewIfDue(now);
+        try {
+          s.renewIfDue(now);
+        } catch (Throwable e) {
+          failed(e);
+        }
       }
-    } catch (RuntimeException | StackOverflowError e) {
-      log.error("lease renewal scan failed", e);
+    } catch (Throwable e) {
+      failed(e);
+    }
+  }
+
+  private static void failed(Throwable e) {
+    try {
+      log.error("lease renewal scan failed; it goes on", e);
+    } catch (Throwable ignored) { // logging failed too (out of memory, say): the scan must still go on
     }
   }
 

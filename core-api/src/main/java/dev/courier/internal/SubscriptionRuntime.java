@@ -202,7 +202,8 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
         (c, settle, runningNanos) -> stuck(slot, c, settle, runningNanos));
     // Renewed from each start until process() returns, when it is settled (or, when the reliability
     // layer failed, left to return to the broker); a stuck call's lease lapses at its abandonment.
-    LeaseRenewer.Slot lease = leases.slot(() -> call.runningNanos() > leaseLimitNanos);
+    // Not renewed while a call runs past the limit, but again if it returns before it is abandoned.
+    LeaseRenewer.Slot lease = leases.slot(() -> call.isAbandoned() || call.runningNanos() > leaseLimitNanos);
     synchronized (monitor) {
       calls[slot] = call;
       if (state != OPEN) {

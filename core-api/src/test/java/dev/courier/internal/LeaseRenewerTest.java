@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 @DisplayName("LeaseRenewer")
 class LeaseRenewerTest {
   /** Counts extensions; counts down {@code extended} on each. */
-  private static final class Leased implements TransportDelivery {
+  private static class Leased implements TransportDelivery {
     final AtomicInteger extensions = new AtomicInteger();
     volatile CountDownLatch extended = new CountDownLatch(3);
 
@@ -41,6 +41,30 @@ class LeaseRenewerTest {
     public void extendLease() {
       extensions.incrementAndGet();
       extended.countDown();
+    }
+  }
+
+  /** Throws {@code failure} from its first extension, then extends like any other. */
+  private static final class FailsOnce extends Leased {
+    private final Throwable failure;
+    final CountDownLatch thrown = new CountDownLatch(1);
+
+    FailsOnce(Throwable failure) {
+      this.failure = failure;
+    }
+
+    @Override
+    public void extendLease() {
+      if (thrown.getCount() > 0) {
+        thrown.countDown();
+        sneakyThrow(failure);
+      }
+      super.extendLease();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
+      throw (T) t;
     }
   }
 
@@ -115,6 +139,39 @@ class LeaseRenewerTest {
       assertTrue(other.extended.await(10, TimeUnit.SECONDS), "another lease is extended");
       assertTrue(second.extensions.get() <= atClose + 1, "extended " + (second.extensions.get() - atClose)
           + " times after the slot closed");
+    }
+  }
+
+  @Test
+  @DisplayName("an Error from one delivery's extension neither stops the scan nor skips the other slots")
+  void keepsScanningAfterAnError() throws Exception {
+    try (LeaseRenewer renewer = new LeaseRenewer(Optional.of(Duration.ofMillis(10)))) {
+      FailsOnce failing = new FailsOnce(new NoClassDefFoundError("x"));
+      Leased other = new Leased();
+      renewer.start(failing, () -> false);
+      renewer.start(other, () -> false);
+      assertTrue(failing.thrown.await(10, TimeUnit.SECONDS), "the failing extension ran");
+      other.extended = new CountDownLatch(10);
+      failing.extended = new CountDownLatch(3);
+      assertTrue(other.extended.await(10, TimeUnit.SECONDS), "the other lease is still extended after the Error");
+      assertTrue(failing.extended.await(10, TimeUnit.SECONDS), "the failing lease is extended again");
+    }
+  }
+
+  @Test
+  @DisplayName("a slot's renewal resumes once its call is no longer overdue (it returned just in time)")
+  void resumesWhenNoLongerOverdue() throws Exception {
+    try (LeaseRenewer renewer = new LeaseRenewer(Optional.of(Duration.ofMillis(10)))) {
+      Leased d = new Leased();
+      AtomicBoolean overdue = new AtomicBoolean(true);
+      renewer.slot(overdue::get).start(d);
+      // Scans that find it overdue: a lease that is due throughout is skipped on each.
+      Leased other = new Leased();
+      renewer.start(other, () -> false);
+      assertTrue(other.extended.await(10, TimeUnit.SECONDS), "the other lease is extended meanwhile");
+      assertEquals(0, d.extensions.get(), "extended while overdue");
+      overdue.set(false); // the handler returned before the watchdog abandoned it: retries or settling follow
+      assertTrue(d.extended.await(10, TimeUnit.SECONDS), "extended again once no longer overdue");
     }
   }
 }

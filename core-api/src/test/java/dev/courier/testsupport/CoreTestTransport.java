@@ -25,6 +25,7 @@ public final class CoreTestTransport implements Transport {
   private final List<TestReceiver> receivers = new CopyOnWriteArrayList<>();
   private final AtomicInteger sent = new AtomicInteger();
   private final Capabilities capabilities;
+  private final java.util.concurrent.atomic.AtomicReference<Runnable> onNaming = new java.util.concurrent.atomic.AtomicReference<>();
 
   CoreTestTransport(AdapterConfig config) {
     this(config, Capabilities.builder().build());
@@ -67,8 +68,17 @@ public final class CoreTestTransport implements Transport {
     return capabilities;
   }
 
+  /** Runs {@code hook} inside the next call of {@link #naming()}, once: a seam into Courier's subscribe. */
+  public void onNextNaming(Runnable hook) {
+    onNaming.set(hook);
+  }
+
   @Override
   public NamingRules naming() {
+    Runnable hook = onNaming.getAndSet(null);
+    if (hook != null) {
+      hook.run();
+    }
     return NamingRules.standard();
   }
 

@@ -63,7 +63,7 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
   private final Map<String, Map<String, ConsumerMeters>> consumerMeters = new ConcurrentHashMap<>();
   private final Map<String, GroupGauges> gauges = new ConcurrentHashMap<>();
   private volatile PublishMeters lastPublish;
-  private volatile LastConsumer lastConsumer;
+  private volatile ConsumerMeters lastConsumer;
 
   private CourierMetrics(Builder b, Courier courier) {
     this.registry = b.registry;
@@ -104,42 +104,37 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
     return sent;
   }
 
-  /** Looked up per publish: the last topic's meters first, then the map. */
+  /**
+   * Looked up per publish: the last topic's meters first, then the map; allocates nothing once
+   * the topic's meters exist, so publishing to several topics in turn costs no garbage.
+   */
   private PublishMeters publishMeters(String topic) {
     PublishMeters last = lastPublish;
-    if (last != null && (last.rawTopic == topic || last.rawTopic.equals(topic))) {
+    if (last != null && (last.topic == topic || last.topic.equals(topic))) {
       return last;
     }
-    PublishMeters m = publishMeters.computeIfAbsent(topics.value(topic), PublishMeters::new);
-    if (!m.rawTopic.equals(topic)) { // several raw topics share the _other meters
-      m = new PublishMeters(m, topic);
+    String tag = topics.value(topic);
+    PublishMeters m = publishMeters.get(tag);
+    if (m == null) {
+      m = publishMeters.computeIfAbsent(tag, PublishMeters::new);
     }
-    lastPublish = m;
+    if (m.topic.equals(topic)) { // not the _other meters, which several topics share
+      lastPublish = m;
+    }
     return m;
   }
 
   private final class PublishMeters {
-    private final String rawTopic;
-    private final String topic;
+    private final String topic; // the tag's value (_other stands for many topics)
     private final Timer confirmed;
     private final Counter sent;
     private final Map<String, Meters> failures;
 
     PublishMeters(String topic) {
       this.failures = new ConcurrentHashMap<>();
-      this.rawTopic = topic;
       this.topic = topic;
       this.confirmed = timer(NONE);
       this.sent = counter(NONE);
-    }
-
-    /** The same meters, found for another raw topic. */
-    PublishMeters(PublishMeters same, String rawTopic) {
-      this.rawTopic = rawTopic;
-      this.topic = same.topic;
-      this.confirmed = same.confirmed;
-      this.sent = same.sent;
-      this.failures = same.failures;
     }
 
     private Timer timer(String error) {
@@ -187,27 +182,35 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
   }
 
   /**
-   * Looked up three times per delivery: first the last one, compared by identity (a delivery's
-   * topic and group are its subscription's strings), then the maps.
+   * Looked up three times per delivery: first the last one (a delivery's topic and group are its
+   * subscription's strings, so equals is mostly an identity check), then the maps; allocates
+   * nothing once the pair's meters exist, so deliveries of several subscriptions in turn cost no
+   * garbage.
    */
   private ConsumerMeters consumer(Delivery d) {
     String rawTopic = d.topic();
     String rawGroup = d.group();
-    LastConsumer last = lastConsumer;
-    if (last != null && last.topic == rawTopic && last.group == rawGroup) {
-      return last.meters;
+    ConsumerMeters last = lastConsumer;
+    if (last != null && last.topic.equals(rawTopic) && last.group.equals(rawGroup)) {
+      return last;
     }
     String topic = topics.value(rawTopic);
     String group = groups.value(rawGroup);
-    ConsumerMeters meters = consumerMeters.computeIfAbsent(topic, t -> new ConcurrentHashMap<>())
-        .computeIfAbsent(group, g -> new ConsumerMeters(topic, g));
-    lastConsumer = new LastConsumer(rawTopic, rawGroup, meters);
+    Map<String, ConsumerMeters> byGroup = consumerMeters.get(topic);
+    ConsumerMeters meters = byGroup != null ? byGroup.get(group) : null;
+    if (meters == null) {
+      meters = consumerMeters.computeIfAbsent(topic, t -> new ConcurrentHashMap<>())
+          .computeIfAbsent(group, g -> new ConsumerMeters(topic, g));
+    }
+    if (meters.topic.equals(rawTopic) && meters.group.equals(rawGroup)) {
+      lastConsumer = meters; // not meters tagged _other, which several topics or groups share
+    }
     return meters;
   }
 
-  private record LastConsumer(String topic, String group, ConsumerMeters meters) {}
-
   private final class ConsumerMeters {
+    private final String topic; // the tags' values (_other stands for many topics or groups)
+    private final String group;
     private final Tags tags;
     final Timer processed;
     final Counter consumed;
@@ -220,6 +223,8 @@ public final class CourierMetrics implements CourierListener, DeliveryIntercepto
     private final Map<String, Timer> failed = new ConcurrentHashMap<>();
 
     ConsumerMeters(String topic, String group) {
+      this.topic = topic;
+      this.group = group;
       this.tags = Tags.of("messaging.system", system, "messaging.destination.name", topic,
           "messaging.consumer.group.name", group);
       this.processed = processTimer(NONE);

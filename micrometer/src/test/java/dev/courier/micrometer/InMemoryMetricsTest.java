@@ -5,15 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.Courier;
+import dev.courier.Delivery;
+import dev.courier.Message;
+import dev.courier.PublishInterceptor;
 import dev.courier.PublishException;
 import dev.courier.inmemory.InMemoryTransport;
 import dev.courier.Subscription;
 import dev.courier.SubscriptionOptions;
 import dev.courier.spi.Transport;
 import io.micrometer.core.instrument.Gauge;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +30,60 @@ class InMemoryMetricsTest extends MetricsContract {
   @Override
   Transport transport() {
     return InMemoryTransport.create();
+  }
+
+  @Test
+  @DisplayName("alternating between two topics' existing meters allocates nothing, publishing or consuming")
+  void alternatingTopicsAllocateNothing() {
+    CourierMetrics metrics = CourierMetrics.bind(courier, registry);
+    String other = uniqueTopic();
+    Delivery a = delivery(topic, group);
+    Delivery b = delivery(other, group);
+    Message m = text("m");
+    CompletableFuture<Void> confirmed = CompletableFuture.completedFuture(null);
+    PublishInterceptor.Next next = message -> confirmed;
+    Runnable round = () -> {
+      metrics.started(a);
+      metrics.started(b);
+      metrics.around(topic, m, next);
+      metrics.around(other, m, next);
+    };
+    for (int i = 0; i < 20_000; i++) { // creates the meters, and gives the JIT a chance
+      round.run();
+    }
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < 10_000; i++) {
+      round.run();
+    }
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    // The old single-entry caches allocated on each switch of topic: 128 bytes a round.
+    assertTrue(allocated < 32_768, allocated + " bytes allocated in 10,000 rounds");
+  }
+
+  private static Delivery delivery(String topic, String group) {
+    Message m = text("d");
+    return new Delivery() {
+      @Override
+      public Message message() {
+        return m;
+      }
+
+      @Override
+      public String topic() {
+        return topic;
+      }
+
+      @Override
+      public String group() {
+        return group;
+      }
+
+      @Override
+      public int attempt() {
+        return 1;
+      }
+    };
   }
 
   @Test
