@@ -31,7 +31,7 @@ final class SqsKeys {
   static final ConfigKey<Integer> POLLERS = ConfigKey.integer("pollers", "2", 1, 32,
       "threads long-polling each subscription's queue");
   static final ConfigKey<Duration> WAIT_TIME = ConfigKey.duration("wait-time", "20s",
-      "long-polling wait of one receive (0 to 20 s); closing the transport waits up to this for polls in flight");
+      "long-polling wait of one receive (1 to 20 s); closing the transport waits up to this for polls in flight");
   static final ConfigKey<Integer> MAX_MESSAGE_BYTES = ConfigKey.integer("max-message-bytes", "1048576", 16 * 1024,
       1024 * 1024, "the queue's message size limit (body and attributes): 1 MiB on current SQS, 262144 on older setups");
 

@@ -217,7 +217,7 @@ public final class SqsSettings {
     public Builder waitTime(Duration waitTime) {
       check(SqsKeys.WAIT_TIME, waitTime);
       if (waitTime.toMillis() % 1000 != 0 || waitTime.compareTo(Duration.ofSeconds(20)) > 0) {
-        throw new IllegalArgumentException("wait-time must be whole seconds from 0 to 20 s, was " + waitTime);
+        throw new IllegalArgumentException("wait-time must be whole seconds from 1 to 20 s, was " + waitTime);
       }
       this.waitTime = waitTime;
       return this;

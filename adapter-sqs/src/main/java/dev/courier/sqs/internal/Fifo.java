@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
  * time, in order, across all consumers; an unkeyed message is a group of its own (its id), so it
  * holds back nothing. Its id is its {@code MessageDeduplicationId}, so a publish retried within SQS's
  * five minutes is kept once; a redriven dead letter (same id, {@link CourierHeaders#REDRIVE_COUNT}
- * set) and a copy the adapter sends of a received message get ids of their own, so SQS never drops
- * them as duplicates of the original. Ids SQS would refuse (over 128 characters, or characters other
+ * set) gets an id of its own, so SQS never drops it as a duplicate of the original (the adapter
+ * never copies a received FIFO message: a copy would go behind its key's later messages). Ids SQS would refuse (over 128 characters, or characters other
  * than ASCII letters, digits and punctuation) travel as {@code #} and their SHA-256 in hex; ids
  * starting with {@code #} too, so no two ids meet.
  */
@@ -60,15 +60,6 @@ public final class Fifo {
   public static Ids ofPublished(Message m) {
     String redrive = m.headers().get(CourierHeaders.REDRIVE_COUNT).map(n -> "#r" + n).orElse("");
     return new Ids(groupId(m), token(m.id() + redrive));
-  }
-
-  /**
-   * The ids of the adapter's copy of a received message (a redelivery delay beyond what visibility
-   * can hold): its own group, and a deduplication id from the copied SQS message's id, so that a
-   * copy sent twice is kept once while every copy of a message is new to SQS.
-   */
-  public static Ids ofCopy(Message m, String copiedSqsMessageId) {
-    return new Ids(groupId(m), token("#c" + copiedSqsMessageId + "#" + m.id()));
   }
 
   private static String groupId(Message m) {

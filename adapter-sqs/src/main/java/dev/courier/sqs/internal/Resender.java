@@ -30,13 +30,13 @@ public final class Resender {
 
   /**
    * Sends a copy of the received SQS message {@code sqsMessageId} ({@code message} with {@code meta}),
-   * visible after {@code delay}, and deletes the original. On a FIFO queue, which takes no
-   * per-message delay, the copy carries its due time (any delay) and goes to the end of its group.
+   * visible after {@code delay}, and deletes the original. Standard queues only: on a FIFO queue a
+   * copy would go behind its key's later messages, so the receiver changes visibility instead.
    */
   public void resend(String queueUrl, String sqsMessageId, Message message, WireFormat.Meta meta, Duration delay,
       String receipt) {
     long due = 0;
-    if (delay.compareTo(Fifo.isFifoQueue(queueUrl) ? Duration.ZERO : nativeDelayLimit) > 0) {
+    if (delay.compareTo(nativeDelayLimit) > 0) {
       due = System.currentTimeMillis() + delay.toMillis();
     }
     copy(queueUrl, sqsMessageId, message, new WireFormat.Meta(meta.prior(), due), delay, receipt);
@@ -51,12 +51,10 @@ public final class Resender {
   private void copy(String queueUrl, String sqsMessageId, Message message, WireFormat.Meta meta, Duration delay,
       String receipt) {
     WireFormat.Outgoing out = WireFormat.encode(message, meta);
-    Fifo.Ids fifo = Fifo.isFifoQueue(queueUrl) ? Fifo.ofCopy(message, sqsMessageId) : null;
-    Integer seconds = fifo != null ? null : delaySeconds(delay, nativeDelayLimit);
+    int seconds = delaySeconds(delay, nativeDelayLimit);
     try {
       sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(out.body()).messageAttributes(out.attributes())
-          .delaySeconds(seconds).messageGroupId(fifo == null ? null : fifo.groupId())
-          .messageDeduplicationId(fifo == null ? null : fifo.deduplicationId()));
+          .delaySeconds(seconds));
     } catch (RuntimeException e) {
       long suppressed = limiter.admit();
       if (suppressed != RateLimitedLog.SUPPRESSED) {
