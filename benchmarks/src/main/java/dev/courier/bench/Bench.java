@@ -20,7 +20,7 @@ public final class Bench {
   private Bench() {}
 
   public static void main(String[] args) throws Exception {
-    Options options = Options.parse(args, 1_000_000);
+    Options options = Options.parse(args, 2_000_000);
     new Harness(options)
         .workload("payloadBytes", PAYLOAD_BYTES).workload("maxBacklog", BACKLOG).workload("maxInFlight", 1024)
         .side("courier", "Courier's in-memory broker, 1 subscriber (concurrency 1, maxInFlight 1,024)",

@@ -52,7 +52,7 @@ public final class KafkaBench {
 
   public static void main(String[] args) throws Exception {
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn"); // no client config dumps
-    Options options = Options.parse(args, 100_000);
+    Options options = Options.parse(args, 150_000);
     try (KafkaBroker broker = KafkaBroker.create()) {
       broker.start();
       String bootstrap = broker.bootstrapServers();

@@ -31,7 +31,7 @@ public final class ObservabilityBench {
       kafka(Options.parse(args, 50_000));
       return;
     }
-    Options options = Options.parse(args, 500_000);
+    Options options = Options.parse(args, 1_000_000);
     new Harness(options).withoutLatency()
         .workload("payloadBytes", Bench.PAYLOAD_BYTES).workload("maxBacklog", Bench.BACKLOG)
         .side("none", "nothing bound", Harness.Side.of(Bench.courier(1, c -> {}), Bench.SETTINGS))

@@ -9,7 +9,7 @@ import java.util.Set;
  * A benchmark's command line: {@code ADAPTER OUTPUT [MESSAGES] [key=value…]} with keys
  * {@code messages}, {@code rounds} (default 5), {@code warmup} (messages in the warm-up round,
  * default a tenth of {@code messages}), {@code latencyRate} (msgs/s, default 1,000),
- * {@code latencySeconds} (default 30, 0 skips the fixed-rate run) and {@code scale} (multiplies
+ * {@code latencySeconds} (default 10, 0 skips the fixed-rate run) and {@code scale} (multiplies
  * {@code messages} and {@code warmup}, for quick checks).
  */
 record Options(String adapter, Path out, int messages, int rounds, int warmup, int latencyRate, int latencySeconds) {
@@ -41,6 +41,6 @@ record Options(String adapter, Path out, int messages, int rounds, int warmup, i
     }
     return new Options(args[0], Path.of(args[1]), messages, rounds, warmup,
         Integer.parseInt(given.getOrDefault("latencyRate", "1000")),
-        Integer.parseInt(given.getOrDefault("latencySeconds", "30")));
+        Integer.parseInt(given.getOrDefault("latencySeconds", "10")));
   }
 }

@@ -54,7 +54,7 @@ public final class PubSubBench {
   private PubSubBench() {}
 
   public static void main(String[] args) throws Exception {
-    Options options = Options.parse(args, 10_000);
+    Options options = Options.parse(args, 20_000);
     // The emulator holds every message in its heap: the tests' 256 MB would spend the run in GC.
     System.setProperty(PubSubEmulator.JVM_OPTIONS_PROPERTY,
         System.getProperty(PubSubEmulator.JVM_OPTIONS_PROPERTY, "-Xmx1g -XX:+UseParallelGC"));

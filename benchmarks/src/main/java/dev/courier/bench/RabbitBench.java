@@ -64,7 +64,8 @@ public final class RabbitBench {
           .side("raw", "raw amqp-client: one publishing channel with confirms, one consuming channel, basicAck each",
               Harness.Side.of(new RawRabbit(factory), SETTINGS))
           .optionalSide("peer", "Spring Cloud Stream Rabbit binder (StreamBridge with a CorrelationData per message"
-              + " for its confirm, functional Consumer, acknowledge-mode AUTO)", () -> PeerSide.start("binder=rabbit",
+              + " for its confirm, a channel cache of a window and 64, functional Consumer, acknowledge-mode AUTO)",
+              () -> PeerSide.start("binder=rabbit",
               "host=" + server.host(), "port=" + server.port(), "username=" + server.username(),
               "password=" + server.password(), "payloadBytes=" + PAYLOAD_BYTES, "window=" + WINDOW,
               "prefetch=" + PREFETCH, "concurrency=1"))

@@ -48,7 +48,7 @@ public final class SqsBench {
 
   public static void main(String[] args) throws Exception {
     System.setProperty("org.slf4j.simpleLogger.log.software.amazon", "warn");
-    Options options = Options.parse(args, 10_000);
+    Options options = Options.parse(args, 20_000);
     try (FauxqsServer server = FauxqsServer.started()) {
       String endpoint = server.endpoint();
       System.out.println("SQS: " + server);

@@ -56,7 +56,7 @@ class StatsTest {
     assertEquals(10_000, o.messages());
     assertEquals(7, o.rounds());
     assertEquals(1_000, o.warmup());
-    assertEquals(30, o.latencySeconds());
+    assertEquals(10, o.latencySeconds());
     assertThrows(IllegalArgumentException.class, () -> Options.parse(new String[] {"k", "o", "round=3"}, 1));
   }
 }

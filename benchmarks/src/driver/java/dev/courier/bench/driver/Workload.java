@@ -1,6 +1,7 @@
 package dev.courier.bench.driver;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -89,13 +90,20 @@ public final class Workload {
 
   /**
    * Latency under moderate load: {@code rate} messages a second for {@code seconds} seconds,
-   * published on schedule while the group consumes. Returns {@code p50Micros}, {@code p99Micros},
+   * published on schedule while the group consumes, each timed from its scheduled send time (so a
+   * sender that falls behind counts its delay: no coordinated omission). Returns {@code p50Micros}, {@code p99Micros},
    * {@code p999Micros}, {@code maxMicros} of publish → handler, and {@code messages}.
    */
   public static Map<String, Double> fixedRate(Endpoint endpoint, Settings settings, int rate, int seconds)
       throws Exception {
-    int messages = Math.multiplyExact(rate, seconds);
+    return fixedRate(endpoint, settings, rate, Duration.ofSeconds(seconds));
+  }
+
+  /** {@link #fixedRate(Endpoint, Settings, int, int)} for a {@code duration} of any length. */
+  public static Map<String, Double> fixedRate(Endpoint endpoint, Settings settings, int rate, Duration duration)
+      throws Exception {
     long interval = TimeUnit.SECONDS.toNanos(1) / rate;
+    int messages = Math.toIntExact(Math.max(1, duration.toNanos() / interval));
     String destination = endpoint.create(true);
     Receiver receiver = new Receiver(messages);
     try (AutoCloseable consumer = endpoint.consume(destination, receiver)) {
@@ -103,15 +111,18 @@ public final class Workload {
       receiver.prime(publishing);
       long start = System.nanoTime();
       for (int i = 1; i <= messages; i++) {
+        long scheduled = start + (i - 1) * interval;
         long wait;
-        while ((wait = start + (i - 1) * interval - System.nanoTime()) > 0) {
+        while ((wait = scheduled - System.nanoTime()) > 0) {
           if (wait > 100_000) {
             LockSupport.parkNanos(wait - 50_000);
           } else {
             Thread.onSpinWait();
           }
         }
-        publishing.publish(i);
+        // timed from its scheduled send: a sender held up (by the window, a slow publish) adds its delay to
+        // the messages it holds up, rather than hiding it (no coordinated omission)
+        publishing.publish(i, scheduled);
       }
       receiver.await("fixed-rate");
       publishing.awaitConfirms();
@@ -160,11 +171,16 @@ public final class Workload {
     }
 
     void publish(int index) throws Exception {
+      publish(index, 0);
+    }
+
+    /** Publishes message {@code index} timed from {@code sentNanos} ({@link System#nanoTime()}), 0 for now. */
+    void publish(int index, long sentNanos) throws Exception {
       if (!window.tryAcquire(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         throw new IllegalStateException("no publish confirmed in " + TIMEOUT_SECONDS + " s");
       }
       byte[] payload = new byte[settings.payloadBytes()];
-      ByteBuffer.wrap(payload).putInt(0, index).putLong(4, System.nanoTime());
+      ByteBuffer.wrap(payload).putInt(0, index).putLong(4, sentNanos != 0 ? sentNanos : System.nanoTime());
       endpoint.publish(destination, index, payload, confirm);
     }
 
