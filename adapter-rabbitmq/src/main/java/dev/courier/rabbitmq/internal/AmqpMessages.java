@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * Maps a Courier {@link Message} to AMQP properties and back: id → message-id, key → header
  * {@value #KEY}, timestamp → timestamp (seconds) plus {@value #TIMESTAMP} (milliseconds) unless the
- * id implies the milliseconds (a UUIDv7 id of that instant, as Courier makes them), headers →
+ * id implies the milliseconds (a UUIDv7 id of that instant, as Courier makes them; then app-id
+ * {@value #IMPLIED_TIMESTAMP_APP_ID} says so), headers →
  * AMQP headers (UTF-8), persistent delivery mode. Headers the broker or the adapter adds
  * ({@code x-delivery-count}, {@code x-death}, {@code x-courier-*}) are not application headers:
  * a message header of such a name is not written (the core refuses to publish one anyway), so it
@@ -31,6 +32,12 @@ public final class AmqpMessages {
   public static final String SEQ = "x-courier-seq";
   /** The quorum queue's count of earlier returns of this message. */
   public static final String DELIVERY_COUNT = "x-delivery-count";
+  /**
+   * The app-id of a message that travels without {@value #TIMESTAMP} because its UUIDv7 id implies
+   * its timestamp: only then is the timestamp read back from the id (a foreign message with such an
+   * id keeps the whole seconds its publisher set).
+   */
+  static final String IMPLIED_TIMESTAMP_APP_ID = "courier";
 
   private AmqpMessages() {}
 
@@ -43,8 +50,9 @@ public final class AmqpMessages {
   public static AMQP.BasicProperties properties(Message m, long seq) {
     Headers h = m.headers();
     long millis = m.timestamp().toEpochMilli();
+    boolean implied = millis >= 0 && millis == impliedMillis(m.id());
     Map<String, Object> headers = null;
-    if (!h.isEmpty() || m.key().isPresent() || seq > 0 || millis != impliedMillis(m.id())) {
+    if (!h.isEmpty() || m.key().isPresent() || seq > 0 || !implied) {
       headers = new HashMap<>(h.size() + 4);
       for (Map.Entry<String, String> e : h.asMap().entrySet()) {
         if (!isBrokerOrAdapterHeader(e.getKey())) {
@@ -64,14 +72,16 @@ public final class AmqpMessages {
         .deliveryMode(2)
         .timestamp(new Date(millis))
         .headers(headers)
+        .appId(headers == null ? IMPLIED_TIMESTAMP_APP_ID : null)
         .build();
   }
 
   /**
    * The epoch milliseconds a time-ordered id (UUID version 7, as Courier makes them) carries in its
    * first 48 bits, or -1 for any other id. A message whose timestamp is that instant travels
-   * without {@value #TIMESTAMP}; the receiving side reads the milliseconds back from its id when the
-   * AMQP timestamp (whole seconds) agrees with them.
+   * without {@value #TIMESTAMP} and with app-id {@value #IMPLIED_TIMESTAMP_APP_ID}; the receiving
+   * side reads the milliseconds back from the id of such a message when the AMQP timestamp (whole
+   * seconds) agrees with them.
    */
   static long impliedMillis(String id) {
     if (id == null || id.length() != 36 || id.charAt(8) != '-' || id.charAt(13) != '-' || id.charAt(14) != '7'
@@ -167,7 +177,7 @@ public final class AmqpMessages {
       b.timestamp(Instant.ofEpochMilli(millis));
     } else if (props.getTimestamp() != null) {
       long seconds = Math.floorDiv(props.getTimestamp().getTime(), 1000);
-      long implied = impliedMillis(props.getMessageId());
+      long implied = IMPLIED_TIMESTAMP_APP_ID.equals(props.getAppId()) ? impliedMillis(props.getMessageId()) : -1;
       b.timestamp(implied >= 0 && implied / 1000 == seconds ? Instant.ofEpochMilli(implied)
           : props.getTimestamp().toInstant());
     }

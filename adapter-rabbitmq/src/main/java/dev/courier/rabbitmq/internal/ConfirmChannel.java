@@ -36,15 +36,30 @@ final class ConfirmChannel {
   private final String description;
   private final Executor completer;
   private final Supplier<String> blockedReason;
-  private final ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
+  private volatile Opened current; // replaced under this lock
+
   /**
-   * Pending publishes sent without the sequence-number header, by message id: at most one per id,
-   * so a return carrying no sequence number names its publish by its message id alone. The header
-   * costs the broker a decoded headers table per message; it is only needed while another publish
-   * of the same id is unconfirmed on this channel, or for a message without an id.
+   * One channel as opened and the publishes sent on it, keyed by sequence number. Its listeners
+   * settle only these: a channel the broker closed, or whose connection was lost, is never
+   * published on again (a recovered channel numbers its publishes from 1 again), so a confirm that
+   * reaches a replaced channel's listeners cannot complete another channel's publish.
    */
-  private final ConcurrentHashMap<String, Pending> untagged = new ConcurrentHashMap<>();
-  private Channel channel; // guarded by this
+  private static final class Opened {
+    final Channel channel;
+    final ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
+    /**
+     * Pending publishes sent without the sequence-number header, by message id: at most one per id,
+     * so a return carrying no sequence number names its publish by its message id alone. The header
+     * costs the broker a decoded headers table per message; it is only needed while another publish
+     * of the same id is unconfirmed on this channel, or for a message without an id.
+     */
+    final ConcurrentHashMap<String, Pending> untagged = new ConcurrentHashMap<>();
+    volatile boolean over; // shut down once: its publishes failed, it takes no more
+
+    Opened(Channel channel) {
+      this.channel = channel;
+    }
+  }
 
   /** One publish awaiting its confirm. */
   static final class Pending {
@@ -89,46 +104,66 @@ final class ConfirmChannel {
           + "; the broker accepts messages again when its alarm clears"));
       return;
     }
-    Channel ch;
+    Opened o;
     try {
-      ch = channel();
+      o = opened();
     } catch (IOException | RuntimeException e) {
       f.completeExceptionally(new PublishException("cannot publish to '" + exchange
           + "': no connection to RabbitMQ (" + describe(e) + ")", e));
       return;
     }
-    long seq = ch.getNextPublishSeqNo();
+    long seq = o.channel.getNextPublishSeqNo();
     Pending p = new Pending(f, exchange, System.nanoTime());
-    boolean tagged = messageId == null || untagged.putIfAbsent(messageId, p) != null;
+    boolean tagged = messageId == null || o.untagged.putIfAbsent(messageId, p) != null;
     if (!tagged) {
       p.untaggedId = messageId;
     }
-    pending.put(seq, p);
+    if (o.pending.putIfAbsent(seq, p) != null) {
+      // The channel numbers from 1 again (recovered) before its shutdown reached this object: what
+      // it holds can no longer be told apart from new publishes, so all of it fails.
+      o.over = true;
+      failAll(o, "the publishing channel was recovered before RabbitMQ confirmed");
+    }
+    if (o.over) { // shut down meanwhile, perhaps swept before this publish was indexed: not sent
+      forget(o, seq, p);
+      f.completeExceptionally(new PublishException("publish to '" + exchange
+          + "' failed: the publishing channel closed; publish it again"));
+      return;
+    }
     try {
-      ch.basicPublish(exchange, routingKey, true, props.create(tagged ? seq : 0), body);
+      o.channel.basicPublish(exchange, routingKey, true, props.create(tagged ? seq : 0), body);
     } catch (IOException | RuntimeException e) {
-      forget(seq, p);
+      forget(o, seq, p);
       f.completeExceptionally(new PublishException("publish to '" + exchange + "' failed: " + describe(e), e));
     }
   }
 
-  /** Removes a publish that is over (answered, failed or expired) from both indexes. */
-  private boolean forget(long seq, Pending p) {
+  /** Removes a publish that is over (answered, failed or expired) from both indexes of its channel. */
+  private static boolean forget(Opened o, long seq, Pending p) {
     if (p.untaggedId != null) {
-      untagged.remove(p.untaggedId, p);
+      o.untagged.remove(p.untaggedId, p);
     }
-    return pending.remove(seq, p);
+    return o.pending.remove(seq, p);
   }
 
-  /** A channel in confirm mode, opened again if a channel error closed the previous one. */
-  private Channel channel() throws IOException {
-    if (channel != null && channel.isOpen()) {
-      return channel;
+  /**
+   * The channel in confirm mode, opened again if the previous one shut down (a channel error, or a
+   * lost connection: the client would reopen that same channel object numbering from 1 again).
+   * The previous one is aborted, which also keeps the client's recovery from reopening it.
+   */
+  private Opened opened() throws IOException {
+    Opened o = current;
+    if (o != null && !o.over && o.channel.isOpen()) {
+      return o;
     }
-    if (channel != null && !connection.isOpen()) {
+    if (o != null && !connection.isOpen()) {
       throw new IOException("the connection is closed or recovering");
     }
-    failAll("the publishing channel was closed");
+    if (o != null) {
+      o.over = true;
+      failAll(o, "the publishing channel was closed");
+      abortQuietly(o.channel);
+    }
     Channel ch = connection.createChannel();
     if (ch == null) {
       throw new IOException("the broker has no channel left on this connection");
@@ -136,41 +171,49 @@ final class ConfirmChannel {
     try {
       ch.confirmSelect();
     } catch (IOException | RuntimeException e) {
-      try {
-        ch.abort();
-      } catch (IOException | RuntimeException ignored) {
-        // the channel is of no use either way
-      }
+      abortQuietly(ch);
       throw e;
     }
+    Opened fresh = new Opened(ch);
     ch.addConfirmListener(new ConfirmListener() {
       @Override
       public void handleAck(long seq, boolean multiple) {
-        settle(seq, multiple, true);
+        settle(fresh, seq, multiple, true);
       }
 
       @Override
       public void handleNack(long seq, boolean multiple) {
-        settle(seq, multiple, false);
+        settle(fresh, seq, multiple, false);
       }
     });
-    ch.addReturnListener(this::returned);
-    ch.addShutdownListener(this::shutdown);
-    channel = ch;
-    return ch;
+    ch.addReturnListener(r -> returned(fresh, r));
+    ch.addShutdownListener(cause -> {
+      fresh.over = true; // before the sweep: a publish indexed after it sees this and fails itself
+      failAll(fresh, "the channel closed before RabbitMQ confirmed (" + describe(cause) + ")");
+    });
+    current = fresh;
+    return fresh;
   }
 
-  private void settle(long seq, boolean multiple, boolean ack) {
+  private static void abortQuietly(Channel ch) {
+    try {
+      ch.abort();
+    } catch (IOException | RuntimeException ignored) {
+      // the channel is of no use either way
+    }
+  }
+
+  private void settle(Opened o, long seq, boolean multiple, boolean ack) {
     List<Pending> done = new ArrayList<>();
     if (multiple) {
-      for (Map.Entry<Long, Pending> e : pending.headMap(seq, true).entrySet()) {
-        if (forget(e.getKey(), e.getValue())) {
+      for (Map.Entry<Long, Pending> e : o.pending.headMap(seq, true).entrySet()) {
+        if (forget(o, e.getKey(), e.getValue())) {
           done.add(e.getValue());
         }
       }
     } else {
-      Pending p = pending.get(seq);
-      if (p != null && forget(seq, p)) {
+      Pending p = o.pending.get(seq);
+      if (p != null && forget(o, seq, p)) {
         done.add(p);
       }
     }
@@ -194,11 +237,11 @@ final class ConfirmChannel {
     }
   }
 
-  private void returned(Return r) {
+  private static void returned(Opened o, Return r) {
     Map<String, Object> headers = r.getProperties().getHeaders();
     Object seq = headers == null ? null : headers.get(AmqpMessages.SEQ);
     String id = r.getProperties().getMessageId();
-    Pending p = seq instanceof Number n ? pending.get(n.longValue()) : id == null ? null : untagged.get(id);
+    Pending p = seq instanceof Number n ? o.pending.get(n.longValue()) : id == null ? null : o.untagged.get(id);
     if (p != null) {
       p.returned = "RabbitMQ returned the message published to '" + r.getExchange()
           + "' as unroutable (" + r.getReplyText() + "): no group queue is bound to it; "
@@ -206,14 +249,10 @@ final class ConfirmChannel {
     }
   }
 
-  private void shutdown(ShutdownSignalException cause) {
-    failAll("the channel closed before RabbitMQ confirmed (" + describe(cause) + ")");
-  }
-
-  private void failAll(String why) {
+  private void failAll(Opened o, String why) {
     List<Pending> failed = new ArrayList<>();
-    for (Map.Entry<Long, Pending> e : pending.entrySet()) {
-      if (forget(e.getKey(), e.getValue())) {
+    for (Map.Entry<Long, Pending> e : o.pending.entrySet()) {
+      if (forget(o, e.getKey(), e.getValue())) {
         failed.add(e.getValue());
       }
     }
@@ -221,17 +260,24 @@ final class ConfirmChannel {
         + "; it may or may not have been stored, publish it again"));
   }
 
-  /** Fails publishes sent before {@code cutoffNanos}; sequence order is send order, so it stops early. */
+  /**
+   * Fails publishes sent before {@code cutoffNanos}; sequence order is send order, so it stops early.
+   * Only the current channel holds any: a replaced one was swept when it shut down.
+   */
   void expire(long cutoffNanos, long timeoutMillis) {
+    Opened o = current;
+    if (o == null) {
+      return;
+    }
     List<Pending> expired = new ArrayList<>();
-    Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator();
+    Iterator<Map.Entry<Long, Pending>> it = o.pending.entrySet().iterator();
     while (it.hasNext()) {
       Map.Entry<Long, Pending> e = it.next();
       Pending p = e.getValue();
       if (p.sentNanos - cutoffNanos > 0) {
         break;
       }
-      if (forget(e.getKey(), p)) {
+      if (forget(o, e.getKey(), p)) {
         expired.add(p);
       }
     }
@@ -254,7 +300,12 @@ final class ConfirmChannel {
    * its way is not a failure), then fails what is still unconfirmed and closes the channel.
    */
   synchronized void close(long waitMillis) {
-    if (channel != null && channel.isOpen() && !pending.isEmpty() && waitMillis > 0) {
+    Opened o = current;
+    if (o == null) {
+      return;
+    }
+    Channel channel = o.channel;
+    if (channel.isOpen() && !o.pending.isEmpty() && waitMillis > 0) {
       try {
         channel.waitForConfirms(waitMillis);
       } catch (InterruptedException e) {
@@ -263,14 +314,20 @@ final class ConfirmChannel {
         // what is still unconfirmed fails below
       }
     }
-    failAll("the transport was closed before RabbitMQ confirmed");
-    if (channel != null && channel.isOpen()) {
+    failAll(o, "the transport was closed before RabbitMQ confirmed");
+    if (channel.isOpen()) {
       try {
         channel.close();
       } catch (IOException | RuntimeException | java.util.concurrent.TimeoutException e) {
         // closing anyway
       }
     }
+  }
+
+  /** The channel publishes go to now, or null before the first (for tests). */
+  Channel currentChannel() {
+    Opened o = current;
+    return o == null ? null : o.channel;
   }
 
   static String describe(Throwable e) {
@@ -286,7 +343,8 @@ final class ConfirmChannel {
 
   @Override
   public String toString() {
-    return "ConfirmChannel{" + description + ", pending=" + pending.size() + '}';
+    Opened o = current;
+    return "ConfirmChannel{" + description + ", pending=" + (o == null ? 0 : o.pending.size()) + '}';
   }
 
   /** Builds a publish's properties once its sequence number is known. */
