@@ -4,6 +4,7 @@ import com.google.api.core.ApiFutureCallback;
 import com.google.api.core.ApiFutures;
 import com.google.api.gax.batching.BatchingSettings;
 import com.google.api.gax.batching.FlowControlSettings;
+import com.google.api.gax.core.InstantiatingExecutorProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
@@ -41,8 +42,8 @@ import java.util.function.Consumer;
  * against Google's emulator (started here from the machine's jar): unkeyed messages of 1 KiB, the
  * same publisher batching (100 messages, 1 ms), at most {@value #WINDOW} unconfirmed; the
  * publish-only topics have no subscription, so the emulator keeps nothing of them. The raw side
- * consumes with the client's streaming-pull {@code Subscriber} (flow control {@value #IN_FLIGHT}),
- * Courier with one subscription of the same maxInFlight. No peer (Spring Cloud Stream's Pub/Sub
+ * consumes with the client's streaming-pull {@code Subscriber} (flow control {@value #IN_FLIGHT}, one
+ * thread running the receiver), Courier with one subscription of the same maxInFlight and concurrency 1. No peer (Spring Cloud Stream's Pub/Sub
  * binder is not of its release train).
  */
 public final class PubSubBench {
@@ -137,6 +138,8 @@ public final class PubSubBench {
             ack.ack();
           }).setChannelProvider(channels).setCredentialsProvider(NoCredentialsProvider.create())
           .setFlowControlSettings(FlowControlSettings.newBuilder().setMaxOutstandingElementCount((long) IN_FLIGHT).build())
+          // one thread runs the receiver, as Courier's concurrency 1 (the client's default is several)
+          .setExecutorProvider(InstantiatingExecutorProvider.newBuilder().setExecutorThreadCount(1).build())
           .build();
       subscriber.startAsync().awaitRunning();
       return () -> subscriber.stopAsync().awaitTerminated(30, TimeUnit.SECONDS);
