@@ -45,14 +45,13 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   private static final int CLOSED = 2;
   static final Duration MIN_GRACE = Duration.ofSeconds(1);
   static final Duration MAX_GRACE = Duration.ofSeconds(10);
-  private static final long IDLE_SPIN_NANOS = 20_000;
 
   private final SubscriptionOptions options;
   private final DeliveryProcessor processor;
   private final HandlerWatchdog watchdog;
   private final LeaseRenewer leases;
   private final Consumer<SubscriptionRuntime> onClosed;
-  private final ThreadFactory threads; // null: Courier's own daemon threads, named after the subscription
+  private final HandlerThreads threads;
   private final ArrayBlockingQueue<TransportDelivery> queue;
   private final InFlightCounter inFlight;
   private final KeyLanes lanes; // null unless orderedByKey
@@ -74,7 +73,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
   public SubscriptionRuntime(SubscriptionOptions options, DeliveryProcessor processor, HandlerWatchdog watchdog,
       LeaseRenewer leases, ThreadFactory threads, Consumer<SubscriptionRuntime> onClosed) {
     this.options = options;
-    this.threads = threads;
+    this.threads = new HandlerThreads(threads, options.topic(), options.group());
     this.processor = processor;
     this.watchdog = watchdog;
     this.leases = leases;
@@ -93,29 +92,8 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
     this.handling = new TransportDelivery[workers.length];
     for (int i = 0; i < workers.length; i++) {
       int slot = i;
-      workers[i] = thread(() -> work(slot, null), Integer.toString(i));
+      workers[i] = this.threads.newThread(() -> work(slot, null), Integer.toString(i));
     }
-  }
-
-  private Thread thread(Runnable body, String suffix) {
-    if (threads != null) {
-      // A factory may refuse (null) or throw; a handler slot must never be lost for it, or a stuck
-      // handler's delivery would never be settled.
-      try {
-        Thread made = threads.newThread(body);
-        if (made != null) {
-          return made;
-        }
-        log.warn("the handler ThreadFactory of {}/{} returned no thread; using Courier's own", options.topic(),
-            options.group());
-      } catch (RuntimeException e) {
-        log.warn("the handler ThreadFactory of {}/{} failed; using Courier's own", options.topic(),
-            options.group(), e);
-      }
-    }
-    Thread t = new Thread(body, "courier-" + options.topic() + "-" + options.group() + "-" + suffix);
-    t.setDaemon(true);
-    return t;
   }
 
   /** The adapter's receiver feeding this runtime; set once, right after receive() returns. */
@@ -217,7 +195,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
       while (state == OPEN && !call.isAbandoned()) {
         TransportDelivery d;
         try {
-          d = next();
+          d = HandlerThreads.next(queue);
         } catch (InterruptedException e) {
           if (state != OPEN) {
             return;
@@ -236,27 +214,6 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
         returned(call);
       }
     }
-  }
-
-  /**
-   * The next delivery; before parking on an empty queue, spins for up to {@link #IDLE_SPIN_NANOS}:
-   * under a steady stream the next delivery usually comes meanwhile, which saves the publisher
-   * waking this thread (a system call) and this thread a context switch (and, on a busy machine,
-   * the wait for a processor) for every few messages. Polls between short spins, so the hand-off
-   * lock is not hammered.
-   */
-  private TransportDelivery next() throws InterruptedException {
-    TransportDelivery d = queue.poll();
-    if (d == null) {
-      long deadline = System.nanoTime() + IDLE_SPIN_NANOS;
-      do {
-        for (int i = 0; i < 32; i++) {
-          Thread.onSpinWait();
-        }
-        d = queue.poll();
-      } while (d == null && System.nanoTime() - deadline < 0);
-    }
-    return d != null ? d : queue.take();
   }
 
   private void runLane(TransportDelivery first, int slot, HandlerWatchdog.Call call, LeaseRenewer.Slot lease) {
@@ -331,7 +288,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
       }
       // The new thread holds the delivery's running count until it has settled it, so close()
       // drains the settlement like any handler.
-      Thread t = thread(() -> takeOver(slot, d, settle, replace),
+      Thread t = threads.newThread(() -> takeOver(slot, d, settle, replace),
           slot + (replace ? "-r" : "-settle") + ++replacements);
       settling.add(t);
       if (replace) {
@@ -389,7 +346,7 @@ public final class SubscriptionRuntime implements Subscription, DeliverySink {
       abandoned.remove(call.worker());
       Integer slot = state == OPEN ? emptySlots.poll() : null;
       if (slot != null) {
-        Thread t = thread(() -> work(slot, null), slot + "-r" + ++replacements);
+        Thread t = threads.newThread(() -> work(slot, null), slot + "-r" + ++replacements);
         workers[slot] = t;
         t.start();
       }
