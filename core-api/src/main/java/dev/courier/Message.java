@@ -1,5 +1,6 @@
 package dev.courier;
 
+import dev.courier.internal.MessageAccess;
 import dev.courier.internal.MessageIds;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -24,6 +25,21 @@ public final class Message {
   private final Headers headers;
   private final byte[] payload;
   private final Instant timestamp;
+
+  static {
+    MessageAccess.install(new MessageAccess() {
+      @Override
+      public byte[] payload(Message message) {
+        return message.payload;
+      }
+
+      @Override
+      public Builder adoptPayload(Builder builder, byte[] payload) {
+        builder.payload = java.util.Objects.requireNonNull(payload, "payload");
+        return builder;
+      }
+    });
+  }
 
   private Message(String id, String key, Headers headers, byte[] payload, Instant timestamp) {
     this.id = id;

@@ -1,5 +1,6 @@
 package dev.courier.pubsub.internal;
 
+import dev.courier.spi.support.Payloads;
 import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
 import dev.courier.Headers;
@@ -117,7 +118,7 @@ public final class PubSubMessages {
     Instant timestamp = attributes.containsKey(TIMESTAMP)
         ? Instant.ofEpochMilli(parseMillis(attributes.get(TIMESTAMP)))
         : Instant.ofEpochSecond(pm.getPublishTime().getSeconds(), pm.getPublishTime().getNanos());
-    Message.Builder b = Message.builder().id(id).payload(payload).timestamp(timestamp).headers(Headers.of(headers));
+    Message.Builder b = Payloads.adopt(Message.builder(), payload).id(id).timestamp(timestamp).headers(Headers.of(headers));
     if (key != null) {
       b.key(key);
     }

@@ -1,5 +1,6 @@
 package dev.courier.kafka.internal;
 
+import dev.courier.spi.support.Payloads;
 import dev.courier.Headers;
 import dev.courier.Message;
 import dev.courier.spi.Undecodable;
@@ -72,7 +73,7 @@ public final class RecordMapper {
       }
     }
     byte[] key = m.key().map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
-    return new ProducerRecord<>(topic, partition, m.timestamp().toEpochMilli(), key, m.payload(), headers);
+    return new ProducerRecord<>(topic, partition, m.timestamp().toEpochMilli(), key, Payloads.shared(m), headers);
   }
 
   /**
@@ -191,8 +192,7 @@ public final class RecordMapper {
         headers.put(name, h.value() == null ? "" : Undecodable.utf8(h.value(), "the value of header '" + name + "'"));
       }
     }
-    Message.Builder b = Message.builder()
-        .payload(r.value() == null ? new byte[0] : r.value())
+    Message.Builder b = Payloads.adopt(Message.builder(), r.value() == null ? new byte[0] : r.value())
         .headers(Headers.of(headers))
         .timestamp(Instant.ofEpochMilli(Math.max(0, longHeader(r, TIMESTAMP, r.timestamp()))))
         .id(id != null ? id : fallbackId);

@@ -1,5 +1,6 @@
 package dev.courier.rabbitmq.internal;
 
+import dev.courier.spi.support.Payloads;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.LongString;
 import dev.courier.Headers;
@@ -137,7 +138,7 @@ public final class AmqpMessages {
    * it over as {@link dev.courier.spi.Undecodable}.
    */
   public static Message message(AMQP.BasicProperties props, byte[] body) {
-    Message.Builder b = Message.builder().payload(body);
+    Message.Builder b = Payloads.adopt(Message.builder(), body);
     if (props.getMessageId() != null && !props.getMessageId().isBlank()) {
       b.id(props.getMessageId());
     }

@@ -1,5 +1,6 @@
 package dev.courier.rabbitmq.internal;
 
+import dev.courier.spi.support.Payloads;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Connection;
 import dev.courier.Message;
@@ -46,7 +47,7 @@ public final class ConfirmChannelPool {
 
   public CompletableFuture<Void> publish(String exchange, String routingKey, Message message) {
     return mine().publish(exchange, routingKey, message.id(), seq -> AmqpMessages.properties(message, seq),
-        message.payload());
+        Payloads.shared(message));
   }
 
   /** Publishes the batch on one channel, in order, without another thread's messages in between. */
@@ -56,7 +57,7 @@ public final class ConfirmChannelPool {
     synchronized (c) {
       for (Message m : messages) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        c.publishInto(f, exchange, routingKey, m.id(), seq -> AmqpMessages.properties(m, seq), m.payload());
+        c.publishInto(f, exchange, routingKey, m.id(), seq -> AmqpMessages.properties(m, seq), Payloads.shared(m));
         out.add(f);
       }
     }
@@ -67,7 +68,7 @@ public final class ConfirmChannelPool {
   public CompletableFuture<Void> publishExpiring(String exchange, String routingKey, Message message, long millis) {
     String expiration = Long.toString(millis);
     return mine().publish(exchange, routingKey, message.id(),
-        seq -> AmqpMessages.properties(message, seq).builder().expiration(expiration).build(), message.payload());
+        seq -> AmqpMessages.properties(message, seq).builder().expiration(expiration).build(), Payloads.shared(message));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.courier.sqs.internal;
 
+import dev.courier.spi.support.Payloads;
 import dev.courier.Headers;
 import dev.courier.Message;
 import dev.courier.spi.Undecodable;
@@ -67,7 +68,7 @@ public final class WireFormat {
   public record Incoming(Message message, Meta meta, Undecodable undecodable) {}
 
   public static Outgoing encode(Message m, Meta meta) {
-    byte[] payload = m.payload();
+    byte[] payload = Payloads.shared(m); // only read
     int flags = 0;
     String body;
     if (payload.length == 0) {
@@ -134,7 +135,7 @@ public final class WireFormat {
         headers.put(e.getKey(), v.stringValue());
       }
       if (own == null || own.binaryValue() == null) {
-        b.id(sqsMessageId).payload(bodyBytes);
+        Payloads.adopt(b.id(sqsMessageId), bodyBytes);
         if (sentMillis > 0) {
           b.timestamp(Instant.ofEpochMilli(sentMillis));
         }
@@ -156,7 +157,7 @@ public final class WireFormat {
         }
         byte[] payload = (flags & EMPTY) != 0 ? new byte[0]
             : (flags & BASE64) != 0 ? Base64.getDecoder().decode(body) : bodyBytes;
-        b.payload(payload);
+        Payloads.adopt(b, payload);
       }
       return new Incoming(b.headers(Headers.of(headers)).build(), meta, null);
     } catch (IOException | RuntimeException e) {
