@@ -8,7 +8,8 @@ import java.util.Set;
 /**
  * A benchmark's command line: {@code ADAPTER OUTPUT [MESSAGES] [key=value…]} with keys
  * {@code messages}, {@code rounds} (default 5), {@code warmup} (messages in the warm-up round,
- * default a tenth of {@code messages}), {@code latencyRate} (msgs/s, default 1,000),
+ * default {@code messages}: a full untimed round per side, so the JIT has compiled every side's
+ * path before the clock runs), {@code latencyRate} (msgs/s, default 1,000),
  * {@code latencySeconds} (default 10, 0 skips the fixed-rate run) and {@code scale} (multiplies
  * {@code messages} and {@code warmup}, for quick checks).
  */
@@ -34,7 +35,7 @@ record Options(String adapter, Path out, int messages, int rounds, int warmup, i
     double scale = Double.parseDouble(given.getOrDefault("scale", "1"));
     int messages = (int) Math.max(1, Integer.parseInt(given.getOrDefault("messages", "" + defaultMessages)) * scale);
     int warmup = given.containsKey("warmup")
-        ? (int) Math.max(1, Integer.parseInt(given.get("warmup")) * scale) : Math.max(1, messages / 10);
+        ? (int) Math.max(1, Integer.parseInt(given.get("warmup")) * scale) : messages;
     int rounds = Integer.parseInt(given.getOrDefault("rounds", "5"));
     if (rounds < 1) {
       throw new IllegalArgumentException("rounds must be at least 1, was " + rounds);

@@ -55,7 +55,7 @@ class StatsTest {
     Options o = Options.parse(new String[] {"kafka", "out.json", "20000", "rounds=7", "scale=0.5"}, 100_000);
     assertEquals(10_000, o.messages());
     assertEquals(7, o.rounds());
-    assertEquals(1_000, o.warmup());
+    assertEquals(10_000, o.warmup());
     assertEquals(10, o.latencySeconds());
     assertThrows(IllegalArgumentException.class, () -> Options.parse(new String[] {"k", "o", "round=3"}, 1));
   }
