@@ -1,5 +1,6 @@
 package dev.courier.kafka.internal;
 
+import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -19,6 +20,9 @@ final class PartitionOffsets<T> {
   /** Records handed on (to a handler, to the producer) whose outcome is not known yet. */
   final AtomicInteger busy = new AtomicInteger();
   long next = -1; // poll thread: offset after the last record read; -1: none read
+  // Poll thread: the offsets read from the position on (older ones pruned as it moves), so behind()
+  // counts records, not offsets: on a compacted topic or past transaction markers offsets have gaps.
+  private final ArrayDeque<Long> readFromPosition = new ArrayDeque<>();
   long pinCheckedAt = Long.MIN_VALUE / 2; // poll thread, forwarder: next when pinning records were last looked for
   /** Position the broker confirmed committed. */
   volatile long committed = -1;
@@ -31,13 +35,26 @@ final class PartitionOffsets<T> {
 
   /** A record read and done at once (nothing to do with it). */
   void read(long offset) {
-    next = Math.max(next, offset + 1);
+    if (offset >= next) {
+      readFromPosition.addLast(offset);
+      next = offset + 1;
+      prune();
+    }
   }
 
   /** A record read and not done yet. */
   void open(long offset, T item) {
     open.put(offset, item);
     read(offset);
+  }
+
+  /** Forgets the offsets read before the position. */
+  private void prune() {
+    long p = position();
+    Long first;
+    while ((first = readFromPosition.peekFirst()) != null && first < p) {
+      readFromPosition.pollFirst();
+    }
   }
 
   /** What is open at {@code offset}; null if done or never opened. */
@@ -56,10 +73,10 @@ final class PartitionOffsets<T> {
     return first != null ? first.getKey() : next;
   }
 
-  /** How many offsets were read from the first not done on. */
+  /** How many records were read from the first not done on (records, not offsets: offsets may have gaps). Poll thread. */
   long behind() {
-    long p = position();
-    return p < 0 ? 0 : next - p;
+    prune();
+    return readFromPosition.size();
   }
 
   Collection<T> openItems() {
