@@ -65,6 +65,17 @@ class KafkaConfigTest {
   }
 
   @Test
+  @DisplayName("a URI password in a client property under a harmless name never appears in toString")
+  void uriPasswordMasked() {
+    KafkaSettings s = KafkaTransport.builder("127.0.0.1:9092")
+        .clientProperty("sasl.oauthbearer.jwks.endpoint.url", "https://id:hunter2-uri@idp.example/jwks")
+        .settings();
+    String shown = s.toString();
+    assertFalse(shown.contains("hunter2"), "a secret leaked: " + shown);
+    assertTrue(shown.contains("idp.example/jwks"), "the rest of the URL should be shown: " + shown);
+  }
+
+  @Test
   @DisplayName("SASL settings become a JAAS line for every client; passthrough properties reach only their client kind")
   void clientPropertiesPassThrough() throws Exception {
     KafkaSettings s = KafkaTransportProvider.settings(config(Map.of(
