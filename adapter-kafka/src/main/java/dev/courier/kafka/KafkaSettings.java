@@ -355,20 +355,23 @@ public final class KafkaSettings {
 
     public Builder truststore(String location, String password) {
       security.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, Objects.requireNonNull(location, "location"));
-      putIfSet(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, password);
+      putOrRemove(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, password);
       return this;
     }
 
     public Builder keystore(String location, String password, String keyPassword) {
       security.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, Objects.requireNonNull(location, "location"));
-      putIfSet(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, password);
-      putIfSet(SslConfigs.SSL_KEY_PASSWORD_CONFIG, keyPassword);
+      putOrRemove(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, password);
+      putOrRemove(SslConfigs.SSL_KEY_PASSWORD_CONFIG, keyPassword);
       return this;
     }
 
-    private void putIfSet(String key, String value) {
+    /** A store's password: none (null) removes an earlier store's. */
+    private void putOrRemove(String key, String value) {
       if (value != null) {
         security.put(key, value);
+      } else {
+        security.remove(key);
       }
     }
 
