@@ -245,7 +245,7 @@ public final class KafkaReceiver implements Receiver {
       handOver();
     }
     applyPause();
-    commits.commitIfDue(now);
+    commits.commitIfDue();
     long timeout = POLL_MILLIS;
     if (!held.isEmpty()) {
       timeout = Math.max(0, Math.min(timeout, held.peek().due - now));
