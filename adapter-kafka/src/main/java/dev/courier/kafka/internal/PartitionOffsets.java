@@ -62,6 +62,12 @@ final class PartitionOffsets<T> {
     return open.get(offset);
   }
 
+  /** What is open at the position (the first record not done); null if none. */
+  T first() {
+    Map.Entry<Long, T> first = open.firstEntry();
+    return first != null ? first.getValue() : null;
+  }
+
   /** Marks done the record at {@code offset}, if {@code item} still stands for it. */
   void done(long offset, T item) {
     open.remove(offset, item);

@@ -277,6 +277,39 @@ class KafkaReceiverTest extends SharedBrokerTest {
   }
 
   @Test
+  @DisplayName("a partition paused behind one unsettled record reads it again once it is released")
+  void releasedStuckRecordIsReadAgain() throws Exception {
+    String topic = unique("stuckrelease");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    publish(topic, 30);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 2, false), q::add)) {
+      TransportDelivery stuck = take(q, 1).get(0);
+      for (int i = 0; i < 20; i++) {
+        take(q, 1).get(0).ack(); // 21 read from the unsettled first on: over 10 x maxInFlight (2), the partition pauses
+      }
+      stuck.release(); // as the core does on overflow
+      int others = 0;
+      while (true) {
+        TransportDelivery d = q.poll(10, TimeUnit.SECONDS);
+        assertTrue(d != null, "the released record was not read again within 10 s: its partition stays paused");
+        d.ack();
+        if ("0".equals(d.message().headers().get("seq").orElse("?"))) {
+          break;
+        }
+        others++;
+        assertTrue(others <= 9, "more records than published were handed over");
+      }
+      for (int i = others; i < 9; i++) {
+        take(q, 1).get(0).ack();
+      }
+      assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 30),
+          "after every record settled the commit should be 30, was " + probe.committed(group, topic, 0));
+    }
+  }
+
+  @Test
   @DisplayName("courier-due and courier-delivery-count headers on a source-topic record are not trusted: it comes at once, as a first delivery")
   void sourceTopicRedeliveryHeadersIgnored() throws Exception {
     String topic = unique("forged");
