@@ -43,6 +43,14 @@ class PartitionOffsetsTest {
     assertEquals(1, offsets.behind());
     offsets.done(100_007, "b");
     assertEquals(0, offsets.behind());
+    offsets.open(100_010, "c");
+    offsets.read(100_012);
+    offsets.open(100_020, "d");
+    offsets.read(100_030);
+    offsets.done(100_020, "d");
+    assertEquals(4, offsets.behind(), "records read from the first not done on, done ones included");
+    offsets.done(100_010, "c");
+    assertEquals(0, offsets.behind());
   }
 
   @Test
