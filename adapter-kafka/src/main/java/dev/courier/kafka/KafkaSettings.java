@@ -34,8 +34,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * timeout ({@link ProducerTimeouts}).
  */
 public final class KafkaSettings {
-  private static final String MASK = "****";
-
   private final String bootstrapServers;
   private final String clientId;
   private final int partitions;
@@ -203,7 +201,10 @@ public final class KafkaSettings {
     return Long.toString(Math.min(Integer.MAX_VALUE, d.toMillis()));
   }
 
-  /** Names and safe values only: passwords, the JAAS line and secret-looking client properties are masked. */
+  /**
+   * Names and safe values only: passwords, the JAAS line and secret-looking client properties are
+   * masked, and so is the user-info of any URI value (https://id:pw@host).
+   */
   @Override
   public String toString() {
     return "KafkaSettings{bootstrapServers=" + bootstrapServers + ", clientId=" + clientId
@@ -213,13 +214,8 @@ public final class KafkaSettings {
 
   private static Map<String, String> masked(Map<String, String> properties) {
     Map<String, String> shown = new TreeMap<>();
-    properties.forEach((k, v) -> shown.put(k, isSecret(k) ? MASK : v));
+    properties.forEach((k, v) -> shown.put(k, AdapterConfig.masked(k, v)));
     return shown;
-  }
-
-  /** The core's rule for secret-looking names (password, passphrase, jaas, ssl.keystore.key, ...). */
-  static boolean isSecret(String name) {
-    return AdapterConfig.isSecretName(name);
   }
 
   /** Builds {@link KafkaSettings} and the transport; each setter rejects bad values naming the parameter. */
@@ -359,20 +355,23 @@ public final class KafkaSettings {
 
     public Builder truststore(String location, String password) {
       security.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, Objects.requireNonNull(location, "location"));
-      putIfSet(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, password);
+      putOrRemove(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, password);
       return this;
     }
 
     public Builder keystore(String location, String password, String keyPassword) {
       security.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, Objects.requireNonNull(location, "location"));
-      putIfSet(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, password);
-      putIfSet(SslConfigs.SSL_KEY_PASSWORD_CONFIG, keyPassword);
+      putOrRemove(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, password);
+      putOrRemove(SslConfigs.SSL_KEY_PASSWORD_CONFIG, keyPassword);
       return this;
     }
 
-    private void putIfSet(String key, String value) {
+    /** A store's password: none (null) removes an earlier store's. */
+    private void putOrRemove(String key, String value) {
       if (value != null) {
         security.put(key, value);
+      } else {
+        security.remove(key);
       }
     }
 

@@ -65,6 +65,32 @@ class KafkaConfigTest {
   }
 
   @Test
+  @DisplayName("a keystore or truststore set again without passwords drops the earlier store's passwords")
+  void storePasswordsReplacedWithTheStore() {
+    KafkaSettings s = KafkaTransport.builder("127.0.0.1:9092")
+        .keystore("/a.jks", "pw-a", "key-a").keystore("/b.jks", null, null)
+        .truststore("/ta.jks", "pw-ta").truststore("/tb.jks", null)
+        .settings();
+    Properties consumer = s.consumerProperties("g", 10);
+    assertEquals("/b.jks", consumer.get("ssl.keystore.location"));
+    assertEquals(null, consumer.get("ssl.keystore.password"));
+    assertEquals(null, consumer.get("ssl.key.password"));
+    assertEquals("/tb.jks", consumer.get("ssl.truststore.location"));
+    assertEquals(null, consumer.get("ssl.truststore.password"));
+  }
+
+  @Test
+  @DisplayName("a URI password in a client property under a harmless name never appears in toString")
+  void uriPasswordMasked() {
+    KafkaSettings s = KafkaTransport.builder("127.0.0.1:9092")
+        .clientProperty("sasl.oauthbearer.jwks.endpoint.url", "https://id:hunter2-uri@idp.example/jwks")
+        .settings();
+    String shown = s.toString();
+    assertFalse(shown.contains("hunter2"), "a secret leaked: " + shown);
+    assertTrue(shown.contains("idp.example/jwks"), "the rest of the URL should be shown: " + shown);
+  }
+
+  @Test
   @DisplayName("SASL settings become a JAAS line for every client; passthrough properties reach only their client kind")
   void clientPropertiesPassThrough() throws Exception {
     KafkaSettings s = KafkaTransportProvider.settings(config(Map.of(

@@ -187,8 +187,13 @@ public final class AdapterConfig {
     return SECRET_WORDS.matcher(name.toLowerCase(Locale.ROOT).replace('_', '.').replace('-', '.')).matches();
   }
 
-  /** {@code value} as it may be printed: masked under a secret-looking name, else with any URI password masked. */
-  static String masked(String name, String value) {
+  /**
+   * {@code value} as it may be printed (toString, logs, error messages): wholly masked under a
+   * {@linkplain #isSecretName secret-looking name}, else with the user-info of any URI in it masked
+   * ({@code https://id:pw@host} becomes {@code https://****@host}). Adapters print their settings'
+   * values through this.
+   */
+  public static String masked(String name, String value) {
     return isSecretName(name) ? MASK : URI_USER_INFO.matcher(value).replaceAll("$1" + MASK + "@");
   }
 

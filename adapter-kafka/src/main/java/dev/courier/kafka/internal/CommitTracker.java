@@ -23,16 +23,16 @@ final class CommitTracker<T> {
 
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final String what;
-  private final long intervalMillis;
+  private final long intervalNanos;
   private final Map<TopicPartition, PartitionOffsets<T>> owned = new HashMap<>();
-  private long nextCommitAt;
+  private long nextCommitAt; // System.nanoTime(): a wall clock stepped back would stop the commits
 
   /** @param what the consumer's topic (and group), for logs */
   CommitTracker(KafkaConsumer<byte[], byte[]> consumer, String what, Duration interval) {
     this.consumer = consumer;
     this.what = what;
-    this.intervalMillis = interval.toMillis();
-    this.nextCommitAt = System.currentTimeMillis() + intervalMillis;
+    this.intervalNanos = interval.toNanos();
+    this.nextCommitAt = System.nanoTime() + intervalNanos;
   }
 
   PartitionOffsets<T> get(TopicPartition tp) {
@@ -68,11 +68,12 @@ final class CommitTracker<T> {
   }
 
   /** Once the commit interval passed: commits, without waiting, the positions that moved since their last commit. */
-  void commitIfDue(long now) {
-    if (now < nextCommitAt) {
+  void commitIfDue() {
+    long now = System.nanoTime();
+    if (now - nextCommitAt < 0) {
       return;
     }
-    nextCommitAt = now + intervalMillis;
+    nextCommitAt = now + intervalNanos;
     Map<TopicPartition, OffsetAndMetadata> offsets = committable(owned.values(), false);
     if (offsets.isEmpty()) {
       return;

@@ -172,7 +172,7 @@ public final class DelayedForwarder {
     relayOverflow(now);
     relayPinning();
     applyPause(now);
-    commits.commitIfDue(now);
+    commits.commitIfDue();
     long timeout = POLL_MILLIS;
     HeldRecord head = held.peek();
     if (head != null && sender.forwarding() < MAX_FORWARDING) {

@@ -245,7 +245,7 @@ public final class KafkaReceiver implements Receiver {
       handOver();
     }
     applyPause();
-    commits.commitIfDue(now);
+    commits.commitIfDue();
     long timeout = POLL_MILLIS;
     if (!held.isEmpty()) {
       timeout = Math.max(0, Math.min(timeout, held.peek().due - now));
@@ -322,7 +322,8 @@ public final class KafkaReceiver implements Receiver {
 
   /**
    * Pauses every partition while records wait for capacity; the delay partitions while too many are
-   * held; and any partition whose tracked records pile up behind one not yet done.
+   * held; and any partition whose tracked records pile up behind one not yet done, unless that one
+   * was released and is to be read again.
    */
   private void applyPause() {
     boolean all = stopped || !pending.isEmpty();
@@ -332,7 +333,7 @@ public final class KafkaReceiver implements Receiver {
       boolean isDelay = po.tp.topic().equals(delayTopic);
       int maxOpen = isDelay ? Math.max(MAX_OPEN_PER_IN_FLIGHT * maxInFlight, settings.maxDelayedHeld())
           : MAX_OPEN_PER_IN_FLIGHT * maxInFlight;
-      if ((isDelay ? delay : all) || po.behind() > maxOpen) {
+      if ((isDelay ? delay : all) || po.behind() > maxOpen && !rereadingFirst(po)) {
         want.add(po.tp);
       }
     }
@@ -355,6 +356,15 @@ public final class KafkaReceiver implements Receiver {
     }
     paused = want;
     assignmentChanged = false;
+  }
+
+  /**
+   * Whether the partition's first record not done was released: it was sought back to, and pausing
+   * the partition for the records behind it would never read it again (nor let them be committed).
+   */
+  private static boolean rereadingFirst(PartitionOffsets<KafkaDelivery> po) {
+    KafkaDelivery first = po.first();
+    return first != null && first.isReleased();
   }
 
   /**

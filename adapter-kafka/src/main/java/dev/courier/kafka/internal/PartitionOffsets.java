@@ -1,5 +1,6 @@
 package dev.courier.kafka.internal;
 
+import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -19,6 +20,12 @@ final class PartitionOffsets<T> {
   /** Records handed on (to a handler, to the producer) whose outcome is not known yet. */
   final AtomicInteger busy = new AtomicInteger();
   long next = -1; // poll thread: offset after the last record read; -1: none read
+  // Poll thread: the records read from the position on, so behind() counts records, not offsets (on a
+  // compacted topic or past transaction markers offsets have gaps). As runs {first offset, records}:
+  // each open record starts one, records done at once extend the last; the position is always the
+  // start of a run (or next), so the runs before it are wholly behind it and are dropped.
+  private final ArrayDeque<long[]> readRuns = new ArrayDeque<>();
+  private long readFromPosition;
   long pinCheckedAt = Long.MIN_VALUE / 2; // poll thread, forwarder: next when pinning records were last looked for
   /** Position the broker confirmed committed. */
   volatile long committed = -1;
@@ -31,18 +38,50 @@ final class PartitionOffsets<T> {
 
   /** A record read and done at once (nothing to do with it). */
   void read(long offset) {
-    next = Math.max(next, offset + 1);
+    counted(offset, false);
   }
 
   /** A record read and not done yet. */
   void open(long offset, T item) {
     open.put(offset, item);
-    read(offset);
+    counted(offset, true);
+  }
+
+  /** Counts a record read for the first time (not again after a seek back). */
+  private void counted(long offset, boolean opened) {
+    if (offset < next) {
+      return;
+    }
+    next = offset + 1;
+    long[] last = readRuns.peekLast();
+    if (opened || last == null) {
+      readRuns.addLast(new long[] {offset, 1});
+    } else {
+      last[1]++;
+    }
+    readFromPosition++;
+    prune();
+  }
+
+  /** Forgets the records read before the position. */
+  private void prune() {
+    long p = position();
+    long[] first;
+    while ((first = readRuns.peekFirst()) != null && first[0] < p) {
+      readRuns.pollFirst();
+      readFromPosition -= first[1];
+    }
   }
 
   /** What is open at {@code offset}; null if done or never opened. */
   T openAt(long offset) {
     return open.get(offset);
+  }
+
+  /** What is open at the position (the first record not done); null if none. */
+  T first() {
+    Map.Entry<Long, T> first = open.firstEntry();
+    return first != null ? first.getValue() : null;
   }
 
   /** Marks done the record at {@code offset}, if {@code item} still stands for it. */
@@ -56,10 +95,10 @@ final class PartitionOffsets<T> {
     return first != null ? first.getKey() : next;
   }
 
-  /** How many offsets were read from the first not done on. */
+  /** How many records were read from the first not done on (records, not offsets: offsets may have gaps). Poll thread. */
   long behind() {
-    long p = position();
-    return p < 0 ? 0 : next - p;
+    prune();
+    return readFromPosition;
   }
 
   Collection<T> openItems() {

@@ -33,6 +33,27 @@ class PartitionOffsetsTest {
   }
 
   @Test
+  @DisplayName("behind counts records read, not offsets: gaps (compaction, transaction markers) count nothing")
+  void behindCountsRecords() {
+    offsets.open(5, "a");
+    offsets.read(100_000);
+    assertEquals(2, offsets.behind());
+    offsets.open(100_007, "b");
+    offsets.done(5, "a");
+    assertEquals(1, offsets.behind());
+    offsets.done(100_007, "b");
+    assertEquals(0, offsets.behind());
+    offsets.open(100_010, "c");
+    offsets.read(100_012);
+    offsets.open(100_020, "d");
+    offsets.read(100_030);
+    offsets.done(100_020, "d");
+    assertEquals(4, offsets.behind(), "records read from the first not done on, done ones included");
+    offsets.done(100_010, "c");
+    assertEquals(0, offsets.behind());
+  }
+
+  @Test
   @DisplayName("a record read and done at once moves the position past it")
   void readOnly() {
     offsets.read(3);

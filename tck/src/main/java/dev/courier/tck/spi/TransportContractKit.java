@@ -244,7 +244,7 @@ public abstract class TransportContractKit extends KitSupport {
       TransportDelivery running = held.get(0);
       assertTrue(running.tryStart(), failure("tryStart() refused a fresh delivery of an open receiver"));
       t.receive(4); // a competing receiver joins: the moment a partitioned broker rebalances
-      Poll.holdsFor(quiet().multipliedBy(2), () -> {
+      boolean watched = Poll.holdsFor(quiet().multipliedBy(2), () -> {
         running.extendLease(); // as the core does for a running handler: a lease running out is not a withdrawal
         assertFalse(running.isWithdrawn(), failure("a started delivery was withdrawn; after tryStart() returned true"
             + " the adapter must wait for its settlement instead"));
@@ -255,6 +255,8 @@ public abstract class TransportContractKit extends KitSupport {
         }
         return true;
       });
+      assertTrue(watched && !Thread.currentThread().isInterrupted(), failure("the watch was cut short (interrupted):"
+          + " the started delivery was not watched while the competing receiver joined"));
       running.ack();
       held.subList(1, held.size()).forEach(TransportDelivery::release);
     }
