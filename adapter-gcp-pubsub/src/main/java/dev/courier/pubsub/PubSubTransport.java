@@ -132,8 +132,8 @@ public final class PubSubTransport implements Transport {
   public Receiver receive(ReceiveSpec spec, DeliverySink sink) {
     checkOpen();
     String subscription = topology.ensureGroup(spec.topic(), spec.group(), spec.groupOptions());
-    PubSubReceiver r = new PubSubReceiver(clients, subscription, spec.maxInFlight(), settings, scheduler, handBacks,
-        sink);
+    PubSubReceiver r = new PubSubReceiver(clients, subscription, spec.maxInFlight(), spec.orderedByKey(), settings,
+        scheduler, handBacks, sink);
     receivers.add(r);
     return new Receiver() {
       @Override

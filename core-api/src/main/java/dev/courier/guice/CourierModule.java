@@ -12,6 +12,7 @@ import dev.courier.PublishInterceptor;
 import dev.courier.Publisher;
 import dev.courier.config.CourierConfig;
 import jakarta.inject.Singleton;
+import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -85,8 +86,10 @@ public final class CourierModule extends AbstractModule {
   Courier courier(Optional<CourierListener> listener, Set<CourierListener> listeners,
       Set<DeliveryInterceptor> deliveryInterceptors, Set<PublishInterceptor> publishInterceptors) {
     Courier.Builder builder = Courier.builder().config(config);
-    listener.ifPresent(builder::listener);
-    listeners.forEach(builder::listener);
+    Set<CourierListener> all = new LinkedHashSet<>(); // one bound both ways is added once
+    listener.ifPresent(all::add);
+    all.addAll(listeners);
+    all.forEach(builder::listener);
     deliveryInterceptors.forEach(builder::deliveryInterceptor);
     publishInterceptors.forEach(builder::publishInterceptor);
     return builder.build();

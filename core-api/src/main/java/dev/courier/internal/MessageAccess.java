@@ -12,8 +12,11 @@ public abstract class MessageAccess {
 
   protected MessageAccess() {}
 
-  /** Called once, by {@link Message}'s static initializer. */
+  /** Called once, by {@link Message}'s static initializer; refused to any other caller. */
   public static void install(MessageAccess access) {
+    if (StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass() != Message.class) {
+      throw new IllegalStateException("MessageAccess is installed by Message only");
+    }
     synchronized (MessageAccess.class) {
       if (instance != null) {
         throw new IllegalStateException("MessageAccess is installed by Message only");

@@ -51,6 +51,8 @@ public final class PubSubReceiver implements Receiver {
   private static final long STABLE_STREAM_NANOS = TimeUnit.SECONDS.toNanos(30);
   /** Acked messages remembered to ack their redelivered copies: ordered nacks redeliver a key's later messages. */
   private static final int RECENT_ACKS = 16_384;
+  /** How long: the longest nack (600 s) and a minute; a copy arriving later is handled again. */
+  private static final long RECENT_ACK_NANOS = TimeUnit.SECONDS.toNanos(MAX_NACK_SECONDS + 60);
 
   private final Clients clients;
   private final String subscription;
@@ -62,7 +64,7 @@ public final class PubSubReceiver implements Receiver {
   private final ScheduledExecutorService scheduler;
   private final AckSender sender;
   private final HandBacks handBacks;
-  private final RecentAcks recentAcks = new RecentAcks(RECENT_ACKS);
+  private final RecentAcks recentAcks; // null unless the subscription is ordered
   private final String clientId = UUID.randomUUID().toString();
   private final RateLimitedLog rateLimited = new RateLimitedLog(Duration.ofMinutes(1));
 
@@ -76,8 +78,9 @@ public final class PubSubReceiver implements Receiver {
   private volatile boolean fetching = true;
   private volatile boolean closed;
 
-  public PubSubReceiver(Clients clients, String subscription, int maxInFlight, PubSubSettings settings,
-      ScheduledExecutorService scheduler, HandBacks handBacks, DeliverySink sink) {
+  public PubSubReceiver(Clients clients, String subscription, int maxInFlight, boolean ordered,
+      PubSubSettings settings, ScheduledExecutorService scheduler, HandBacks handBacks, DeliverySink sink) {
+    this.recentAcks = ordered ? new RecentAcks(RECENT_ACKS, RECENT_ACK_NANOS) : null;
     this.clients = clients;
     this.handBacks = handBacks;
     this.subscription = subscription;
@@ -247,7 +250,7 @@ public final class PubSubReceiver implements Receiver {
     List<String> refused = new ArrayList<>();
     List<String> done = new ArrayList<>();
     for (ReceivedMessage rm : messages) {
-      if (recentAcks.contains(HandBacks.key(subscription, rm.getMessage().getMessageId()))) {
+      if (recentAcks != null && recentAcks.contains(HandBacks.key(subscription, rm.getMessage().getMessageId()))) {
         done.add(rm.getAckId()); // handled here already: Pub/Sub redelivered it after a nack of an earlier one
         continue;
       }
@@ -313,7 +316,9 @@ public final class PubSubReceiver implements Receiver {
 
   void ack(PubSubDelivery d) {
     String key = d.handBackKey();
-    recentAcks.add(key);
+    if (recentAcks != null) {
+      recentAcks.add(key);
+    }
     sender.ack(d.ackId(), () -> handBacks.settled(key)); // kept counted if the ack fails and it comes back
     forget(d);
   }

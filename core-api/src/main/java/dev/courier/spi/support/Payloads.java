@@ -8,7 +8,8 @@ import dev.courier.internal.MessageAccess;
  * {@link Message.Builder#payload(byte[])} make to keep messages immutable for applications. For
  * handing the bytes to a broker client that only reads them (a producer record, an AMQP publish)
  * and for building a received message from an array nobody else holds; the caller must never
- * change either array.
+ * change either array. For adapters only: an application that changes such an array changes a
+ * message every other holder takes for immutable (a publish in flight, a retry, a dead letter).
  */
 public final class Payloads {
   private Payloads() {}
