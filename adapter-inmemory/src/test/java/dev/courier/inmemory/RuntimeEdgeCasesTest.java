@@ -126,7 +126,7 @@ class RuntimeEdgeCasesTest {
         .drainTimeout(Duration.ofMillis(200)).build(), d -> {
           calls.incrementAndGet();
           started.countDown();
-          Thread.sleep(10_000); // healthy but slow
+          new CountDownLatch(1).await(10, TimeUnit.SECONDS); // healthy but slow: runs until interrupted
         });
     courier.publisher().publish("t", msg("slow")).join();
     assertTrue(started.await(10, TimeUnit.SECONDS));

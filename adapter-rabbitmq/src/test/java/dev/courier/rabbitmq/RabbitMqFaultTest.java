@@ -1,8 +1,8 @@
 package dev.courier.rabbitmq;
 
+import dev.courier.testsupport.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.courier.Message;
 import dev.courier.spi.ReceiveSpec;
@@ -57,14 +57,8 @@ class RabbitMqFaultTest {
         .recoveryInterval(Duration.ofMillis(300)).publishTimeout(Duration.ofSeconds(5));
   }
 
-  static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail(what + " did not happen within " + timeout);
-      }
-      Thread.sleep(25); // polling with a deadline
-    }
+  static void await(String what, Duration timeout, BooleanSupplier condition) {
+    Poll.await(timeout, condition, what);
   }
 
   private boolean publishes(String topic) {

@@ -1,5 +1,7 @@
 package dev.courier.rabbitmq;
 
+import java.time.Duration;
+import dev.courier.testsupport.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,10 +88,7 @@ class RabbitMqGroupOptionsTest {
     courier().subscribe(SubscriptionOptions.builder(topic, group).orderedByKey(true).build(), d -> seen.add("ordered"));
     couriers.get(0).admin().ensureGroup(topic, group); // unordered ensureGroup accepts it as it is
     couriers.get(0).publisher().publish(topic, Message.of(new byte[] {1})).get(10, TimeUnit.SECONDS);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (seen.isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
+    Poll.until(Duration.ofSeconds(20), () -> !seen.isEmpty());
     assertEquals(Set.of("unordered"), seen, "the first subscriber is the single active consumer");
   }
 }

@@ -82,8 +82,7 @@ class SqsFifoTest {
     for (Message m : List.of(m1, m2, m1, m3)) { // m1 again: a publish retried, deduplicated
       t.send(topic, m).get(10, TimeUnit.SECONDS);
     }
-    LinkedBlockingQueue<TransportDelivery> in = new LinkedBlockingQueue<>();
-    t.receive(new ReceiveSpec(topic, "g", 1, GroupOptions.defaults().withOrderedByKey(true)), in::add);
+    LinkedBlockingQueue<TransportDelivery> in = receiveOrdered(t, topic, 1);
     TransportDelivery d = take(in, "m1");
     assertEquals(m1.id(), d.message().id());
     d.release();
@@ -115,8 +114,7 @@ class SqsFifoTest {
     for (Message m : sent) {
       t.send(topic, m).get(10, TimeUnit.SECONDS);
     }
-    LinkedBlockingQueue<TransportDelivery> in = new LinkedBlockingQueue<>();
-    t.receive(new ReceiveSpec(topic, "g", 10, ORDERED), in::add);
+    LinkedBlockingQueue<TransportDelivery> in = receiveOrdered(t, topic, 10);
     TransportDelivery first = take(in, "m1");
     assertEquals(sent.get(0).id(), first.message().id());
     assertTrue(Poll.until(Duration.ofSeconds(5), () -> in.size() == 2), "SQS handed over the key's 3 messages");
@@ -153,8 +151,7 @@ class SqsFifoTest {
     assertTrue(Poll.until(Duration.ofSeconds(5), () -> inA.size() == 1), "SQS handed over m2 with m1");
     receiverA.stopFetching();
     first.nack(Duration.ZERO); // m2 goes back with it, uncounted
-    LinkedBlockingQueue<TransportDelivery> inB = new LinkedBlockingQueue<>();
-    b.receive(new ReceiveSpec(topic, "g", 10, ORDERED), inB::add);
+    LinkedBlockingQueue<TransportDelivery> inB = receiveOrdered(b, topic, 10);
     TransportDelivery d = take(inB, "m1 at B");
     assertEquals(List.of(m1.id(), 2), List.of(d.message().id(), d.deliveryCount()), "nacked once: counted");
     d.ack();
@@ -181,8 +178,7 @@ class SqsFifoTest {
     first.nack(Duration.ofMillis(500));
     a.close();
     SqsTransport b = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
-    LinkedBlockingQueue<TransportDelivery> inB = new LinkedBlockingQueue<>();
-    b.receive(new ReceiveSpec(topic, "g", 1, ORDERED), inB::add);
+    LinkedBlockingQueue<TransportDelivery> inB = receiveOrdered(b, topic, 1);
     TransportDelivery d = inB.poll(10, TimeUnit.SECONDS); // the visibility timeout is 30 s
     assertNotNull(d, "the nacked message stayed hidden after its transport closed");
     assertEquals(List.of(m.id(), 2), List.of(d.message().id(), d.deliveryCount()));
@@ -201,8 +197,7 @@ class SqsFifoTest {
     long start = System.nanoTime();
     t.sendDelayed(topic, later, Duration.ofMillis(1500)).get(10, TimeUnit.SECONDS);
     t.send(topic, next).get(10, TimeUnit.SECONDS);
-    LinkedBlockingQueue<TransportDelivery> in = new LinkedBlockingQueue<>();
-    t.receive(new ReceiveSpec(topic, "g", 4, ORDERED), in::add); // after both publishes: one receive has both
+    LinkedBlockingQueue<TransportDelivery> in = receiveOrdered(t, topic, 4); // after both publishes: one receive has both
     TransportDelivery d = take(in, "the delayed message");
     long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     assertEquals(later.id(), d.message().id(), "the key's later message overtook the delayed one");
@@ -247,5 +242,12 @@ class SqsFifoTest {
       assertEquals(List.of("a0", "a1", "a2", "a3", "last"), a);
       assertEquals(List.of("b0", "b1", "b2", "b3"), b);
     }
+  }
+
+  /** Receives {@code topic}'s ordered group "g" on {@code t}: the deliveries as they arrive. */
+  private static LinkedBlockingQueue<TransportDelivery> receiveOrdered(SqsTransport t, String topic, int maxInFlight) {
+    LinkedBlockingQueue<TransportDelivery> in = new LinkedBlockingQueue<>();
+    t.receive(new ReceiveSpec(topic, "g", maxInFlight, ORDERED), in::add);
+    return in;
   }
 }

@@ -1,5 +1,6 @@
 package dev.courier.internal;
 
+import java.util.concurrent.CountDownLatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -145,7 +146,7 @@ class FailurePathStepsTest {
         throw boom;
       }, extensions, Duration.ofSeconds(5));
       assertSame(boom, failing.call(context(1), call, () -> {}));
-      HandlerInvocation slow = new HandlerInvocation(d -> Thread.sleep(10_000), extensions, Duration.ofMillis(30));
+      HandlerInvocation slow = new HandlerInvocation(d -> new CountDownLatch(1).await(10, TimeUnit.SECONDS), extensions, Duration.ofMillis(30));
       Throwable timeout = slow.call(context(1), call, () -> {});
       assertInstanceOf(HandlerTimeoutException.class, timeout);
       assertInstanceOf(InterruptedException.class, timeout.getCause());

@@ -303,7 +303,7 @@ class ExtensionPointsTest extends ReliabilityFixture {
     });
     Subscription s = courier.subscribe(options(fastRetry().build()).drainTimeout(Duration.ofMillis(50)).build(), d -> {
       inHandler.countDown();
-      Thread.sleep(60_000); // interrupted by close
+      new CountDownLatch(1).await(60, TimeUnit.SECONDS); // never counted down: interrupted by close
     });
     publish(text("slow"));
     assertTrue(inHandler.await(DEADLINE.toSeconds(), TimeUnit.SECONDS));

@@ -1,5 +1,7 @@
 package dev.courier.inmemory.reliability;
 
+import java.time.Duration;
+import dev.courier.testsupport.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.courier.Courier;
@@ -71,10 +73,7 @@ class IdempotencyEndToEndTest extends ReliabilityFixture {
       if (d.message().headers().get("copy").orElseThrow().equals("0")) {
         firstStarted.countDown();
         // Hold the claim while the duplicate is turned away more often than maxDeliveries allows.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (events.count("redelivered") < 4 && System.nanoTime() < deadline) {
-          Thread.sleep(5); // polling the listener with a deadline
-        }
+        Poll.until(Duration.ofSeconds(10), () -> events.count("redelivered") >= 4);
       }
     })) {
       publish(copy("order-1", 0));

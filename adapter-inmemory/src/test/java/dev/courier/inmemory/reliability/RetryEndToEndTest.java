@@ -89,7 +89,7 @@ class RetryEndToEndTest extends ReliabilityFixture {
     try (Subscription s = courier.subscribe(options(policy).handlerTimeout(Duration.ofSeconds(2)).build(), d -> {
       switch (calls.incrementAndGet()) {
         case 1 -> throw new AssertionError("an Error from the handler");
-        case 2 -> Thread.sleep(10_000); // hangs until the watchdog interrupts it
+        case 2 -> new CountDownLatch(1).await(10, TimeUnit.SECONDS); // hangs until the watchdog interrupts it
         default -> { }
       }
     })) {
