@@ -1,19 +1,14 @@
 package dev.courier.inmemory.tck;
 
-import dev.courier.Capabilities;
-import dev.courier.GroupOptions;
-import dev.courier.Message;
 import dev.courier.spi.DeliverySink;
-import dev.courier.spi.NamingRules;
 import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportDelivery;
 import dev.courier.spi.support.ForwardingDelivery;
+import dev.courier.spi.support.ForwardingTransport;
 import java.time.Duration;
-import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -22,7 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * self-test: each flaw breaks one promise of {@link TransportDelivery} or {@link Receiver} the way
  * a buggy adapter would.
  */
-final class BrokenSpiTransport implements Transport {
+final class BrokenSpiTransport extends ForwardingTransport {
   /** What goes wrong. */
   enum Flaw {
     /** None: the wrapper itself must keep every rule. */
@@ -53,6 +48,7 @@ final class BrokenSpiTransport implements Transport {
   private final Flaw flaw;
 
   BrokenSpiTransport(Transport real, Flaw flaw) {
+    super(real);
     this.real = real;
     this.flaw = flaw;
   }
@@ -156,45 +152,5 @@ final class BrokenSpiTransport implements Transport {
         d.extendLease();
       }
     }
-  }
-
-  @Override
-  public String name() {
-    return real.name();
-  }
-
-  @Override
-  public Capabilities capabilities() {
-    return real.capabilities();
-  }
-
-  @Override
-  public NamingRules naming() {
-    return real.naming();
-  }
-
-  @Override
-  public CompletableFuture<Void> send(String topic, Message message) {
-    return real.send(topic, message);
-  }
-
-  @Override
-  public void ensureTopic(String topic) {
-    real.ensureTopic(topic);
-  }
-
-  @Override
-  public void ensureGroup(String topic, String group, GroupOptions options) {
-    real.ensureGroup(topic, group, options);
-  }
-
-  @Override
-  public OptionalLong backlog(String topic, String group) {
-    return real.backlog(topic, group);
-  }
-
-  @Override
-  public void close() {
-    real.close();
   }
 }

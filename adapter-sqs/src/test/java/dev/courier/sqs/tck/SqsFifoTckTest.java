@@ -1,24 +1,15 @@
 package dev.courier.sqs.tck;
 
-import dev.courier.Capabilities;
 import dev.courier.Capability;
 import dev.courier.Courier;
-import dev.courier.GroupOptions;
-import dev.courier.Message;
-import dev.courier.spi.DeliverySink;
-import dev.courier.spi.NamingRules;
-import dev.courier.spi.ReceiveSpec;
-import dev.courier.spi.Receiver;
 import dev.courier.spi.Transport;
+import dev.courier.spi.support.ForwardingTransport;
 import dev.courier.sqs.SqsTestSupport;
 import dev.courier.sqs.SqsTopology;
 import dev.courier.sqs.SqsTransport;
 import dev.courier.testsupport.FauxqsServer;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
@@ -72,68 +63,17 @@ class SqsFifoTckTest extends SqsTckBase {
   }
 
   /** The SQS transport under another name, so this run's report does not replace {@code sqs.json}. */
-  private static final class Renamed implements Transport {
-    private final Transport t;
+  private static final class Renamed extends ForwardingTransport {
     private final String name;
 
     Renamed(Transport t, String name) {
-      this.t = t;
+      super(t);
       this.name = name;
     }
 
     @Override
     public String name() {
       return name;
-    }
-
-    @Override
-    public Capabilities capabilities() {
-      return t.capabilities();
-    }
-
-    @Override
-    public NamingRules naming() {
-      return t.naming();
-    }
-
-    @Override
-    public CompletableFuture<Void> send(String topic, Message message) {
-      return t.send(topic, message);
-    }
-
-    @Override
-    public List<CompletableFuture<Void>> sendAll(String topic, List<Message> messages) {
-      return t.sendAll(topic, messages);
-    }
-
-    @Override
-    public CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
-      return t.sendDelayed(topic, message, delay);
-    }
-
-    @Override
-    public Receiver receive(ReceiveSpec spec, DeliverySink sink) {
-      return t.receive(spec, sink);
-    }
-
-    @Override
-    public void ensureTopic(String topic) {
-      t.ensureTopic(topic);
-    }
-
-    @Override
-    public void ensureGroup(String topic, String group, GroupOptions options) {
-      t.ensureGroup(topic, group, options);
-    }
-
-    @Override
-    public OptionalLong backlog(String topic, String group) {
-      return t.backlog(topic, group);
-    }
-
-    @Override
-    public void close() {
-      t.close();
     }
   }
 }
