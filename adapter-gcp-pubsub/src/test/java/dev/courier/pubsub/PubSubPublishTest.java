@@ -12,7 +12,9 @@ import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.TransportDelivery;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +63,28 @@ class PubSubPublishTest {
       }
     } finally {
       r.close();
+    }
+  }
+
+  @Test
+  @DisplayName("a key's publish issued after its refused publish failed is sent, never cancelled by that failure (repeated: the client pauses the key on another thread)")
+  void publishAfterRefusedOneIsSentEveryTime() throws Exception {
+    for (int i = 0; i < 100; i++) {
+      String topic = PubSubTestSupport.uniqueName("refused");
+      // No topic yet: Pub/Sub refuses (NOT_FOUND) and the client pauses key "k"; the second publish is
+      // issued before the first failed, so it is queued behind it and fails too (never left pending).
+      CompletableFuture<Void> refused = transport.send(topic, Message.builder().key("k").payload(new byte[] {0}).build());
+      CompletableFuture<Void> behind = transport.send(topic, Message.builder().key("k").payload(new byte[] {0}).build());
+      for (CompletableFuture<Void> f : List.of(refused, behind)) {
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
+        assertInstanceOf(PublishException.class, failed.getCause());
+      }
+      transport.ensureTopic(topic);
+      try {
+        transport.send(topic, Message.builder().key("k").payload(new byte[] {1}).build()).get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        fail("round " + i + ": the publish issued after the refused one completed failed: " + e.getCause(), e);
+      }
     }
   }
 

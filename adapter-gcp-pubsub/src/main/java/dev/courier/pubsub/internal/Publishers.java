@@ -1,8 +1,5 @@
 package dev.courier.pubsub.internal;
 
-import com.google.api.core.ApiFuture;
-import com.google.api.core.ApiFutureCallback;
-import com.google.api.core.ApiFutures;
 import com.google.api.gax.batching.BatchingSettings;
 import com.google.api.gax.core.FixedExecutorProvider;
 import com.google.api.gax.retrying.RetrySettings;
@@ -31,9 +28,8 @@ import org.slf4j.LoggerFactory;
  * One client {@link Publisher} per topic, created on first use, cached, and shut down (flushing
  * what it holds) with the transport. Publishers order by key: a message with a key is published
  * with it as ordering key, so a group created with message ordering receives a key's messages in
- * publish order. A failed publish of a key makes the client refuse that key's later publishes until
- * {@link Publisher#resumePublish}; this class resumes the key at once, so one failure does not
- * block the key for good (the failed message itself fails its future, and the caller decides).
+ * publish order; {@link TopicPublisher} resumes a key after a failed publish, so one failure does
+ * not block the key for good (the failed message fails its future, and the caller decides).
  */
 public final class Publishers implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Publishers.class);
@@ -44,7 +40,7 @@ public final class Publishers implements AutoCloseable {
   private final PubSubSettings settings;
   private final ScheduledExecutorService executor;
   private final Executor completions;
-  private final Map<String, Publisher> publishers = new ConcurrentHashMap<>();
+  private final Map<String, TopicPublisher> publishers = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   public Publishers(Clients clients, Topology topology, PubSubSettings settings, ScheduledExecutorService executor,
@@ -59,42 +55,20 @@ public final class Publishers implements AutoCloseable {
   /** Publishes; the future completes when Pub/Sub stored the message, or fails with a PublishException. */
   public CompletableFuture<Void> publish(String topic, PubsubMessage message) {
     CompletableFuture<Void> result = new CompletableFuture<>();
-    Publisher publisher;
+    TopicPublisher publisher;
     try {
       publisher = publisher(topic);
     } catch (RuntimeException e) {
       result.completeExceptionally(e);
       return result;
     }
-    ApiFuture<String> sent;
-    try {
-      sent = publisher.publish(message);
-    } catch (IllegalStateException e) { // shut down meanwhile
-      result.completeExceptionally(new CourierClosedException("the Pub/Sub transport is closed"));
-      return result;
-    }
-    String key = message.getOrderingKey();
-    ApiFutures.addCallback(sent, new ApiFutureCallback<>() {
-      @Override
-      public void onSuccess(String messageId) {
-        result.complete(null);
-      }
-
-      @Override
-      public void onFailure(Throwable t) {
-        if (!key.isEmpty()) {
-          publisher.resumePublish(key);
-        }
-        result.completeExceptionally(new PublishException("Pub/Sub did not accept a message for topic '" + topic
-            + "': " + describe(t), t));
-      }
-    }, this::complete);
     // Always armed: an ordered key's later batches wait for its earlier ones, and the caller's
     // timeout counts from its publish, not from when the client sends the batch.
     ScheduledFuture<?> timer = executor.schedule(() -> result.completeExceptionally(new PublishException(
         "Pub/Sub did not confirm a message for topic '" + topic + "' within " + settings.publishTimeout()
         + " (it may still be stored)")), settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
     result.whenComplete((v, e) -> timer.cancel(false));
+    publisher.publish(message, result);
     return result;
   }
 
@@ -107,11 +81,11 @@ public final class Publishers implements AutoCloseable {
     }
   }
 
-  private Publisher publisher(String topic) {
+  private TopicPublisher publisher(String topic) {
     if (closed) {
       throw new CourierClosedException("the Pub/Sub transport is closed");
     }
-    return publishers.computeIfAbsent(topic, this::create);
+    return publishers.computeIfAbsent(topic, t -> new TopicPublisher(t, create(t), this::complete, executor));
   }
 
   private Publisher create(String topic) {
@@ -164,7 +138,11 @@ public final class Publishers implements AutoCloseable {
    */
   public void close(Duration timeout) {
     closed = true;
-    List<Publisher> all = new ArrayList<>(publishers.values());
+    List<Publisher> all = new ArrayList<>();
+    for (TopicPublisher p : publishers.values()) {
+      p.close();
+      all.add(p.client());
+    }
     if (all.isEmpty()) {
       return;
     }
