@@ -352,4 +352,46 @@ class KafkaReceiverTest extends SharedBrokerTest {
       again.ack();
     }
   }
+
+  @Test
+  @DisplayName("a redelivery held for a long delay does not pin its delay partition: after the subscription closes and"
+      + " reopens, the redeliveries behind it that were already handled are not handled again, and it still comes when due")
+  void longHeldRedeliveryDoesNotPinTheDelayTopic() throws Exception {
+    String topic = unique("pin");
+    String group = unique("g");
+    String delay = KafkaTransport.delayTopic(topic, group);
+    transport.ensureGroup(topic, group);
+    transport.send(topic, Message.builder().id("long").payload(new byte[] {0}).build()).join();
+    publish(topic, 5);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    long longDue;
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      TransportDelivery first = take(q, 1).get(0);
+      assertEquals("long", first.message().id());
+      longDue = System.currentTimeMillis() + 15_000;
+      first.nack(Duration.ofSeconds(15)); // held in memory, at offset 0 of the delay partition
+      List<TransportDelivery> others = take(q, 5);
+      for (TransportDelivery d : others) {
+        d.nack(Duration.ofMillis(200)); // through the delay topic behind it, offsets 1..5
+      }
+      for (TransportDelivery d : take(q, 5)) {
+        assertEquals(2, d.deliveryCount(), d + " should be the redelivery of a short nack");
+        d.ack();
+      }
+      assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 6),
+          "the originals' offsets were not committed once their redeliveries were stored");
+    }
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      TransportDelivery d = q.poll(Math.max(1, longDue - System.currentTimeMillis() - 500), TimeUnit.MILLISECONDS);
+      assertTrue(d == null, "after reopening, " + d + " (" + (d == null ? "" : d.message().id()) + ") was handed again"
+          + " before the long redelivery was due: the held long redelivery pinned the delay partition's commit at "
+          + probe.committedIn(KafkaTransport.groupId(topic, group), delay, 0));
+      TransportDelivery again = take(q, 1).get(0);
+      assertEquals("long", again.message().id(), "the long redelivery was lost or another record came instead");
+      assertEquals(2, again.deliveryCount(), "the held redelivery's count was not kept");
+      assertTrue(System.currentTimeMillis() >= longDue - 100, "the held redelivery came before it was due");
+      again.ack();
+      assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "records already handled were handed again");
+    }
+  }
 }
