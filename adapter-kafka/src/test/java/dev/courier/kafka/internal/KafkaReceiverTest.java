@@ -394,4 +394,40 @@ class KafkaReceiverTest extends SharedBrokerTest {
       assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "records already handled were handed again");
     }
   }
+
+  @Test
+  @DisplayName("beyond max-delayed-held the farthest-due redeliveries go back to the tail of the delay topic: a short"
+      + " redelivery behind them still arrives promptly")
+  void fullDelayTopicDoesNotHoldBackAShortRedelivery() throws Exception {
+    try (KafkaTransport small = KafkaTestSupport.transport().partitions(1).maxDelayedHeld(3).build()) {
+      String topic = unique("full");
+      String group = unique("g");
+      String delay = KafkaTransport.delayTopic(topic, group);
+      small.ensureGroup(topic, group);
+      List<CompletableFuture<Void>> sent = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        sent.add(small.send(topic, Message.builder().id(i < 5 ? "far-" + i : "short").payload(new byte[] {1}).build()));
+      }
+      CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
+      LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+      try (Receiver r = small.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+        List<TransportDelivery> got = take(q, 6);
+        for (int i = 0; i < 5; i++) {
+          got.get(i).nack(Duration.ofMinutes(5));
+        }
+        assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.endOffset(delay, 0) == 5),
+            "the five far redeliveries were not stored");
+        long start = System.nanoTime();
+        got.get(5).nack(Duration.ofMillis(300));
+        TransportDelivery d = q.poll(15, TimeUnit.SECONDS);
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(d != null, "the 300 ms redelivery did not arrive within 15 s behind 5 far ones with max-delayed-held 3");
+        assertEquals("short", d.message().id(), "a far redelivery arrived early");
+        assertTrue(waited < 6_000, "the 300 ms redelivery took " + waited + " ms behind 5 far ones with max-delayed-held 3");
+        d.ack();
+        assertTrue(probe.endOffset(delay, 0) > 6, "no far redelivery was copied to the tail");
+        assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "a far redelivery arrived early");
+      }
+    }
+  }
 }
