@@ -415,7 +415,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
         for (int i = 0; i < 5; i++) {
           got.get(i).nack(Duration.ofMinutes(5));
         }
-        assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.endOffset(delay, 0) == 5),
+        assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.endOffset(delay, 0) >= 5),
             "the five far redeliveries were not stored");
         long start = System.nanoTime();
         got.get(5).nack(Duration.ofMillis(300));
