@@ -57,6 +57,10 @@ import org.slf4j.LoggerFactory;
  * {@link RelayRules}: on revocation and close, beyond the hold limit, and when the commit lags too far.
  * A redelivery may be overtaken by later messages of its key (as on every adapter).
  *
+ * <p>Delayed publish: a record of the topic with a due time in the future ({@link RecordMapper#PUBLISH_DUE})
+ * is handed to the delay topic the same way, uncounted, due then; the original is done once the copy
+ * is confirmed. So a delayed publish reaches the groups that exist when it is published.
+ *
  * <p>Key order: a key lives in one partition, owned by one member, and records are handed over in
  * offset order; the core's per-key lanes then run same-key deliveries one at a time. The receiver
  * does not hold back a key's next record itself, so handlers of different keys run in parallel
@@ -294,7 +298,10 @@ public final class KafkaReceiver implements Receiver {
       if (stopped) {
         continue;
       }
-      if (d.due > now) {
+      long publishDue = fromDelay ? 0 : RecordMapper.publishDue(r);
+      if (publishDue > now) {
+        toDelayTopic(d, publishDue);
+      } else if (d.due > now) {
         held.add(d);
       } else {
         pending.addLast(d);
@@ -378,9 +385,14 @@ public final class KafkaReceiver implements Receiver {
    * closes, and then stays uncommitted for the next owner.
    */
   private void relay(KafkaDelivery d) {
+    toDelayTopic(d, d.due);
+  }
+
+  /** Writes a copy of {@code d} to the delay topic, uncounted, due at {@code due}; {@code d} is busy until it is confirmed. */
+  private void toDelayTopic(KafkaDelivery d, long due) {
     d.partition.busy.incrementAndGet();
     d.uncounted = true;
-    d.redeliverAt = d.due;
+    d.redeliverAt = due;
     republisher.republish(d);
   }
 
