@@ -49,12 +49,12 @@ import org.slf4j.LoggerFactory;
  * <p>Redelivery: a nack republishes the record to the delay topic ({@link DelayTopicRepublisher}),
  * with the Kafka group it belongs to (a delay topic name can serve two groups; each skips the
  * other's records); the original's offset completes once the copy is confirmed. Delay records not
- * yet due are held in memory, ordered by due time, up to a bound, beyond which the delay partitions
- * are paused; their offsets are not committed until they are handled, so a restart reads them again.
- * A held record would pin its delay partition's commit, so that a new owner hands again the records
- * behind it already handled: it is <em>relayed</em> to the tail of the delay topic (a copy with the same
- * due time, count and group; the original done once the copy is confirmed) by the rules of
- * {@link RelayRules}: on revocation and close, beyond the hold limit, and when the commit lags too far.
+ * yet due are held in memory, ordered by due time; their offsets are not committed until they are
+ * done. A held record would thus pin its delay partition's commit, and a new owner would hand again
+ * the records behind it already handled: it is <em>relayed</em> to the tail of the delay topic (a
+ * copy with the same due time, count and group; the original done once the copy is confirmed) by
+ * the rules of {@link RelayRules}: on revocation and close, the farthest-due beyond the hold limit
+ * (max-delayed-held), and the pinning ones when the commit lags too far.
  * A redelivery may be overtaken by later messages of its key (as on every adapter).
  *
  * <p>Delayed publish: a record of the topic with a due time in the future ({@link RecordMapper#PUBLISH_DUE})
