@@ -430,4 +430,41 @@ class KafkaReceiverTest extends SharedBrokerTest {
       }
     }
   }
+
+  @Test
+  @DisplayName("a redelivery held for a long delay does not pin its delay partition across a rebalance: when a second"
+      + " member joins, the redeliveries behind it already handled are not handled again, and it comes once when due")
+  void longHeldRedeliverySurvivesARebalance() throws Exception {
+    String topic = unique("pinrebalance");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    transport.send(topic, Message.builder().id("long").payload(new byte[] {0}).build()).join();
+    publish(topic, 5);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    long longDue;
+    try (Receiver r1 = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      TransportDelivery first = take(q, 1).get(0);
+      assertEquals("long", first.message().id());
+      longDue = System.currentTimeMillis() + 15_000;
+      first.nack(Duration.ofSeconds(15));
+      for (TransportDelivery d : take(q, 5)) {
+        d.nack(Duration.ofMillis(200));
+      }
+      for (TransportDelivery d : take(q, 5)) {
+        assertEquals(2, d.deliveryCount(), d + " should be the redelivery of a short nack");
+        d.ack();
+      }
+      // A second member joins: the rebalance revokes the first one's partitions.
+      try (Receiver r2 = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+        TransportDelivery d = q.poll(Math.max(1, longDue - System.currentTimeMillis() - 500), TimeUnit.MILLISECONDS);
+        assertTrue(d == null, "after the rebalance " + d + " (" + (d == null ? "" : d.message().id()) + ") was handed"
+            + " again before the long redelivery was due: the held long redelivery pinned the delay partition's commit");
+        TransportDelivery again = take(q, 1).get(0);
+        assertEquals("long", again.message().id(), "the long redelivery was lost or another record came instead");
+        assertEquals(2, again.deliveryCount(), "the held redelivery's count was not kept");
+        again.ack();
+        assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "records already handled were handed again");
+      }
+    }
+  }
 }
