@@ -16,7 +16,7 @@ final class KafkaKeys {
   static final ConfigKey<String> CLIENT_ID = ConfigKey.optional("client-id", "courier",
       "prefix of the Kafka client ids (producer, consumers, admin)");
   static final ConfigKey<Integer> PARTITIONS = ConfigKey.integer("partitions", "4", 1, 10_000,
-      "partitions of the topics Courier creates (topics, delay, delayed-publish and dead-letter topics)");
+      "partitions of the topics Courier creates (topics, delay and dead-letter topics)");
   static final ConfigKey<Integer> REPLICATION_FACTOR = ConfigKey.integer("replication-factor", null, 1, Short.MAX_VALUE,
       "replication factor of the topics Courier creates").shownDefault("broker default");
   static final ConfigKey<Boolean> AUTO_CREATE_TOPICS = ConfigKey.bool("auto-create-topics", "true",
@@ -39,8 +39,8 @@ final class KafkaKeys {
   static final ConfigKey<Duration> CLOSE_TIMEOUT = ConfigKey.duration("close-timeout", "5s",
       "how long closing waits for final commits");
   static final ConfigKey<Integer> MAX_DELAYED_HELD = ConfigKey.integer("max-delayed-held", "10000", 1, Integer.MAX_VALUE,
-      "most not-yet-due records a consumer (redeliveries) holds before pausing its delay topic, or a delayed-publish "
-          + "forwarder holds before copying the farthest-due back to the tail of the delayed-publish topic");
+      "most not-yet-due records (redeliveries, delayed publishes) a consumer holds before copying the farthest-due "
+          + "back to the tail of its delay topic");
   static final ConfigKey<Integer> MAX_MESSAGE_BYTES = ConfigKey.integer("max-message-bytes", null, 1024,
       Integer.MAX_VALUE, "the record size limit publishes are checked against").shownDefault("broker's `message.max.bytes`");
   static final ConfigKey<String> SECURITY_PROTOCOL = ConfigKey.optional("security-protocol", "PLAINTEXT",

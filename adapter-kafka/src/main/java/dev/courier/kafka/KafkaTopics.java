@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 final class KafkaTopics {
   private static final Logger log = LoggerFactory.getLogger(KafkaTopics.class);
   private static final int DEFAULT_MESSAGE_MAX_BYTES = 1_048_588;
-  /** Retention of the delay and delayed-publish topics: far beyond the longest delay, so a record outlives a forwarder outage. */
+  /** Retention of the delay topics: far beyond the longest delay, so a record outlives a consumer outage. */
   static final Duration DELAY_RETENTION = Duration.ofDays(7);
 
   private final KafkaSettings settings;
@@ -68,7 +68,7 @@ final class KafkaTopics {
     }
   }
 
-  /** Creates a delay or delayed-publish topic, kept {@link #DELAY_RETENTION}, unless it is known to exist. */
+  /** Creates a delay topic, kept {@link #DELAY_RETENTION}, unless it is known to exist. */
   void ensureHoldingTopic(String topic, int partitions) {
     createTopic(topic, partitions, Map.of("retention.ms", Long.toString(DELAY_RETENTION.toMillis())));
   }
@@ -124,12 +124,6 @@ final class KafkaTopics {
       }
       Thread.sleep(20);
     }
-  }
-
-  /** Describes {@code topic}; once the broker knows it, remembers it as known. */
-  void lookUp(String topic) throws ExecutionException, TimeoutException, InterruptedException {
-    admin.describeTopics(List.of(topic)).allTopicNames().get(timeout(), TimeUnit.MILLISECONDS);
-    knownTopics.add(topic);
   }
 
   /** Creates the topic if needed and commits the group's starting position (the end of each partition) where it has none. */

@@ -6,7 +6,6 @@ import dev.courier.GroupOptions;
 import dev.courier.Message;
 import dev.courier.PayloadTooLargeException;
 import dev.courier.PublishException;
-import dev.courier.kafka.internal.DelayedForwarder;
 import dev.courier.kafka.internal.KafkaReceiver;
 import dev.courier.kafka.internal.RecordMapper;
 import dev.courier.spi.DeliverySink;
@@ -46,12 +45,8 @@ import org.slf4j.LoggerFactory;
  * thread per subscription; see {@link KafkaReceiver} for commits, backpressure, rebalances and
  * redelivery through the group's delay topic ({@code <topic>.<group>.delay}).
  *
- * <p>Delayed publish ({@link #sendDelayed}): the message goes, with a due time, to the topic's
- * delayed-publish topic ({@code <topic>.delayed}, {@link #delayedTopic}); its future completes
- * when that copy is stored ({@code acks=all}). A {@link DelayedForwarder} per topic, a consumer in
- * the Kafka group {@code courier:forwarder@<topic>}, publishes each copy to the topic when it is
- * due, so it reaches every group that exists on the topic then; {@link DelayedForwarders} says
- * when a transport runs one (never creating a delayed-publish topic for a mere subscriber).
+ * <p>Delayed publish ({@link #sendDelayed}): the message goes to the topic with its due time in a
+ * header; each group's receiver holds it in the group's delay topic until it is due.
  *
  * <p>{@link #ensureGroup} creates the topic if needed and commits the group's starting position
  * (the end of each partition) when the group has none, so a group provisioned before publishing
@@ -59,8 +54,7 @@ import org.slf4j.LoggerFactory;
  * consumer outside the group (dead-letter peek). Thread-safe.
  *
  * <p>This class is the facade: publishing and receiving are here; topic administration is
- * {@link KafkaTopics}, backlog and peek {@link KafkaBacklog}, the forwarders' lifecycle
- * {@link DelayedForwarders}. Arguments are validated by the core before they reach it.
+ * {@link KafkaTopics}, backlog and peek {@link KafkaBacklog}. Arguments are validated by the core before they reach it.
  */
 public final class KafkaTransport implements Transport, TopicBrowser {
   public static final String NAME = "kafka";
@@ -72,15 +66,12 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   // <group>@<topic> ('@' is never in a name, and group ids have no length limit).
   private static final NamingRules NAMING = NamingRules.of(249, Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9._\\-]+"),
       "letters, digits, '.', '_' and '-' (not '.' or '..' alone)", ".").withGroupNames("{group}@{topic}", Integer.MAX_VALUE);
-  /** The forwarders' group on a topic: ':' is never in a Courier group, so it never is a subscription's. */
-  private static final String FORWARDER_GROUP = "courier:forwarder";
 
   private final KafkaSettings settings;
   private final Producer<byte[], byte[]> producer;
   private final Admin admin;
   private final KafkaTopics topics;
   private final KafkaBacklog backlog;
-  private final DelayedForwarders forwarders;
   private final Capabilities capabilities;
   private final int messageMaxBytes;
   private final Set<KafkaReceiver> receivers = ConcurrentHashMap.newKeySet();
@@ -100,7 +91,6 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     }
     topics.useProducer(producer);
     this.backlog = new KafkaBacklog(settings, admin, topics);
-    this.forwarders = new DelayedForwarders(settings, topics, producer, this::unkeyedPartition, closed);
     int framing = 10 * MAX_HEADERS + 4096; // per-header framing, id, key, record and delay-topic overhead
     int headroom = MAX_HEADER_BYTES + framing;
     this.capabilities = Capabilities.builder()
@@ -187,16 +177,12 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   }
 
   /**
-   * Stores {@code message} with its due time in the topic's delayed-publish topic; the future
-   * completes when the broker has stored it ({@code acks=all}). The topic's forwarder, started here
-   * if this transport does not run it yet, publishes it to {@code topic} when it is due. The topic
-   * and its delayed-publish topic are created first if {@code auto-create-topics} is on (as
-   * {@link #send} creates the topic); if off, a missing delayed-publish topic fails the publish as a
-   * missing topic fails {@link #send} (unless the broker creates it), and the forwarder starts once
-   * it exists. A failed creation fails the publish, and later publishes fail fast with it (no admin
-   * call) until its backoff ends. The core has checked the arguments (name, delay within
-   * {@link Capabilities#maxPublishDelay()}); a message too large for the broker with its due time
-   * fails the future before any I/O.
+   * Publishes {@code message} to {@code topic} itself, as {@link #send} does (same partitioning,
+   * topic created the same way), with its due time in a header; the future completes when the
+   * broker has stored it ({@code acks=all}). Each group's receiver then holds it in the group's
+   * delay topic until it is due ({@link KafkaReceiver}), so it reaches the groups that exist on the
+   * topic when it is published. The core has checked the arguments; a message too large for the
+   * broker with its due time fails the future before any I/O.
    */
   @Override
   public CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
@@ -204,16 +190,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     long due = System.currentTimeMillis() + delay.toMillis();
     try {
       checkSize(message, RecordMapper.estimatedSize(message) + RecordMapper.DELAYED_OVERHEAD, "a delayed Kafka record");
-      String delayed = delayedTopic(topic);
-      boolean running = forwarders.ensureForwarder(topic, settings.autoCreateTopics());
-      Integer partition = message.key().isEmpty() ? unkeyedPartition(delayed) : null;
-      CompletableFuture<Void> sent = send(RecordMapper.toDelayed(delayed, partition, message, topic, due), message);
-      if (!running) {
-        // The delayed-publish topic exists now (the broker created it, or someone else did): start
-        // the forwarder without waiting for the next upkeep round.
-        sent.thenRun(() -> forwarders.ensureForwarderLater(topic));
-      }
-      return sent;
+      return send(RecordMapper.delayed(record(topic, message), due), message);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -268,9 +245,6 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     ensureGroup(spec.topic(), spec.group());
     String delayTopic = delayTopic(spec.topic(), spec.group());
     topics.ensureHoldingTopic(delayTopic, topics.partitions(spec.topic()));
-    // Forwards the topic's delayed publishes while subscribed: now if its delayed-publish topic
-    // exists, else once the upkeep finds it does (never creating it here).
-    forwarders.tryEnsureForwarder(spec.topic());
     Properties props = settings.consumerProperties(groupId(spec.topic(), spec.group()), Math.min(500, spec.maxInFlight()));
     KafkaReceiver receiver = new KafkaReceiver(spec, delayTopic, topics.partitions(delayTopic), props, producer,
         settings.receiverSettings(), sink, receivers::remove);
@@ -292,16 +266,6 @@ public final class KafkaTransport implements Transport, TopicBrowser {
    */
   public static String groupId(String topic, String group) {
     return NAMING.groupName(topic, group);
-  }
-
-  /** The Kafka consumer group of a topic's delayed-publish forwarders: {@code courier:forwarder@<topic>}. */
-  public static String forwarderGroupId(String topic) {
-    return NAMING.groupName(topic, FORWARDER_GROUP);
-  }
-
-  /** The topic holding a topic's delayed publishes until they are due: {@code <topic>.delayed} ({@link NamingRules#derived}). */
-  public static String delayedTopic(String topic) {
-    return NAMING.derived(NamingRules.Derived.DELAYED_PUBLISH, topic);
   }
 
   /** The topic holding a group's redeliveries until they are due: {@code <topic>.<group>.delay} ({@link NamingRules#derived}). */
@@ -356,8 +320,6 @@ public final class KafkaTransport implements Transport, TopicBrowser {
         log.warn("closing {} failed", r, e);
       }
     }
-    // Before the producer closes, as the forwarders wait for their forwards' acks.
-    forwarders.close();
     try {
       producer.close(settings.closeTimeout());
     } finally {

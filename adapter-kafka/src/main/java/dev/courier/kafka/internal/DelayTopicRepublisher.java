@@ -16,13 +16,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A receiver's redeliveries: a nacked record is republished to the group's delay topic (same
- * partition number, so a key's redeliveries stay with its partition's owner) with its delivery
- * count, due time and Kafka group in headers; once the copy is confirmed the original is done.
+ * A receiver's writes to its delay topic: redeliveries, relays of held ones, delayed publishes. A
+ * record is republished to the group's delay topic (same partition number, so a key's redeliveries
+ * stay with its partition's owner) with its delivery count, due time and Kafka group in headers;
+ * once the copy is confirmed the original is done.
  * A failed republish is retried on its own thread with exponential backoff, keeping its due time,
  * until it succeeds, the partition is revoked or the receiver closes; then the original stays
- * uncommitted and the group reads it again. Runs on settling threads and its retry thread, never
- * on the poll thread.
+ * uncommitted and the group reads it again. Runs on settling threads, its retry thread and the poll
+ * thread (relays and delayed publishes).
  */
 final class DelayTopicRepublisher {
   private static final Logger log = LoggerFactory.getLogger(DelayTopicRepublisher.class);

@@ -8,8 +8,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -47,9 +49,17 @@ import org.slf4j.LoggerFactory;
  * <p>Redelivery: a nack republishes the record to the delay topic ({@link DelayTopicRepublisher}),
  * with the Kafka group it belongs to (a delay topic name can serve two groups; each skips the
  * other's records); the original's offset completes once the copy is confirmed. Delay records not
- * yet due are held in memory, ordered by due time, up to a bound, beyond which the delay partitions
- * are paused; their offsets are not committed until they are handled, so a restart reads them again.
+ * yet due are held in memory, ordered by due time; their offsets are not committed until they are
+ * done. A held record would thus pin its delay partition's commit, and a new owner would hand again
+ * the records behind it already handled: it is <em>relayed</em> to the tail of the delay topic (a
+ * copy with the same due time, count and group; the original done once the copy is confirmed) by
+ * the rules of {@link RelayRules}: on revocation and close, the farthest-due beyond the hold limit
+ * (max-delayed-held), and the pinning ones when the commit lags too far.
  * A redelivery may be overtaken by later messages of its key (as on every adapter).
+ *
+ * <p>Delayed publish: a record of the topic with a due time in the future ({@link RecordMapper#PUBLISH_DUE})
+ * is handed to the delay topic the same way, uncounted, due then; the original is done once the copy
+ * is confirmed. So a delayed publish reaches the groups that exist when it is published.
  *
  * <p>Key order: a key lives in one partition, owned by one member, and records are handed over in
  * offset order; the core's per-key lanes then run same-key deliveries one at a time. The receiver
@@ -78,6 +88,7 @@ public final class KafkaReceiver implements Receiver {
   private final String groupId;
   private final DelayTopicRepublisher republisher;
   private final CommitTracker<KafkaDelivery> commits;
+  private final RelayRules relayRules;
 
   // Poll thread only.
   private final ArrayDeque<KafkaDelivery> pending = new ArrayDeque<>();
@@ -112,6 +123,7 @@ public final class KafkaReceiver implements Receiver {
     this.republisher = new DelayTopicRepublisher(spec.topic() + "/" + spec.group(), delayTopic, delayPartitions,
         groupId, producer, closed, d -> settled(d, false));
     this.commits = new CommitTracker<>(consumer, spec.topic() + "/" + spec.group(), settings.commitInterval());
+    this.relayRules = new RelayRules(settings.maxDelayedHeld());
     this.thread = Threads.thread("courier-kafka-" + spec.topic() + "-" + spec.group(), true, this::run);
   }
 
@@ -239,12 +251,13 @@ public final class KafkaReceiver implements Receiver {
     seekReleased();
     releaseDue(now);
     if (stopped) {
-      pending.clear();
-      held.clear();
+      pending.clear(); // held records stay, to be relayed on close
     } else {
       handOver();
+      relayOverflow(now);
+      relayPinning();
     }
-    applyPause();
+    applyPause(now);
     commits.commitIfDue();
     long timeout = POLL_MILLIS;
     if (!held.isEmpty()) {
@@ -285,7 +298,10 @@ public final class KafkaReceiver implements Receiver {
       if (stopped) {
         continue;
       }
-      if (d.due > now) {
+      long publishDue = fromDelay ? 0 : RecordMapper.publishDue(r);
+      if (publishDue > now) {
+        toDelayTopic(d, publishDue);
+      } else if (d.due > now) {
         held.add(d);
       } else {
         pending.addLast(d);
@@ -320,18 +336,94 @@ public final class KafkaReceiver implements Receiver {
     }
   }
 
+  /** Beyond maxDelayedHeld held records: relays the farthest-due ones, at most once per interval. */
+  private void relayOverflow(long now) {
+    int excess = relayRules.overflow(held.size(), now);
+    if (excess > 0) {
+      List<KafkaDelivery> byDueDescending = new ArrayList<>(held);
+      byDueDescending.sort((a, b) -> Long.compare(b.due, a.due));
+      log.debug("{}/{} holds more than {} redeliveries; relaying the {} farthest-due to the tail of {}", spec.topic(),
+          spec.group(), relayRules.maxHeld(), excess, delayTopic);
+      relayAll(byDueDescending.subList(0, excess));
+    }
+  }
+
+  /** Relays the held records that pin a delay partition's commit far behind what was read. */
+  private void relayPinning() {
+    for (PartitionOffsets<KafkaDelivery> po : commits.all()) {
+      long cutoff = RelayRules.pinCutoff(po.position(), po.next, po.pinCheckedAt);
+      if (cutoff < 0) {
+        continue;
+      }
+      po.pinCheckedAt = po.next; // pinned by a record in flight, perhaps: look again after another half lag
+      List<KafkaDelivery> pinning = new ArrayList<>();
+      for (KafkaDelivery d : held) {
+        if (d.partition == po && d.offset() < cutoff) {
+          pinning.add(d);
+        }
+      }
+      if (!pinning.isEmpty()) {
+        log.debug("{}/{}: {} held redeliveries pin the commit of {} at {}; relaying them", spec.topic(), spec.group(),
+            pinning.size(), po.tp, po.position());
+        relayAll(pinning);
+      }
+    }
+  }
+
+  /** Takes {@code which} out of held and relays each. */
+  private void relayAll(Collection<KafkaDelivery> which) {
+    Set<KafkaDelivery> set = Collections.newSetFromMap(new IdentityHashMap<>());
+    set.addAll(which);
+    held.removeIf(set::contains);
+    set.forEach(this::relay);
+  }
+
   /**
-   * Pauses every partition while records wait for capacity; the delay partitions while too many are
-   * held; and any partition whose tracked records pile up behind one not yet done, unless that one
-   * was released and is to be read again.
+   * Writes a copy of held delay record {@code d} to the tail of its delay partition, due time,
+   * count and group kept; once confirmed, {@code d} is done. Busy until then, so a revocation waits
+   * for it; a failed copy is retried by the republisher until the partition goes or the receiver
+   * closes, and then stays uncommitted for the next owner.
    */
-  private void applyPause() {
+  private void relay(KafkaDelivery d) {
+    toDelayTopic(d, d.due);
+  }
+
+  /** Writes a copy of {@code d} to the delay topic, uncounted, due at {@code due}; {@code d} is busy until it is confirmed. */
+  private void toDelayTopic(KafkaDelivery d, long due) {
+    d.partition.busy.incrementAndGet();
+    d.uncounted = true;
+    d.redeliverAt = due;
+    republisher.republish(d);
+  }
+
+  /** Relays the held records of {@code partitions} (being given up): their copies keep them, the originals get committed. */
+  private void relayHeld(Collection<PartitionOffsets<KafkaDelivery>> partitions) {
+    List<KafkaDelivery> of = new ArrayList<>();
+    for (KafkaDelivery d : held) {
+      if (partitions.contains(d.partition)) {
+        of.add(d);
+      }
+    }
+    if (!of.isEmpty()) {
+      relayAll(of);
+      log.debug("{}/{}: relayed {} held redeliveries to the tail of {}", spec.topic(), spec.group(), of.size(), delayTopic);
+    }
+  }
+
+  /**
+   * Pauses every partition while records wait for capacity; the delay partitions while maxDelayedHeld
+   * records are held and relays of the farthest are in flight or their interval runs
+   * ({@link RelayRules#pause}); and any partition whose tracked records pile up behind one not yet
+   * done, unless that one was released and is to be read again.
+   */
+  private void applyPause(long now) {
     boolean all = stopped || !pending.isEmpty();
-    boolean delay = all || held.size() >= settings.maxDelayedHeld();
+    boolean delay = all || relayRules.pause(held.size(), republisher.inProgress(), now);
     Set<TopicPartition> want = new HashSet<>();
     for (PartitionOffsets<KafkaDelivery> po : commits.all()) {
       boolean isDelay = po.tp.topic().equals(delayTopic);
-      int maxOpen = isDelay ? Math.max(MAX_OPEN_PER_IN_FLIGHT * maxInFlight, settings.maxDelayedHeld())
+      // A delay partition's held records pinning it are relayed past RelayRules.PIN_RELAY_LAG.
+      long maxOpen = isDelay ? Math.max(MAX_OPEN_PER_IN_FLIGHT * maxInFlight, RelayRules.PIN_RELAY_LAG)
           : MAX_OPEN_PER_IN_FLIGHT * maxInFlight;
       if ((isDelay ? delay : all) || po.behind() > maxOpen && !rereadingFirst(po)) {
         want.add(po.tp);
@@ -415,12 +507,13 @@ public final class KafkaReceiver implements Receiver {
   private void shutdown() {
     try {
       pending.clear();
-      held.clear();
       // The group reads them again once this member leaves: no handler may start them here too.
       List<PartitionOffsets<KafkaDelivery>> all = new ArrayList<>(commits.all());
+      relayHeld(all);
+      held.clear();
       withdraw(all);
       if (!all.isEmpty()) {
-        // A redelivery's offset becomes committable once its copy is confirmed: wait for those.
+        // A redelivery's or relay's offset becomes committable once its copy is confirmed: wait for those.
         long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
         while (republisher.inProgress() > 0 && System.nanoTime() < deadline) {
           PollLoop.sleep(5);
@@ -464,12 +557,16 @@ public final class KafkaReceiver implements Receiver {
 
     /**
      * Stops dispatching the partitions and withdraws their deliveries not started; if they were
-     * revoked (not lost), waits for the running ones and commits what completed.
+     * revoked (not lost), relays their held records, waits for the running ones and the relays, and
+     * commits what completed.
      */
     private void giveUp(Collection<TopicPartition> partitions, boolean commit) {
       Set<TopicPartition> gone = new HashSet<>(partitions);
-      drop(gone);
       List<PartitionOffsets<KafkaDelivery>> of = commits.of(gone);
+      if (commit) {
+        relayHeld(of);
+      }
+      drop(gone);
       withdraw(of);
       if (commit) {
         commits.awaitIdle(of, settings.revokeTimeout());

@@ -26,7 +26,7 @@ final class PartitionOffsets<T> {
   // start of a run (or next), so the runs before it are wholly behind it and are dropped.
   private final ArrayDeque<long[]> readRuns = new ArrayDeque<>();
   private long readFromPosition;
-  long pinCheckedAt = Long.MIN_VALUE / 2; // poll thread, forwarder: next when pinning records were last looked for
+  long pinCheckedAt = Long.MIN_VALUE / 2; // poll thread: next when pinning records were last looked for
   /** Position the broker confirmed committed. */
   volatile long committed = -1;
   /** Set when the partition is revoked or lost: its records no longer affect commits. */

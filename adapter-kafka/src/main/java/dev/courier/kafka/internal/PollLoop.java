@@ -11,8 +11,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
 /**
- * What the poll threads of {@link KafkaReceiver} and {@link DelayedForwarder} share: the loop of
- * rounds and the synchronous commit. A {@link WakeupException} (another thread called
+ * A {@link KafkaReceiver}'s poll loop: the loop of rounds and the synchronous commit. A {@link WakeupException} (another thread called
  * {@code consumer.wakeup()}) only ends the round or, in a commit, asks for it once more.
  */
 final class PollLoop {

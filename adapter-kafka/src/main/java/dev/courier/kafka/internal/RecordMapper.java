@@ -17,12 +17,10 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 /**
  * Maps messages to Kafka records and back: key to record key (UTF-8), payload to value, timestamp
  * to the record timestamp (milliseconds), every header to a record header (UTF-8 value), and the
- * message id to the {@value #ID} header. A record the adapter writes again later (a forwarded or
- * relayed delayed publish) gets the current time as its record timestamp, so a broker's timestamp
- * limits never reject it, and carries the message's own timestamp in {@value #TIMESTAMP}, which
- * then wins on the way in. The adapter's own headers (id, delivery count, due time, delay group,
- * delayed-publish target, timestamp) are taken out again on the way in, so they never reach the
- * handler or a dead letter. The id header is written first and read first: a message header of
+ * message id to the {@value #ID} header. A record carrying the message's own timestamp in
+ * {@value #TIMESTAMP} (written by earlier versions when they forwarded a delayed publish) has it win
+ * on the way in. The adapter's own headers (id, delivery count, due times, delay group, timestamp)
+ * are taken out again on the way in, so they never reach the handler or a dead letter. The id header is written first and read first: a message header of
  * that name is not written (the core refuses to publish one anyway), and a second one on a record
  * cannot replace the id.
  */
@@ -41,26 +39,22 @@ public final class RecordMapper {
   public static final String DELAY_GROUP = "courier-delay-group";
 
   /**
-   * On a delayed publish: the topic it is for. Two topics can map to one delayed-publish topic
-   * name; each topic's forwarder skips the other's records.
+   * On a delayed publish, a record of the topic itself: when it is due, epoch milliseconds. Each
+   * group's receiver hands it to its delay topic until then ({@link KafkaReceiver}).
    */
-  public static final String DELAYED_TOPIC = "courier-delayed-topic";
+  public static final String PUBLISH_DUE = "courier-publish-due";
 
-  /**
-   * On a record written later than its message (forwarded or relayed delayed publish): the
-   * message's own timestamp, epoch milliseconds; the record timestamp is the time of writing.
-   */
+  /** On a record written later than its message by earlier versions: the message's own timestamp, epoch ms. */
   public static final String TIMESTAMP = "courier-timestamp";
 
   /** The adapter's own headers besides the id: taken out on the way in. */
-  private static final Set<String> OWN_HEADERS = Set.of(DELIVERY_COUNT, DUE, DELAY_GROUP, DELAYED_TOPIC, TIMESTAMP);
+  private static final Set<String> OWN_HEADERS = Set.of(DELIVERY_COUNT, DUE, DELAY_GROUP, PUBLISH_DUE, TIMESTAMP);
 
   /** Record overhead besides key, value and headers, generously: batch header plus record framing. */
   static final int RECORD_OVERHEAD = 128;
 
-  /** What a delayed publish adds to its record, at most: the due time and the target topic (up to 249 chars). */
-  public static final int DELAYED_OVERHEAD = 2 * 10 + DUE.length() + 20 + DELAYED_TOPIC.length() + 249
-      + 10 + TIMESTAMP.length() + 20;
+  /** What a delayed publish adds to its record, at most: the due time. */
+  public static final int DELAYED_OVERHEAD = 10 + PUBLISH_DUE.length() + 20;
 
   private RecordMapper() {}
 
@@ -68,7 +62,7 @@ public final class RecordMapper {
     RecordHeaders headers = new RecordHeaders();
     headers.add(ID, m.id().getBytes(StandardCharsets.UTF_8));
     for (Map.Entry<String, String> e : m.headers().asMap().entrySet()) {
-      if (!e.getKey().equals(TIMESTAMP) && !e.getKey().equals(ID)) {
+      if (!e.getKey().equals(TIMESTAMP) && !e.getKey().equals(ID) && !e.getKey().equals(PUBLISH_DUE)) {
         headers.add(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8));
       }
     }
@@ -76,40 +70,10 @@ public final class RecordMapper {
     return new ProducerRecord<>(topic, partition, m.timestamp().toEpochMilli(), key, Payloads.shared(m), headers);
   }
 
-  /**
-   * The record of a delayed publish of {@code m} to {@code topic}, written to {@code delayedTopic}:
-   * the message as {@link #toRecord} maps it, plus its due time and target topic in headers.
-   */
-  public static ProducerRecord<byte[], byte[]> toDelayed(String delayedTopic, Integer partition, Message m,
-      String topic, long dueMillis) {
-    ProducerRecord<byte[], byte[]> r = toRecord(delayedTopic, partition, m);
-    r.headers().remove(DUE).remove(DELAYED_TOPIC);
-    r.headers().add(DELAYED_TOPIC, topic.getBytes(StandardCharsets.UTF_8));
-    r.headers().add(DUE, Long.toString(dueMillis).getBytes(StandardCharsets.UTF_8));
-    return r;
-  }
-
-  /**
-   * The record a forwarder publishes to {@code topic} for a due delayed record: same key, value
-   * and headers (the id among them), without the due time and target topic; timestamped now, with
-   * the message's own timestamp in {@value #TIMESTAMP}.
-   */
-  public static ProducerRecord<byte[], byte[]> toForward(ConsumerRecord<byte[], byte[]> delayed, String topic,
-      Integer partition) {
-    RecordHeaders headers = copy(delayed, Set.of(DUE, DELAYED_TOPIC));
-    keepTimestamp(delayed, headers);
-    return new ProducerRecord<>(topic, partition, null, delayed.key(), delayed.value(), headers);
-  }
-
-  /**
-   * A copy of a held delayed record for the tail of its own partition: same key, value and
-   * headers (due time and target topic among them); timestamped now, with the message's own
-   * timestamp in {@value #TIMESTAMP}.
-   */
-  public static ProducerRecord<byte[], byte[]> toRelay(ConsumerRecord<byte[], byte[]> delayed) {
-    RecordHeaders headers = copy(delayed, Set.of());
-    keepTimestamp(delayed, headers);
-    return new ProducerRecord<>(delayed.topic(), delayed.partition(), null, delayed.key(), delayed.value(), headers);
+  /** {@code record}, a record of {@code m} as {@link #toRecord} maps it, as a delayed publish due at {@code dueMillis}. */
+  public static ProducerRecord<byte[], byte[]> delayed(ProducerRecord<byte[], byte[]> record, long dueMillis) {
+    record.headers().add(PUBLISH_DUE, Long.toString(dueMillis).getBytes(StandardCharsets.UTF_8));
+    return record;
   }
 
   private static RecordHeaders copy(ConsumerRecord<byte[], byte[]> r, Set<String> except) {
@@ -120,18 +84,6 @@ public final class RecordMapper {
       }
     }
     return headers;
-  }
-
-  private static void keepTimestamp(ConsumerRecord<byte[], byte[]> r, RecordHeaders headers) {
-    if (headers.lastHeader(TIMESTAMP) == null && r.timestamp() >= 0) {
-      headers.add(TIMESTAMP, Long.toString(r.timestamp()).getBytes(StandardCharsets.UTF_8));
-    }
-  }
-
-  /** Whether a delayed-publish record is for {@code topic} (it names it in {@value #DELAYED_TOPIC}). */
-  public static boolean isDelayedFor(ConsumerRecord<byte[], byte[]> r, String topic) {
-    Header h = r.headers().lastHeader(DELAYED_TOPIC);
-    return h != null && h.value() != null && topic.equals(new String(h.value(), StandardCharsets.UTF_8));
   }
 
   /** Bytes the record takes in a batch, at most: what the broker's message.max.bytes bounds. */
@@ -145,7 +97,7 @@ public final class RecordMapper {
   /** The record of {@code source} redelivered through {@code delayTopic}: same key, value, headers and timestamp. */
   public static ProducerRecord<byte[], byte[]> toRedelivery(ConsumerRecord<byte[], byte[]> source,
       String delayTopic, Integer partition, int deliveryCount, long dueMillis, String groupId) {
-    RecordHeaders headers = copy(source, Set.of(DELIVERY_COUNT, DUE, DELAY_GROUP));
+    RecordHeaders headers = copy(source, Set.of(DELIVERY_COUNT, DUE, DELAY_GROUP, PUBLISH_DUE));
     headers.add(DELAY_GROUP, groupId.getBytes(StandardCharsets.UTF_8));
     headers.add(DELIVERY_COUNT, Integer.toString(deliveryCount).getBytes(StandardCharsets.UTF_8));
     headers.add(DUE, Long.toString(dueMillis).getBytes(StandardCharsets.UTF_8));
@@ -207,9 +159,14 @@ public final class RecordMapper {
     return (int) Math.max(1, Math.min(Integer.MAX_VALUE, longHeader(r, DELIVERY_COUNT, 1)));
   }
 
-  /** When a redelivery or delayed publish is due (epoch ms); 0 for a record without a due time. */
+  /** When a redelivery is due (epoch ms); 0 for a record without a due time. */
   public static long due(ConsumerRecord<byte[], byte[]> r) {
     return longHeader(r, DUE, 0);
+  }
+
+  /** When a delayed publish is due (epoch ms); 0 for a record published without a delay. */
+  public static long publishDue(ConsumerRecord<byte[], byte[]> r) {
+    return longHeader(r, PUBLISH_DUE, 0);
   }
 
   /**

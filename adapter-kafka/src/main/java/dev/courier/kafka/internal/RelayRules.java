@@ -1,32 +1,33 @@
 package dev.courier.kafka.internal;
 
 /**
- * When a {@link DelayedForwarder} relays a held record: writes a copy of it (same partition, key,
- * value and headers, due time and target topic included) to the tail of the delayed-publish topic
- * and, once the broker acknowledged the copy, counts the original as done, so the partition's
- * commit moves past it. Whoever owns the partition then reads the copy like any other record.
+ * When a {@link KafkaReceiver} relays a held delay-topic record: writes a copy of it (same
+ * partition, key, value and headers, due time, delivery count and group included) to the tail of
+ * the delay topic and, once the broker acknowledged the copy, counts the original as done, so the
+ * partition's commit moves past it. Whoever owns the partition then reads the copy like any other
+ * record.
  *
  * <p>Why: commits stop at the first record not yet done, so a held record would pin its
- * partition's position; a 1-day delay followed by a million short ones would make every new owner
- * forward the million again. A held record is therefore relayed
+ * partition's position; a 1-day delay followed by a million short ones, handled, would make every
+ * new owner hand the million over again. A held record is therefore relayed
  * <ul>
- *   <li>on revocation and on close, for every held record of the partitions given up (the
- *       forwarder does that itself; a copy not acknowledged within the revoke or close timeout
- *       leaves its original uncommitted: nothing is lost, only possibly duplicated);
+ *   <li>on revocation and on close, for every held record of the partitions given up (a copy not
+ *       acknowledged within the revoke or close timeout leaves its original uncommitted: nothing is
+ *       lost, only possibly duplicated);
  *   <li>when more than {@code maxHeld} records are held ({@link #overflow}): the farthest-due ones
  *       beyond the bound, at most once per interval, which starts at
  *       {@value #OVERFLOW_RELAY_INTERVAL_MILLIS} ms and doubles up to
  *       {@value #MAX_OVERFLOW_RELAY_INTERVAL_MILLIS} ms while the overload lasts (back to the start
  *       after a quiet interval), so the copies are not read straight back in a loop; while the
- *       bound is reached and copies are in flight or the interval runs, the partitions are paused
- *       ({@link #pause}). In a lasting overload the farthest records circulate through the topic
- *       about once a minute, and a short delay published meanwhile may wait up to that interval;
+ *       bound is reached and copies are in flight or the interval runs, the delay partitions are
+ *       paused ({@link #pause}). In a lasting overload the farthest records circulate through the
+ *       topic about once a minute, and a short delay meanwhile may wait up to that interval;
  *   <li>when a partition's commit position lags more than {@value #PIN_RELAY_LAG} offsets behind
  *       what was read ({@link #pinCutoff}): its held records older than half that lag, so a crash
- *       re-forwards at most about {@value #PIN_RELAY_LAG} records per partition.
+ *       hands over again at most about {@value #PIN_RELAY_LAG} records per partition.
  * </ul>
- * A copy failing while running is held again. Forwards waiting for a retry are not relayed: they
- * stay uncommitted for the next owner.
+ * A failed copy is retried by the receiver's republisher until its partition goes or the receiver
+ * closes; then the original stays uncommitted for the next owner.
  *
  * <p>Pure: times are passed in, nothing is read or written. The poll thread's alone.
  */
@@ -81,7 +82,7 @@ final class RelayRules {
    * offset to read is {@code next}: the offset below which its held records pin the commit and are
    * to be relayed, or -1 if none are. {@code checkedAt} is {@code next} when a cutoff was last
    * given for the partition: it is given again only after another half lag was read (the pin may
-   * be a forward waiting for a retry, which is not relayed).
+   * be a record in flight, which is not relayed).
    */
   static long pinCutoff(long position, long next, long checkedAt) {
     if (position < 0 || next - position <= PIN_RELAY_LAG || next - checkedAt < PIN_RELAY_LAG / 2) {

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("Kafka delayed publish: a per-topic delayed-publish topic and forwarder, against a real broker")
+@DisplayName("Kafka delayed publish: on the topic with its due time, held in each group's delay topic, against a real broker")
 class KafkaDelayedPublishTest extends SharedBrokerTest {
   private static String unique(String purpose) {
     return unique("kd", purpose);
@@ -80,12 +80,13 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
       assertEquals("k-1", m.key().orElse(null));
       assertEquals(Map.of("h", "v"), m.headers().asMap(), "the headers changed (or the adapter's own leaked)");
       assertEquals(3, m.payloadSize());
-      assertEquals(written, m.timestamp(), "the forward changed the message's own timestamp");
+      assertEquals(written, m.timestamp(), "the hold in the delay topic changed the message's own timestamp");
       assertEquals(1, got.delivery().deliveryCount(), "a delayed publish is a first delivery");
       assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "the delayed message arrived twice");
-      assertTrue(Poll.until(Duration.ofSeconds(10),
-              () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), KafkaTransport.delayedTopic(topic), 0) == 1),
-          "the forwarder did not commit past the forwarded record");
+      String kafkaGroup = KafkaTransport.groupId(topic, group);
+      assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 1
+              && probe.committedIn(kafkaGroup, KafkaTransport.delayTopic(topic, group), 0) == 1),
+          "the group did not commit past the delayed record and its copy in the delay topic");
     }
   }
 
@@ -99,8 +100,9 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
     try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
       transport.sendDelayed(topic, Message.builder().id("long").payload(new byte[] {1}).build(), Duration.ofSeconds(10))
           .get(20, TimeUnit.SECONDS);
-      // The forwarder's group join is not what this test times: wait until it holds the long one.
-      awaitHolding(topic);
+      // The group's join is not what this test times: wait until it holds the long one.
+      assertTrue(Poll.until(Duration.ofSeconds(30), () -> probe.endOffset(KafkaTransport.delayTopic(topic, group), 0) == 1),
+          "the group did not hand the long one to its delay topic within 30 s");
       long start = System.nanoTime();
       transport.sendDelayed(topic, Message.builder().id("short").payload(new byte[] {2}).build(), Duration.ofMillis(300))
           .get(20, TimeUnit.SECONDS);
@@ -112,95 +114,56 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
     }
   }
 
-  /** Waits until the topic's forwarder has read its first delayed record and holds it (commit at offset 0). */
-  private static void awaitHolding(String topic) {
-    assertTrue(Poll.until(Duration.ofSeconds(30),
-            () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), KafkaTransport.delayedTopic(topic), 0) == 0),
-        "the forwarder did not read the first delayed record within 30 s");
+  @Test
+  @DisplayName("a delayed message reaches a group provisioned but not running when it starts, not before it is due;"
+      + " a group created after the publish does not get it")
+  void reachesTheGroupsOfPublishTime() throws Exception {
+    String topic = unique("groups");
+    String idle = unique("idle");
+    String late = unique("late");
+    transport.ensureGroup(topic, idle);
+    long start = System.nanoTime();
+    transport.sendDelayed(topic, Message.builder().id("p-1").payload(new byte[] {1}).build(), Duration.ofSeconds(3))
+        .get(20, TimeUnit.SECONDS);
+    transport.ensureGroup(topic, late);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    LinkedBlockingQueue<TransportDelivery> lateQ = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, idle, 10, false), q::add);
+        Receiver lr = transport.receive(new ReceiveSpec(topic, late, 10, false), lateQ::add)) {
+      Arrival got = next(q, 25);
+      assertEquals("p-1", got.id());
+      assertEquals(1, got.delivery().deliveryCount(), "a delayed publish is a first delivery");
+      assertTrue(got.millisAfter(start) >= 2950, "a message delayed by 3000 ms arrived after " + got.millisAfter(start) + " ms");
+      assertTrue(Poll.holdsFor(Duration.ofMillis(1000), () -> q.isEmpty() && lateQ.isEmpty()),
+          "the delayed message arrived twice, or reached a group created after it was published");
+    }
   }
 
   @Test
-  @DisplayName("a graceful close hands the held records over and commits past them: a new forwarder forwards the held "
-      + "one, and not again the ones already forwarded")
-  void closeHandsOverWithoutDuplicates() throws Exception {
-    String topic = unique("handover");
+  @DisplayName("a delayed message held when the subscription closes is relayed: after reopening it arrives once, when due")
+  void heldAcrossCloseArrivesOnce() throws Exception {
+    String topic = unique("reopen");
     String group = unique("g");
-    String delayed = KafkaTransport.delayedTopic(topic);
-    long longPublished;
-    try (KafkaTransport a = KafkaTestSupport.transport().partitions(1).build()) {
-      a.ensureGroup(topic, group);
-      LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
-      try (Receiver r = a.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
-        // First the forwarder joins its group and forwards (offset 0), so the timed part below is short.
-        a.sendDelayed(topic, Message.builder().id("warm").payload(new byte[] {0}).build(), Duration.ZERO)
-            .get(20, TimeUnit.SECONDS);
-        assertEquals("warm", next(q, 30).id());
-        longPublished = System.nanoTime();
-        a.sendDelayed(topic, Message.builder().id("long").payload(new byte[] {1}).build(), Duration.ofSeconds(10))
-            .get(20, TimeUnit.SECONDS); // offset 1
-        for (int i = 1; i <= 3; i++) {
-          a.sendDelayed(topic, Message.builder().id("short-" + i).payload(new byte[] {2}).build(), Duration.ofMillis(200))
-              .get(20, TimeUnit.SECONDS); // offsets 2..4
-        }
-        Set<String> shorts = new HashSet<>();
-        for (int i = 0; i < 3; i++) {
-          shorts.add(next(q, 20).id());
-        }
-        assertEquals(Set.of("short-1", "short-2", "short-3"), shorts);
-        // While running, the held long one pins the forwarder's commit at offset 1.
-        assertTrue(Poll.until(Duration.ofSeconds(10),
-                () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), delayed, 0) == 1),
-            "the forwarder did not commit up to the held record");
-      }
+    String delay = KafkaTransport.delayTopic(topic, group);
+    transport.ensureGroup(topic, group);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    long start = System.nanoTime();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      transport.sendDelayed(topic, Message.builder().id("held").payload(new byte[] {1}).build(), Duration.ofSeconds(8))
+          .get(20, TimeUnit.SECONDS);
+      transport.sendDelayed(topic, Message.builder().id("soon").payload(new byte[] {2}).build(), Duration.ofMillis(200))
+          .get(20, TimeUnit.SECONDS);
+      assertEquals("soon", next(q, 15).id());
     }
-    long closed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - longPublished);
-    assertTrue(closed < 9_500, "transport A closed only after " + closed + " ms, when the long message was (almost) due");
-    // The close copied the held record to the tail (offset 5) and committed past everything else.
-    assertEquals(6, probe.endOffset(delayed, 0), "expected warm, long, 3 short and one copy of long");
-    assertEquals(5, probe.committedIn(KafkaTransport.forwarderGroupId(topic), delayed, 0),
-        "closing did not commit past the forwarded records and the handed-over one");
-    try (KafkaTransport b = KafkaTestSupport.transport().partitions(1).build()) {
-      LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
-      try (Receiver r = b.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
-        Arrival got = next(q, 30);
-        assertEquals("long", got.id(), "a record forwarded before the close was forwarded again");
-        assertTrue(got.millisAfter(longPublished) >= 9_950,
-            "a message delayed by 10 s arrived after " + got.millisAfter(longPublished) + " ms");
-        assertTrue(Poll.holdsFor(Duration.ofMillis(1_000), q::isEmpty), "a delayed message arrived twice");
-      }
-    }
-  }
-
-  @Test
-  @DisplayName("beyond max-delayed-held the farthest-due records go back to the tail: a short delay published after "
-      + "them still arrives promptly")
-  void fullForwarderDoesNotHoldBackAShortDelay() throws Exception {
-    try (KafkaTransport small = KafkaTestSupport.transport().partitions(1).maxDelayedHeld(3).build()) {
-      String topic = unique("full");
-      String group = unique("g");
-      String delayed = KafkaTransport.delayedTopic(topic);
-      small.ensureGroup(topic, group);
-      LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
-      try (Receiver r = small.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
-        small.sendDelayed(topic, Message.builder().id("far-0").payload(new byte[] {1}).build(), Duration.ofMinutes(5))
-            .get(20, TimeUnit.SECONDS);
-        assertTrue(Poll.until(Duration.ofSeconds(30),
-                () -> probe.committedIn(KafkaTransport.forwarderGroupId(topic), delayed, 0) == 0),
-            "the forwarder did not read the first delayed record within 30 s");
-        for (int i = 1; i < 5; i++) {
-          small.sendDelayed(topic, Message.builder().id("far-" + i).payload(new byte[] {1}).build(),
-              Duration.ofMinutes(5)).get(20, TimeUnit.SECONDS);
-        }
-        long start = System.nanoTime();
-        small.sendDelayed(topic, Message.builder().id("short").payload(new byte[] {2}).build(), Duration.ofMillis(300))
-            .get(20, TimeUnit.SECONDS);
-        Arrival got = next(q, 15);
-        assertEquals("short", got.id());
-        assertTrue(got.millisAfter(start) < 6_000, "the 300 ms delay took " + got.millisAfter(start)
-            + " ms behind 5 far-future ones with max-delayed-held 3");
-        assertTrue(probe.endOffset(delayed, 0) > 6, "no far-future record was copied to the tail");
-        assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "a far-future record arrived early");
-      }
+    assertEquals(3, probe.endOffset(delay, 0), "expected the two copies and one relay of the held one in the delay topic");
+    assertEquals(2, probe.committedIn(KafkaTransport.groupId(topic, group), delay, 0),
+        "closing did not commit past the relayed record and the handled one, up to the relay's copy");
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      Arrival got = next(q, 25);
+      assertEquals("held", got.id(), "a record handled before the close was handed again");
+      assertTrue(got.millisAfter(start) >= 7950, "a message delayed by 8 s arrived after " + got.millisAfter(start) + " ms");
+      assertEquals(1, got.delivery().deliveryCount(), "the relay counted a delivery");
+      assertTrue(Poll.holdsFor(Duration.ofMillis(1000), q::isEmpty), "a delayed message arrived twice");
     }
   }
 
@@ -256,6 +219,5 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
         () -> transport.sendDelayed(topic, tooBig, Duration.ofSeconds(1)).get(10, TimeUnit.SECONDS));
     assertInstanceOf(PayloadTooLargeException.class, big.getCause());
     assertFalse(probe.topicExists(topic), "a rejected delayed publish created the topic");
-    assertFalse(probe.topicExists(KafkaTransport.delayedTopic(topic)), "a rejected delayed publish created the delayed-publish topic");
   }
 }

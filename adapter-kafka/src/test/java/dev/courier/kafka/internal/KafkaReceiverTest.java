@@ -352,4 +352,119 @@ class KafkaReceiverTest extends SharedBrokerTest {
       again.ack();
     }
   }
+
+  @Test
+  @DisplayName("a redelivery held for a long delay does not pin its delay partition: after the subscription closes and"
+      + " reopens, the redeliveries behind it that were already handled are not handled again, and it still comes when due")
+  void longHeldRedeliveryDoesNotPinTheDelayTopic() throws Exception {
+    String topic = unique("pin");
+    String group = unique("g");
+    String delay = KafkaTransport.delayTopic(topic, group);
+    transport.ensureGroup(topic, group);
+    transport.send(topic, Message.builder().id("long").payload(new byte[] {0}).build()).join();
+    publish(topic, 5);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    long longDue;
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      TransportDelivery first = take(q, 1).get(0);
+      assertEquals("long", first.message().id());
+      longDue = System.currentTimeMillis() + 15_000;
+      first.nack(Duration.ofSeconds(15)); // held in memory, at offset 0 of the delay partition
+      List<TransportDelivery> others = take(q, 5);
+      for (TransportDelivery d : others) {
+        d.nack(Duration.ofMillis(200)); // through the delay topic behind it, offsets 1..5
+      }
+      for (TransportDelivery d : take(q, 5)) {
+        assertEquals(2, d.deliveryCount(), d + " should be the redelivery of a short nack");
+        d.ack();
+      }
+      assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 6),
+          "the originals' offsets were not committed once their redeliveries were stored");
+    }
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      TransportDelivery d = q.poll(Math.max(1, longDue - System.currentTimeMillis() - 500), TimeUnit.MILLISECONDS);
+      assertTrue(d == null, "after reopening, " + d + " (" + (d == null ? "" : d.message().id()) + ") was handed again"
+          + " before the long redelivery was due: the held long redelivery pinned the delay partition's commit at "
+          + probe.committedIn(KafkaTransport.groupId(topic, group), delay, 0));
+      TransportDelivery again = take(q, 1).get(0);
+      assertEquals("long", again.message().id(), "the long redelivery was lost or another record came instead");
+      assertEquals(2, again.deliveryCount(), "the held redelivery's count was not kept");
+      assertTrue(System.currentTimeMillis() >= longDue - 100, "the held redelivery came before it was due");
+      again.ack();
+      assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "records already handled were handed again");
+    }
+  }
+
+  @Test
+  @DisplayName("beyond max-delayed-held the farthest-due redeliveries go back to the tail of the delay topic: a short"
+      + " redelivery behind them still arrives promptly")
+  void fullDelayTopicDoesNotHoldBackAShortRedelivery() throws Exception {
+    try (KafkaTransport small = KafkaTestSupport.transport().partitions(1).maxDelayedHeld(3).build()) {
+      String topic = unique("full");
+      String group = unique("g");
+      String delay = KafkaTransport.delayTopic(topic, group);
+      small.ensureGroup(topic, group);
+      List<CompletableFuture<Void>> sent = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        sent.add(small.send(topic, Message.builder().id(i < 5 ? "far-" + i : "short").payload(new byte[] {1}).build()));
+      }
+      CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
+      LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+      try (Receiver r = small.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+        List<TransportDelivery> got = take(q, 6);
+        for (int i = 0; i < 5; i++) {
+          got.get(i).nack(Duration.ofMinutes(5));
+        }
+        assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.endOffset(delay, 0) >= 5),
+            "the five far redeliveries were not stored");
+        long start = System.nanoTime();
+        got.get(5).nack(Duration.ofMillis(300));
+        TransportDelivery d = q.poll(15, TimeUnit.SECONDS);
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(d != null, "the 300 ms redelivery did not arrive within 15 s behind 5 far ones with max-delayed-held 3");
+        assertEquals("short", d.message().id(), "a far redelivery arrived early");
+        assertTrue(waited < 6_000, "the 300 ms redelivery took " + waited + " ms behind 5 far ones with max-delayed-held 3");
+        d.ack();
+        assertTrue(probe.endOffset(delay, 0) > 6, "no far redelivery was copied to the tail");
+        assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "a far redelivery arrived early");
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a redelivery held for a long delay does not pin its delay partition across a rebalance: when a second"
+      + " member joins, the redeliveries behind it already handled are not handled again, and it comes once when due")
+  void longHeldRedeliverySurvivesARebalance() throws Exception {
+    String topic = unique("pinrebalance");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    transport.send(topic, Message.builder().id("long").payload(new byte[] {0}).build()).join();
+    publish(topic, 5);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    long longDue;
+    try (Receiver r1 = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      TransportDelivery first = take(q, 1).get(0);
+      assertEquals("long", first.message().id());
+      longDue = System.currentTimeMillis() + 15_000;
+      first.nack(Duration.ofSeconds(15));
+      for (TransportDelivery d : take(q, 5)) {
+        d.nack(Duration.ofMillis(200));
+      }
+      for (TransportDelivery d : take(q, 5)) {
+        assertEquals(2, d.deliveryCount(), d + " should be the redelivery of a short nack");
+        d.ack();
+      }
+      // A second member joins: the rebalance revokes the first one's partitions.
+      try (Receiver r2 = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+        TransportDelivery d = q.poll(Math.max(1, longDue - System.currentTimeMillis() - 500), TimeUnit.MILLISECONDS);
+        assertTrue(d == null, "after the rebalance " + d + " (" + (d == null ? "" : d.message().id()) + ") was handed"
+            + " again before the long redelivery was due: the held long redelivery pinned the delay partition's commit");
+        TransportDelivery again = take(q, 1).get(0);
+        assertEquals("long", again.message().id(), "the long redelivery was lost or another record came instead");
+        assertEquals(2, again.deliveryCount(), "the held redelivery's count was not kept");
+        again.ack();
+        assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "records already handled were handed again");
+      }
+    }
+  }
 }

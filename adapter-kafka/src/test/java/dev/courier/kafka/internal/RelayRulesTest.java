@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("The delayed-publish forwarder's relay rules, without a broker")
+@DisplayName("The receiver's relay rules for held delay-topic records, without a broker")
 class RelayRulesTest {
   private static final long NEVER = Long.MIN_VALUE / 2;
 
