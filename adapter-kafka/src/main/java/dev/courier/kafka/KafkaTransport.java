@@ -61,7 +61,6 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   private static final Logger log = LoggerFactory.getLogger(KafkaTransport.class);
   private static final int MAX_HEADER_BYTES = 16 * 1024;
   private static final int MAX_HEADERS = 64;
-  private static final Duration MAX_DELAY = Duration.ofDays(1);
   // Kafka's own rule: legal characters, at most 249, and never "." or ".."; consumer groups
   // <group>@<topic> ('@' is never in a name, and group ids have no length limit).
   private static final NamingRules NAMING = NamingRules.of(249, Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9._\\-]+"),
@@ -100,8 +99,8 @@ public final class KafkaTransport implements Transport, TopicBrowser {
         .maxHeaders(MAX_HEADERS)
         .maxHeaderBytes(MAX_HEADER_BYTES)
         .maxMessageBytes(Math.max(1024 + MAX_HEADER_BYTES, messageMaxBytes - framing))
-        .maxPublishDelay(MAX_DELAY)
-        .maxRedeliveryDelay(MAX_DELAY)
+        .maxPublishDelay(KafkaReceiver.MAX_DELAY)
+        .maxRedeliveryDelay(KafkaReceiver.MAX_DELAY)
         .build();
   }
 

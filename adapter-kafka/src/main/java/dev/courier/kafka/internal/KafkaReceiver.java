@@ -8,13 +8,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -48,18 +45,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Redelivery: a nack republishes the record to the delay topic ({@link DelayTopicRepublisher}),
  * with the Kafka group it belongs to (a delay topic name can serve two groups; each skips the
- * other's records); the original's offset completes once the copy is confirmed. Delay records not
- * yet due are held in memory, ordered by due time; their offsets are not committed until they are
- * done. A held record would thus pin its delay partition's commit, and a new owner would hand again
- * the records behind it already handled: it is <em>relayed</em> to the tail of the delay topic (a
- * copy with the same due time, count and group; the original done once the copy is confirmed) by
- * the rules of {@link RelayRules}: on revocation and close, the farthest-due beyond the hold limit
- * (max-delayed-held), and the pinning ones when the commit lags too far.
- * A redelivery may be overtaken by later messages of its key (as on every adapter).
- *
- * <p>Delayed publish: a record of the topic with a due time in the future ({@link RecordMapper#PUBLISH_DUE})
- * is handed to the delay topic the same way, uncounted, due then; the original is done once the copy
- * is confirmed. So a delayed publish reaches the groups that exist when it is published.
+ * other's records); the original's offset completes once the copy is confirmed. A record of the
+ * topic published with a delay ({@link RecordMapper#PUBLISH_DUE}) goes to the delay topic the same
+ * way, uncounted, so a delayed publish reaches the groups that exist when it is published. Delay
+ * records not yet due wait in the {@link DelayHold}, which relays them to the tail of the delay
+ * topic rather than let them pin its commit. A redelivery may be overtaken by later messages of its
+ * key (as on every adapter).
  *
  * <p>Key order: a key lives in one partition, owned by one member, and records are handed over in
  * offset order; the core's per-key lanes then run same-key deliveries one at a time. The receiver
@@ -71,6 +62,8 @@ public final class KafkaReceiver implements Receiver {
   private static final long POLL_MILLIS = 100;
   /** A partition is paused while it tracks more than this many times maxInFlight records (behind one not done). */
   private static final int MAX_OPEN_PER_IN_FLIGHT = 10;
+  /** The longest publish and redelivery delay the adapter offers. */
+  public static final Duration MAX_DELAY = Duration.ofDays(1);
 
   /** What a receiver needs from its transport. */
   public record Settings(Duration commitInterval, Duration revokeTimeout, Duration joinTimeout,
@@ -88,12 +81,10 @@ public final class KafkaReceiver implements Receiver {
   private final String groupId;
   private final DelayTopicRepublisher republisher;
   private final CommitTracker<KafkaDelivery> commits;
-  private final RelayRules relayRules;
+  private final DelayHold hold;
 
   // Poll thread only.
   private final ArrayDeque<KafkaDelivery> pending = new ArrayDeque<>();
-  private final PriorityQueue<KafkaDelivery> held =
-      new PriorityQueue<>((a, b) -> Long.compare(a.due, b.due));
   private boolean pausedAll;
   private Set<TopicPartition> paused = Set.of();
   private boolean assignmentChanged;
@@ -123,7 +114,7 @@ public final class KafkaReceiver implements Receiver {
     this.republisher = new DelayTopicRepublisher(spec.topic() + "/" + spec.group(), delayTopic, delayPartitions,
         groupId, producer, closed, d -> settled(d, false));
     this.commits = new CommitTracker<>(consumer, spec.topic() + "/" + spec.group(), settings.commitInterval());
-    this.relayRules = new RelayRules(settings.maxDelayedHeld());
+    this.hold = new DelayHold(spec.topic() + "/" + spec.group(), republisher, settings.maxDelayedHeld());
     this.thread = Threads.thread("courier-kafka-" + spec.topic() + "-" + spec.group(), true, this::run);
   }
 
@@ -249,20 +240,16 @@ public final class KafkaReceiver implements Receiver {
   private void loopOnce() {
     long now = System.currentTimeMillis();
     seekReleased();
-    releaseDue(now);
+    hold.releaseDue(now, pending::addLast);
     if (stopped) {
       pending.clear(); // held records stay, to be relayed on close
     } else {
       handOver();
-      relayOverflow(now);
-      relayPinning();
+      hold.relayByRules(now, commits.all());
     }
     applyPause(now);
     commits.commitIfDue();
-    long timeout = POLL_MILLIS;
-    if (!held.isEmpty()) {
-      timeout = Math.max(0, Math.min(timeout, held.peek().due - now));
-    }
+    long timeout = hold.waitMillis(now, POLL_MILLIS);
     boolean full = !stopped && (!pending.isEmpty() || inFlight.get() >= maxInFlight);
     blocked = full;
     if (full && inFlight.get() <= wakeThreshold) {
@@ -300,20 +287,10 @@ public final class KafkaReceiver implements Receiver {
       }
       long publishDue = fromDelay ? 0 : RecordMapper.publishDue(r);
       if (publishDue > now) {
-        toDelayTopic(d, publishDue);
+        hold.delayPublished(d, publishDue, now);
       } else if (d.due > now) {
-        held.add(d);
+        hold.hold(d);
       } else {
-        pending.addLast(d);
-      }
-    }
-  }
-
-  private void releaseDue(long now) {
-    KafkaDelivery d;
-    while ((d = held.peek()) != null && d.due <= now) {
-      held.poll();
-      if (!d.partition.revoked) {
         pending.addLast(d);
       }
     }
@@ -336,80 +313,6 @@ public final class KafkaReceiver implements Receiver {
     }
   }
 
-  /** Beyond maxDelayedHeld held records: relays the farthest-due ones, at most once per interval. */
-  private void relayOverflow(long now) {
-    int excess = relayRules.overflow(held.size(), now);
-    if (excess > 0) {
-      List<KafkaDelivery> byDueDescending = new ArrayList<>(held);
-      byDueDescending.sort((a, b) -> Long.compare(b.due, a.due));
-      log.debug("{}/{} holds more than {} redeliveries; relaying the {} farthest-due to the tail of {}", spec.topic(),
-          spec.group(), relayRules.maxHeld(), excess, delayTopic);
-      relayAll(byDueDescending.subList(0, excess));
-    }
-  }
-
-  /** Relays the held records that pin a delay partition's commit far behind what was read. */
-  private void relayPinning() {
-    for (PartitionOffsets<KafkaDelivery> po : commits.all()) {
-      long cutoff = RelayRules.pinCutoff(po.position(), po.next, po.pinCheckedAt);
-      if (cutoff < 0) {
-        continue;
-      }
-      po.pinCheckedAt = po.next; // pinned by a record in flight, perhaps: look again after another half lag
-      List<KafkaDelivery> pinning = new ArrayList<>();
-      for (KafkaDelivery d : held) {
-        if (d.partition == po && d.offset() < cutoff) {
-          pinning.add(d);
-        }
-      }
-      if (!pinning.isEmpty()) {
-        log.debug("{}/{}: {} held redeliveries pin the commit of {} at {}; relaying them", spec.topic(), spec.group(),
-            pinning.size(), po.tp, po.position());
-        relayAll(pinning);
-      }
-    }
-  }
-
-  /** Takes {@code which} out of held and relays each. */
-  private void relayAll(Collection<KafkaDelivery> which) {
-    Set<KafkaDelivery> set = Collections.newSetFromMap(new IdentityHashMap<>());
-    set.addAll(which);
-    held.removeIf(set::contains);
-    set.forEach(this::relay);
-  }
-
-  /**
-   * Writes a copy of held delay record {@code d} to the tail of its delay partition, due time,
-   * count and group kept; once confirmed, {@code d} is done. Busy until then, so a revocation waits
-   * for it; a failed copy is retried by the republisher until the partition goes or the receiver
-   * closes, and then stays uncommitted for the next owner.
-   */
-  private void relay(KafkaDelivery d) {
-    toDelayTopic(d, d.due);
-  }
-
-  /** Writes a copy of {@code d} to the delay topic, uncounted, due at {@code due}; {@code d} is busy until it is confirmed. */
-  private void toDelayTopic(KafkaDelivery d, long due) {
-    d.partition.busy.incrementAndGet();
-    d.uncounted = true;
-    d.redeliverAt = due;
-    republisher.republish(d);
-  }
-
-  /** Relays the held records of {@code partitions} (being given up): their copies keep them, the originals get committed. */
-  private void relayHeld(Collection<PartitionOffsets<KafkaDelivery>> partitions) {
-    List<KafkaDelivery> of = new ArrayList<>();
-    for (KafkaDelivery d : held) {
-      if (partitions.contains(d.partition)) {
-        of.add(d);
-      }
-    }
-    if (!of.isEmpty()) {
-      relayAll(of);
-      log.debug("{}/{}: relayed {} held redeliveries to the tail of {}", spec.topic(), spec.group(), of.size(), delayTopic);
-    }
-  }
-
   /**
    * Pauses every partition while records wait for capacity; the delay partitions while maxDelayedHeld
    * records are held and relays of the farthest are in flight or their interval runs
@@ -418,7 +321,7 @@ public final class KafkaReceiver implements Receiver {
    */
   private void applyPause(long now) {
     boolean all = stopped || !pending.isEmpty();
-    boolean delay = all || relayRules.pause(held.size(), republisher.inProgress(), now);
+    boolean delay = all || hold.full(now);
     Set<TopicPartition> want = new HashSet<>();
     for (PartitionOffsets<KafkaDelivery> po : commits.all()) {
       boolean isDelay = po.tp.topic().equals(delayTopic);
@@ -482,7 +385,7 @@ public final class KafkaReceiver implements Receiver {
 
   private void drop(Set<TopicPartition> partitions) {
     pending.removeIf(d -> partitions.contains(d.partition.tp));
-    held.removeIf(d -> partitions.contains(d.partition.tp));
+    hold.drop(partitions);
   }
 
   /**
@@ -509,8 +412,8 @@ public final class KafkaReceiver implements Receiver {
       pending.clear();
       // The group reads them again once this member leaves: no handler may start them here too.
       List<PartitionOffsets<KafkaDelivery>> all = new ArrayList<>(commits.all());
-      relayHeld(all);
-      held.clear();
+      hold.relayOf(all);
+      hold.clear();
       withdraw(all);
       if (!all.isEmpty()) {
         // A redelivery's or relay's offset becomes committable once its copy is confirmed: wait for those.
@@ -564,7 +467,7 @@ public final class KafkaReceiver implements Receiver {
       Set<TopicPartition> gone = new HashSet<>(partitions);
       List<PartitionOffsets<KafkaDelivery>> of = commits.of(gone);
       if (commit) {
-        relayHeld(of);
+        hold.relayOf(of);
       }
       drop(gone);
       withdraw(of);

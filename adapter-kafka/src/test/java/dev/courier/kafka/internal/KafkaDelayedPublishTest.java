@@ -17,14 +17,19 @@ import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.TransportDelivery;
 import dev.courier.testsupport.Poll;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -165,6 +170,34 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
       assertEquals(1, got.delivery().deliveryCount(), "the relay counted a delivery");
       assertTrue(Poll.holdsFor(Duration.ofMillis(1000), q::isEmpty), "a delayed message arrived twice");
     }
+  }
+
+  @Test
+  @DisplayName("a foreign record whose publish due time lies beyond the longest delay is held at most that delay")
+  void foreignDueTimeIsCapped() throws Exception {
+    String topic = unique("cap");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    long tenDays = System.currentTimeMillis() + Duration.ofDays(10).toMillis();
+    Properties p = new Properties();
+    p.put("bootstrap.servers", KafkaTestSupport.broker().bootstrapServers());
+    try (KafkaProducer<byte[], byte[]> foreign = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, 0, null, new byte[] {1});
+      r.headers().add(RecordMapper.PUBLISH_DUE, Long.toString(tenDays).getBytes(StandardCharsets.UTF_8));
+      foreign.send(r).get(20, TimeUnit.SECONDS);
+    }
+    long read = System.currentTimeMillis();
+    String delay = KafkaTransport.delayTopic(topic, group);
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      assertTrue(Poll.until(Duration.ofSeconds(20), () -> probe.endOffset(delay, 0) >= 1),
+          "the foreign delayed record was not written to the delay topic");
+    }
+    long due = probe.longHeader(delay, 0, 0, RecordMapper.DUE);
+    long max = read + KafkaReceiver.MAX_DELAY.toMillis() + 60_000;
+    assertTrue(due <= max, "held until " + Instant.ofEpochMilli(due) + ", beyond the longest delay (" + Instant.ofEpochMilli(max) + ")");
+    assertTrue(due >= read + KafkaReceiver.MAX_DELAY.toMillis() - 60_000, "held until " + Instant.ofEpochMilli(due));
+    assertTrue(q.isEmpty(), "the foreign delayed record was handed before it was due");
   }
 
   @Test

@@ -49,6 +49,29 @@ final class KafkaProbe implements AutoCloseable {
     }
   }
 
+  /** A long header of the record at {@code offset} of a partition of {@code topic}, read from outside any group. */
+  long longHeader(String topic, int partition, long offset, String header) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", KafkaTestSupport.broker().bootstrapServers());
+    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      TopicPartition tp = new TopicPartition(topic, partition);
+      consumer.assign(java.util.List.of(tp));
+      consumer.seek(tp, offset);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (System.nanoTime() < deadline) {
+        for (var r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.offset() == offset) {
+            var h = r.headers().lastHeader(header);
+            return h == null ? -1 : Long.parseLong(new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
+          }
+        }
+      }
+      throw new IllegalStateException("no record at " + tp + "@" + offset + " within 10 s");
+    }
+  }
+
   /** Whether the broker has a topic of that name. */
   boolean topicExists(String topic) {
     try {
