@@ -119,7 +119,7 @@ final class KafkaBacklog {
         }
       }
     }
-    read.sort(Comparator.comparingLong((ConsumerRecord<byte[], byte[]> r) -> r.timestamp())
+    read.sort(Comparator.comparingLong((ConsumerRecord<byte[], byte[]> r) -> RecordMapper.messageTimestamp(r))
         .thenComparingInt(r -> r.partition()).thenComparingLong(r -> r.offset()));
     return read.stream().limit(max).map(RecordMapper::toMessage).toList();
   }

@@ -206,8 +206,8 @@ public final class NamingRules {
   /**
    * The broker name of {@code group} on {@code topic} (a RabbitMQ queue, a Kafka consumer group):
    * the group-name format filled in, cut and hashed beyond the byte limit. {@code group} may be an
-   * adapter's internal name holding characters user groups may not (a Kafka forwarder's
-   * {@code courier:forwarder}), which then never meets a user group's name.
+   * adapter's internal name holding characters user groups may not (say, with a ':'), which then
+   * never meets a user group's name.
    */
   public String groupName(String topic, String group) {
     Objects.requireNonNull(topic, "topic");

@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -27,6 +28,8 @@ final class DelayHold {
   private final DelayTopicRepublisher republisher;
   private final RelayRules rules;
   private final PriorityQueue<KafkaDelivery> held = new PriorityQueue<>((a, b) -> Long.compare(a.due, b.due));
+  /** Relays not yet confirmed or given up (redeliveries and delayed publishes on their way are not relays). */
+  private final AtomicInteger relaying = new AtomicInteger();
 
   /** @param what the receiver's topic/group, for logs */
   DelayHold(String what, DelayTopicRepublisher republisher, int maxHeld) {
@@ -67,7 +70,7 @@ final class DelayHold {
 
   /** Whether to pause the delay partitions: the hold is full and relays are in flight or their interval runs. */
   boolean full(long now) {
-    return rules.pause(held.size(), republisher.inProgress(), now);
+    return rules.pause(held.size(), relaying.get(), now);
   }
 
   /** Relays what {@link RelayRules} says to now: the farthest-due beyond the limit, the pinning ones. */
@@ -126,7 +129,19 @@ final class DelayHold {
     Set<KafkaDelivery> set = Collections.newSetFromMap(new IdentityHashMap<>());
     set.addAll(which);
     held.removeIf(set::contains);
-    set.forEach(d -> toDelayTopic(d, d.due));
+    relaying.addAndGet(set.size());
+    for (KafkaDelivery d : set) {
+      d.relay = true;
+      toDelayTopic(d, d.due);
+    }
+  }
+
+  /** Called when a copy of {@code d} to the delay topic is confirmed or given up, from any thread. */
+  void copyEnded(KafkaDelivery d) {
+    if (d.relay) {
+      d.relay = false;
+      relaying.decrementAndGet();
+    }
   }
 
   /** Writes a copy of {@code d} to the delay topic, uncounted, due at {@code due}; {@code d} is busy until it is confirmed. */
@@ -134,6 +149,6 @@ final class DelayHold {
     d.partition.busy.incrementAndGet();
     d.uncounted = true;
     d.redeliverAt = due;
-    republisher.republish(d);
+    republisher.republishLater(d);
   }
 }

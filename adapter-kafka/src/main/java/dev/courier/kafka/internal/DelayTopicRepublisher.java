@@ -18,12 +18,15 @@ import org.slf4j.LoggerFactory;
 /**
  * A receiver's writes to its delay topic: redeliveries, relays of held ones, delayed publishes. A
  * record is republished to the group's delay topic (same partition number, so a key's redeliveries
- * stay with its partition's owner) with its delivery count, due time and Kafka group in headers;
- * once the copy is confirmed the original is done.
+ * stay with its partition's owner while the two topics have as many partitions; after the topic
+ * gained partitions, its number modulo the delay topic's) with its delivery count, due time and
+ * Kafka group in headers, timestamped now with the message's own timestamp in a header (so the
+ * delay topic's retention and a broker's timestamp limits count from the copy); once the copy is
+ * confirmed the original is done.
  * A failed republish is retried on its own thread with exponential backoff, keeping its due time,
  * until it succeeds, the partition is revoked or the receiver closes; then the original stays
- * uncommitted and the group reads it again. Runs on settling threads, its retry thread and the poll
- * thread (relays and delayed publishes).
+ * uncommitted and the group reads it again. Runs on settling threads and its retry thread, which
+ * also sends the poll thread's copies (relays and delayed publishes).
  */
 final class DelayTopicRepublisher {
   private static final Logger log = LoggerFactory.getLogger(DelayTopicRepublisher.class);
@@ -58,11 +61,29 @@ final class DelayTopicRepublisher {
 
   /** Republishes {@code d} (its {@code redeliverAt} set) to the delay topic. */
   void republish(KafkaDelivery d) {
+    republishing.incrementAndGet();
+    send(d);
+  }
+
+  /**
+   * {@link #republish} on the retry thread, for the poll thread, which must never wait in the
+   * producer (max.block while metadata or buffer space is missing would exceed max.poll.interval).
+   */
+  void republishLater(KafkaDelivery d) {
+    republishing.incrementAndGet();
+    try {
+      retries.execute(() -> send(d));
+    } catch (RejectedExecutionException e) { // closing: it stays uncommitted
+      republishing.decrementAndGet();
+      settled.accept(d);
+    }
+  }
+
+  private void send(KafkaDelivery d) {
     int partition = d.record.partition() < delayPartitions ? d.record.partition()
         : Math.floorMod(d.record.partition(), delayPartitions);
     ProducerRecord<byte[], byte[]> copy = RecordMapper.toRedelivery(d.record, delayTopic, partition,
         d.uncounted ? d.deliveryCount() : d.deliveryCount() + 1, d.redeliverAt, groupId);
-    republishing.incrementAndGet();
     try {
       producer.send(copy, (md, e) -> {
         if (e == null) {
@@ -79,7 +100,7 @@ final class DelayTopicRepublisher {
     }
   }
 
-  /** Copies handed to the producer and not yet confirmed or failed. */
+  /** Copies queued or handed to the producer and not yet confirmed or failed. */
   int inProgress() {
     return republishing.get();
   }

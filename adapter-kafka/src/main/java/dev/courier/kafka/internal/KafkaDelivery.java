@@ -27,6 +27,8 @@ final class KafkaDelivery extends SettleOnceDelivery {
   volatile long redeliverAt;
   /** For a defer: the redelivery keeps this delivery's count (it was not tried). */
   volatile boolean uncounted;
+  /** A relay of a held record to the tail of the delay topic is on its way. */
+  volatile boolean relay;
   /** Failed republish attempts so far. */
   volatile int republishFailures;
   /** Handed to the sink (poll thread only). */

@@ -112,7 +112,7 @@ public final class KafkaReceiver implements Receiver {
     this.groupId = consumerProps.getProperty(ConsumerConfig.GROUP_ID_CONFIG);
     this.consumer = new KafkaConsumer<>(consumerProps);
     this.republisher = new DelayTopicRepublisher(spec.topic() + "/" + spec.group(), delayTopic, delayPartitions,
-        groupId, producer, closed, d -> settled(d, false));
+        groupId, producer, closed, this::copyEnded);
     this.commits = new CommitTracker<>(consumer, spec.topic() + "/" + spec.group(), settings.commitInterval());
     this.hold = new DelayHold(spec.topic() + "/" + spec.group(), republisher, settings.maxDelayedHeld());
     this.thread = Threads.thread("courier-kafka-" + spec.topic() + "-" + spec.group(), true, this::run);
@@ -185,6 +185,12 @@ public final class KafkaReceiver implements Receiver {
     }
   }
 
+  /** A copy to the delay topic confirmed (the delivery done) or given up (it stays uncommitted). */
+  private void copyEnded(KafkaDelivery d) {
+    hold.copyEnded(d);
+    settled(d, false);
+  }
+
   private void released() {
     int now = inFlight.decrementAndGet();
     if (blocked && now <= wakeThreshold) {
@@ -240,10 +246,10 @@ public final class KafkaReceiver implements Receiver {
   private void loopOnce() {
     long now = System.currentTimeMillis();
     seekReleased();
-    hold.releaseDue(now, pending::addLast);
     if (stopped) {
-      pending.clear(); // held records stay, to be relayed on close
+      holdDelayRecords();
     } else {
+      hold.releaseDue(now, pending::addLast);
       handOver();
       hold.relayByRules(now, commits.all());
     }
@@ -283,6 +289,9 @@ public final class KafkaReceiver implements Receiver {
       KafkaDelivery d = new KafkaDelivery(this, po, r, fromDelay);
       po.open(r.offset(), d);
       if (stopped) {
+        if (fromDelay) {
+          hold.hold(d); // relayed on close rather than pinning its delay partition
+        }
         continue;
       }
       long publishDue = fromDelay ? 0 : RecordMapper.publishDue(r);
@@ -292,6 +301,16 @@ public final class KafkaReceiver implements Receiver {
         hold.hold(d);
       } else {
         pending.addLast(d);
+      }
+    }
+  }
+
+  /** Stopped: the delay records waiting for capacity go back to the hold, to be relayed on close; the others stay uncommitted. */
+  private void holdDelayRecords() {
+    KafkaDelivery d;
+    while ((d = pending.pollFirst()) != null) {
+      if (d.record.topic().equals(delayTopic)) {
+        hold.hold(d);
       }
     }
   }

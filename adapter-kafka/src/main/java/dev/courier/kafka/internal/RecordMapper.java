@@ -18,7 +18,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * Maps messages to Kafka records and back: key to record key (UTF-8), payload to value, timestamp
  * to the record timestamp (milliseconds), every header to a record header (UTF-8 value), and the
  * message id to the {@value #ID} header. A record carrying the message's own timestamp in
- * {@value #TIMESTAMP} (written by earlier versions when they forwarded a delayed publish) has it win
+ * {@value #TIMESTAMP} (a copy in a delay topic, written later than its message) has it win
  * on the way in. The adapter's own headers (id, delivery count, due times, delay group, timestamp)
  * are taken out again on the way in, so they never reach the handler or a dead letter. The id header is written first and read first: a message header of
  * that name is not written (the core refuses to publish one anyway), and a second one on a record
@@ -94,14 +94,15 @@ public final class RecordMapper {
     return size;
   }
 
-  /** The record of {@code source} redelivered through {@code delayTopic}: same key, value, headers and timestamp. */
+  /** The record of {@code source} redelivered through {@code delayTopic}: same key, value and headers, written now. */
   public static ProducerRecord<byte[], byte[]> toRedelivery(ConsumerRecord<byte[], byte[]> source,
       String delayTopic, Integer partition, int deliveryCount, long dueMillis, String groupId) {
-    RecordHeaders headers = copy(source, Set.of(DELIVERY_COUNT, DUE, DELAY_GROUP, PUBLISH_DUE));
+    RecordHeaders headers = copy(source, Set.of(DELIVERY_COUNT, DUE, DELAY_GROUP, PUBLISH_DUE, TIMESTAMP));
+    headers.add(TIMESTAMP, Long.toString(messageTimestamp(source)).getBytes(StandardCharsets.UTF_8));
     headers.add(DELAY_GROUP, groupId.getBytes(StandardCharsets.UTF_8));
     headers.add(DELIVERY_COUNT, Integer.toString(deliveryCount).getBytes(StandardCharsets.UTF_8));
     headers.add(DUE, Long.toString(dueMillis).getBytes(StandardCharsets.UTF_8));
-    return new ProducerRecord<>(delayTopic, partition, source.timestamp(), source.key(), source.value(), headers);
+    return new ProducerRecord<>(delayTopic, partition, System.currentTimeMillis(), source.key(), source.value(), headers);
   }
 
   /** A consumed record as Courier sees it: its message, and why it is undecodable (null if it is not). */
@@ -146,7 +147,7 @@ public final class RecordMapper {
     }
     Message.Builder b = Payloads.adopt(Message.builder(), r.value() == null ? new byte[0] : r.value())
         .headers(Headers.of(headers))
-        .timestamp(Instant.ofEpochMilli(Math.max(0, longHeader(r, TIMESTAMP, r.timestamp()))))
+        .timestamp(Instant.ofEpochMilli(Math.max(0, messageTimestamp(r))))
         .id(id != null ? id : fallbackId);
     if (r.key() != null && r.key().length > 0) {
       b.key(escapeControls(new String(r.key(), StandardCharsets.UTF_8)));
@@ -157,6 +158,11 @@ public final class RecordMapper {
   /** The delivery count a record carries; 1 for a first delivery. */
   public static int deliveryCount(ConsumerRecord<byte[], byte[]> r) {
     return (int) Math.max(1, Math.min(Integer.MAX_VALUE, longHeader(r, DELIVERY_COUNT, 1)));
+  }
+
+  /** The message's own timestamp (epoch ms): a copy's header, else the record's. */
+  public static long messageTimestamp(ConsumerRecord<byte[], byte[]> r) {
+    return longHeader(r, TIMESTAMP, r.timestamp());
   }
 
   /** When a redelivery is due (epoch ms); 0 for a record without a due time. */

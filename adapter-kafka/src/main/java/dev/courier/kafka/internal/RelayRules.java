@@ -21,7 +21,8 @@ package dev.courier.kafka.internal;
  *       after a quiet interval), so the copies are not read straight back in a loop; while the
  *       bound is reached and copies are in flight or the interval runs, the delay partitions are
  *       paused ({@link #pause}). In a lasting overload the farthest records circulate through the
- *       topic about once a minute, and a short delay meanwhile may wait up to that interval;
+ *       topic about once a minute, and a short delay meanwhile may wait several intervals (each lets
+ *       one poll of records through);
  *   <li>when a partition's commit position lags more than {@value #PIN_RELAY_LAG} offsets behind
  *       what was read ({@link #pinCutoff}): its held records older than half that lag, so a crash
  *       hands over again at most about {@value #PIN_RELAY_LAG} records per partition.
