@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -306,7 +305,7 @@ public final class RabbitMqNode implements AutoCloseable {
     // A pid file left by a killed runtime would have 'rabbitmqctl wait' watch a dead or foreign pid.
     deletePidFile();
     requirePortsFree();
-    Map<Path, Long> logMarks = logSizes();
+    Map<Path, Long> logMarks = RabbitMqBootReport.logSizes(dir.resolve("log"));
     Path console = dir.resolve("boot-" + boot + ".out");
     Path waitOutput = dir.resolve("wait-" + boot + ".out");
     server = launch(List.of(SCRIPTS.resolve("rabbitmq-server").toString()), console);
@@ -329,9 +328,7 @@ public final class RabbitMqNode implements AutoCloseable {
       wait.destroyForcibly();
       IllegalStateException e = new IllegalStateException("private RabbitMQ node " + nodeName + " " + failure
           + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms after launch)\n"
-          + "--- 'rabbitmqctl wait' said:\n" + tail(read(waitOutput), 1_500)
-          + "\n--- the node's console output (" + console + "):\n" + excerpt(read(console))
-          + "\n--- the node's log since this start:\n" + logSince(logMarks));
+          + RabbitMqBootReport.of(waitOutput, console, dir.resolve("log"), logMarks));
       try {
         awaitExit(runtimeProcesses(), false);
         killEpmd();
@@ -434,9 +431,10 @@ public final class RabbitMqNode implements AutoCloseable {
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         p.waitFor(10, TimeUnit.SECONDS);
-        return new Result(-1, read(output) + "\n(killed: it did not finish within " + timeoutSeconds + " s)");
+        return new Result(-1,
+            RabbitMqBootReport.read(output) + "\n(killed: it did not finish within " + timeoutSeconds + " s)");
       }
-      return new Result(p.exitValue(), read(output));
+      return new Result(p.exitValue(), RabbitMqBootReport.read(output));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while running " + command.get(0), e);
@@ -446,63 +444,6 @@ public final class RabbitMqNode implements AutoCloseable {
       } catch (IOException e) {
         log.debug("could not delete {}: {}", output, e.toString());
       }
-    }
-  }
-
-  /** The sizes of the node's log files now, to show later only what a boot added. */
-  private Map<Path, Long> logSizes() {
-    Map<Path, Long> sizes = new java.util.HashMap<>();
-    try (var files = Files.list(dir.resolve("log"))) {
-      for (Path f : files.toList()) {
-        sizes.put(f, Files.size(f));
-      }
-    } catch (IOException e) {
-      log.debug("cannot list the logs of private RabbitMQ node {}: {}", nodeName, e.toString());
-    }
-    return sizes;
-  }
-
-  /** What the node's log files gained since {@code marks}, at most the last 4000 characters. */
-  private String logSince(Map<Path, Long> marks) {
-    StringBuilder sb = new StringBuilder();
-    try (var files = Files.list(dir.resolve("log"))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
-        byte[] all = Files.readAllBytes(f);
-        int from = (int) Math.min(all.length, marks.getOrDefault(f, 0L));
-        if (from < all.length) {
-          sb.append("[").append(f.getFileName()).append("]\n")
-              .append(new String(all, from, all.length - from, StandardCharsets.UTF_8));
-        }
-      }
-    } catch (IOException e) {
-      sb.append("(cannot read the logs: ").append(e).append(')');
-    }
-    return sb.length() == 0 ? "(nothing: the node did not reach the point where it opens its log)" : tail(sb.toString(),
-        4_000);
-  }
-
-  /**
-   * A failed boot's console output ends in a long crash report that buries its cause: the lines
-   * that report errors (up to 25), then the last 15 lines.
-   */
-  private static String excerpt(String text) {
-    List<String> lines = text.lines().toList();
-    if (lines.size() <= 40) {
-      return text;
-    }
-    List<String> errors = lines.stream().filter(l -> l.toLowerCase(Locale.ROOT).contains("error")).limit(25).toList();
-    return String.join("\n", errors) + "\n[...]\n" + String.join("\n", lines.subList(lines.size() - 15, lines.size()));
-  }
-
-  private static String tail(String s, int chars) {
-    return s.length() <= chars ? s : "[...]" + s.substring(s.length() - chars);
-  }
-
-  private static String read(Path file) {
-    try {
-      return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-    } catch (IOException e) {
-      return "(cannot read " + file + ": " + e + ")";
     }
   }
 
