@@ -5,12 +5,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,12 +21,14 @@ import org.slf4j.LoggerFactory;
  * from {@code /usr/lib/rabbitmq/bin} with private ports, directories, epmd and config, so it never
  * touches the machine's own node. Data survives {@link #stop()}/{@link #start()}; {@link #close()}
  * stops the node and deletes its directory. Both calls block until done and fail loudly with the
- * reason (the tail of the node's log) when the node does not come up.
+ * reason when the node does not come up: what {@code rabbitmqctl wait} said, the node's console
+ * output and what its log gained during that start.
  */
 public final class RabbitMqNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RabbitMqNode.class);
   private static final Path SCRIPTS = Path.of("/usr/lib/rabbitmq/bin");
   private static final long START_TIMEOUT_SECONDS = 120;
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
   private final Path dir;
   private final String nodeName;
@@ -35,6 +38,9 @@ public final class RabbitMqNode implements AutoCloseable {
   private final int tlsPort;
   private final Path tlsConfig;
   private volatile boolean running;
+  /** The {@code rabbitmq-server} script of the latest boot, a child of this JVM; null before the first. */
+  private Process server;
+  private int boots;
 
   private RabbitMqNode(Path dir, Path tlsConfig, int tlsPort) {
     this.dir = dir;
@@ -105,7 +111,7 @@ public final class RabbitMqNode implements AutoCloseable {
         node.prepare();
         node.startNode();
       } catch (IOException | RuntimeException e) {
-        node.cleanUpAfterFailedStart();
+        deleteRecursively(dir); // a failed start has already stopped whatever it started
         throw e;
       }
       Runtime.getRuntime().addShutdownHook(new Thread(node::closeQuietly, "courier-rabbitmq-node-stop"));
@@ -169,104 +175,102 @@ public final class RabbitMqNode implements AutoCloseable {
    * to raise a memory alarm); fails with the command's output unless it succeeds within 60 s.
    */
   public void rabbitmqctl(String... args) {
-    List<String> command = new ArrayList<>(List.of(SCRIPTS.resolve("rabbitmqctl").toString(), "-q", "-n", nodeName));
-    command.addAll(List.of(args));
-    run(command, 60, true);
+    List<String> command = ctl(args);
+    Result r = run(command, 60);
+    if (!r.succeeded()) {
+      throw new IllegalStateException(String.join(" ", command) + " exited with " + r.exitCode() + "; output:\n"
+          + r.output());
+    }
   }
 
   /**
-   * Stops the node; its data stays. Blocks until its ports are closed. When {@code rabbitmqctl
-   * shutdown} fails or the runtime outlives it (seen on a loaded machine), the runtime is stopped
-   * with SIGTERM and then SIGKILL; epmd refuses {@code -kill} while a node is registered, so it is
-   * asked again until its port closes.
+   * Stops the node; its data stays. Blocks until the node's runtime has exited and its ports are
+   * closed, epmd's included, so that a following {@link #restart()} finds nothing of it: a
+   * runtime that outlives {@code rabbitmqctl shutdown} (seen on a loaded machine) gets SIGTERM,
+   * then SIGKILL; epmd refuses {@code -kill} while a node is registered, so it is asked again
+   * until its port closes.
    */
   public synchronized void stop() {
     if (!running) {
       return;
     }
     long t0 = System.nanoTime();
-    Optional<ProcessHandle> runtime = runtimeProcess();
-    boolean clean = run(List.of(SCRIPTS.resolve("rabbitmqctl").toString(), "-q", "-n", nodeName, "shutdown"), 60,
-        false);
-    runtime.ifPresent(p -> awaitExit(p, clean));
-    waitClosed(amqpPort);
-    if (tlsPort != 0) {
-      waitClosed(tlsPort);
-    }
-    killEpmd(); // restarting before the old epmd died made 'rabbitmqctl wait' hang (BROKERS.md)
+    List<ProcessHandle> runtime = runtimeProcesses();
+    boolean clean = run(ctl("shutdown"), 60).succeeded();
+    awaitExit(runtime, clean);
+    awaitPortsClosed();
+    killEpmd();
+    deletePidFile();
     running = false;
     log.info("private RabbitMQ node {} stopped in {} ms", nodeName, (System.nanoTime() - t0) / 1_000_000);
   }
 
-  /** The node's Erlang runtime, from the pid file the node writes; empty if it cannot be told. */
-  private Optional<ProcessHandle> runtimeProcess() {
-    try {
-      String pid = Files.readString(dir.resolve("node.pid"), StandardCharsets.UTF_8).trim();
-      return ProcessHandle.of(Long.parseLong(pid));
-    } catch (IOException | NumberFormatException e) {
-      log.debug("no pid for private RabbitMQ node {}: {}", nodeName, e.toString());
-      return Optional.empty();
+  /**
+   * The processes of the node's runtime: the {@code rabbitmq-server} script this JVM started, its
+   * descendants (the Erlang VM among them), and the pid the node wrote, if still alive.
+   */
+  private List<ProcessHandle> runtimeProcesses() {
+    List<ProcessHandle> all = new ArrayList<>();
+    if (server != null) {
+      all.add(server.toHandle());
+      server.descendants().forEach(all::add);
     }
+    try {
+      String pid = Files.readString(pidFile(), StandardCharsets.UTF_8).trim();
+      ProcessHandle.of(Long.parseLong(pid)).filter(p -> !all.contains(p)).ifPresent(all::add);
+    } catch (IOException | NumberFormatException e) {
+      log.debug("no pid file for private RabbitMQ node {}: {}", nodeName, e.toString());
+    }
+    return all;
   }
 
-  /** Waits for the runtime to exit: 30 s after a clean shutdown, then SIGTERM, then SIGKILL. */
-  private void awaitExit(ProcessHandle runtime, boolean cleanShutdown) {
-    if (cleanShutdown && exited(runtime, 30)) {
+  /** Waits for {@code runtime} to exit: 30 s after a clean shutdown, then SIGTERM, then SIGKILL. */
+  private void awaitExit(List<ProcessHandle> runtime, boolean cleanShutdown) {
+    BooleanSupplier gone = () -> runtime.stream().noneMatch(ProcessHandle::isAlive);
+    if (Poll.until(cleanShutdown ? STOP_TIMEOUT : Duration.ZERO, gone)) {
       return;
     }
-    log.warn("private RabbitMQ node {} is still running after 'rabbitmqctl shutdown'; terminating pid {}",
-        nodeName, runtime.pid());
-    runtime.destroy();
-    if (!exited(runtime, 20)) {
-      runtime.destroyForcibly();
-      if (!exited(runtime, 10)) {
-        throw new IllegalStateException("private RabbitMQ node " + nodeName + " (pid " + runtime.pid()
-            + ") survived SIGKILL");
+    List<Long> pids = runtime.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList();
+    log.warn("private RabbitMQ node {} still runs ({}); terminating pids {}", nodeName,
+        cleanShutdown ? "30 s after 'rabbitmqctl shutdown'" : "'rabbitmqctl shutdown' failed", pids);
+    runtime.forEach(ProcessHandle::destroy);
+    if (Poll.until(Duration.ofSeconds(20), gone)) {
+      return;
+    }
+    runtime.forEach(ProcessHandle::destroyForcibly);
+    if (!Poll.until(Duration.ofSeconds(10), gone)) {
+      throw new IllegalStateException("private RabbitMQ node " + nodeName + " (pids " + pids + ") survived SIGKILL");
+    }
+  }
+
+  /** Waits until nothing listens on the node's AMQP, TLS and distribution ports any more. */
+  private void awaitPortsClosed() {
+    for (int port : tlsPort == 0 ? List.of(amqpPort, distPort) : List.of(amqpPort, distPort, tlsPort)) {
+      if (!Poll.until(STOP_TIMEOUT, () -> !Ports.listening(port))) {
+        throw new IllegalStateException("port " + port + " of private RabbitMQ node " + nodeName
+            + " is still open " + STOP_TIMEOUT.toSeconds() + " s after its runtime exited");
       }
     }
   }
 
-  private static boolean exited(ProcessHandle p, long seconds) {
-    try {
-      p.onExit().get(seconds, TimeUnit.SECONDS);
-      return true;
-    } catch (java.util.concurrent.TimeoutException e) {
-      return false;
-    } catch (java.util.concurrent.ExecutionException e) {
-      return !p.isAlive();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while stopping a private RabbitMQ node", e);
-    }
-  }
-
+  /** Stops the node's epmd; restarting before the old epmd died made 'rabbitmqctl wait' hang (BROKERS.md). */
   private void killEpmd() {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (Ports.listening(epmdPort)) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("epmd on port " + epmdPort + " still runs 30 s after stopping the node");
+    List<String> kill = List.of("epmd", "-port", Integer.toString(epmdPort), "-kill");
+    boolean closed = Poll.until(STOP_TIMEOUT, () -> {
+      if (Ports.listening(epmdPort)) {
+        run(kill, 15);
       }
-      run(List.of("epmd", "-port", Integer.toString(epmdPort), "-kill"), 15, false);
-      sleepBriefly();
+      return !Ports.listening(epmdPort);
+    });
+    if (!closed) {
+      throw new IllegalStateException("epmd on port " + epmdPort + " still runs " + STOP_TIMEOUT.toSeconds()
+          + " s after stopping private RabbitMQ node " + nodeName);
     }
   }
 
   @Override
   public synchronized void close() {
     stop();
-    deleteRecursively(dir);
-  }
-
-  /** After a failed start: stops whatever did start (node, epmd) and deletes the directory, best effort. */
-  private void cleanUpAfterFailedStart() {
-    try {
-      Optional<ProcessHandle> runtime = runtimeProcess();
-      run(List.of(SCRIPTS.resolve("rabbitmqctl").toString(), "-q", "-n", nodeName, "shutdown"), 60, false);
-      runtime.ifPresent(ProcessHandle::destroyForcibly);
-      run(List.of("epmd", "-port", Integer.toString(epmdPort), "-kill"), 15, false);
-    } catch (RuntimeException e) {
-      log.warn("could not stop the private RabbitMQ node {} that failed to start: {}", nodeName, e.toString());
-    }
     deleteRecursively(dir);
   }
 
@@ -289,26 +293,71 @@ public final class RabbitMqNode implements AutoCloseable {
     Files.writeString(dir.resolve("rabbitmq.conf"), conf.toString(), StandardCharsets.UTF_8);
   }
 
+  /**
+   * Boots the node and blocks until it accepts clients. The node runs in the foreground as a child
+   * of this JVM, not {@code -detached}: a detached runtime's output goes nowhere, and a boot that
+   * fails before the node opens its log file (bad configuration, a port or node name in use) says
+   * why only there. A failed start stops whatever did start and fails with the node's output.
+   */
   private void startNode() {
     long t0 = System.nanoTime();
-    run(List.of(SCRIPTS.resolve("rabbitmq-server").toString(), "-detached"), 60, true);
-    boolean ok = run(List.of(SCRIPTS.resolve("rabbitmqctl").toString(), "-q", "-n", nodeName, "wait",
-        "--timeout", Long.toString(START_TIMEOUT_SECONDS), dir.resolve("node.pid").toString()),
-        START_TIMEOUT_SECONDS + 30, false);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (ok && !listening() && System.nanoTime() < deadline) {
-      sleepBriefly();
-    }
-    if (!ok || !listening()) {
-      String what = ok && Ports.listening(amqpPort)
+    int boot = ++boots;
+    // A pid file left by a killed runtime would have 'rabbitmqctl wait' watch a dead or foreign pid.
+    deletePidFile();
+    requirePortsFree();
+    Map<Path, Long> logMarks = RabbitMqBootReport.logSizes(dir.resolve("log"));
+    Path console = dir.resolve("boot-" + boot + ".out");
+    Path waitOutput = dir.resolve("wait-" + boot + ".out");
+    server = launch(List.of(SCRIPTS.resolve("rabbitmq-server").toString()), console);
+    Process wait = launch(ctl("wait", "--timeout", Long.toString(START_TIMEOUT_SECONDS), pidFile().toString()),
+        waitOutput);
+    Poll.until(Duration.ofSeconds(START_TIMEOUT_SECONDS + 30), () -> !wait.isAlive() || !server.isAlive());
+    String failure = null;
+    if (!server.isAlive()) {
+      failure = "exited with code " + server.exitValue() + " while booting";
+    } else if (wait.isAlive()) {
+      failure = "did not start within " + START_TIMEOUT_SECONDS + " s";
+    } else if (wait.exitValue() != 0) {
+      failure = "did not start: 'rabbitmqctl wait' exited with code " + wait.exitValue();
+    } else if (!Poll.until(Duration.ofSeconds(30), this::listening)) {
+      failure = Ports.listening(amqpPort)
           ? "opened no TLS listener on 127.0.0.1:" + tlsPort + " (check the ssl_options files)"
-          : "did not start within " + START_TIMEOUT_SECONDS + " s";
-      throw new IllegalStateException("private RabbitMQ node " + nodeName + " " + what + "; its log ends with:\n"
-          + logTail());
+          : "booted but opened no AMQP listener on 127.0.0.1:" + amqpPort + " within 30 s";
+    }
+    if (failure != null) {
+      wait.destroyForcibly();
+      IllegalStateException e = new IllegalStateException("private RabbitMQ node " + nodeName + " " + failure
+          + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms after launch)\n"
+          + RabbitMqBootReport.of(waitOutput, console, dir.resolve("log"), logMarks));
+      try {
+        awaitExit(runtimeProcesses(), false);
+        killEpmd();
+        deletePidFile();
+      } catch (RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
     }
     running = true;
     log.info("private RabbitMQ node {} on 127.0.0.1:{}{} ready in {} ms", nodeName, amqpPort,
         tlsPort == 0 ? "" : " (TLS on " + tlsPort + ")", (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /** Fails, before booting, when another process listens on one of the node's ports. */
+  private void requirePortsFree() {
+    Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+    ports.put("AMQP", amqpPort);
+    ports.put("distribution", distPort);
+    ports.put("epmd", epmdPort);
+    if (tlsPort != 0) {
+      ports.put("TLS", tlsPort);
+    }
+    ports.forEach((what, port) -> {
+      if (Ports.listening(port)) {
+        throw new IllegalStateException("cannot start private RabbitMQ node " + nodeName + ": its " + what
+            + " port 127.0.0.1:" + port + " is taken by another process");
+      }
+    });
   }
 
   /** Whether the AMQP listener, and the TLS listener if any, accept connections. */
@@ -316,9 +365,27 @@ public final class RabbitMqNode implements AutoCloseable {
     return Ports.listening(amqpPort) && (tlsPort == 0 || Ports.listening(tlsPort));
   }
 
-  /** Runs a node script with the node's private environment; true if it exited with 0. */
-  private boolean run(List<String> command, long timeoutSeconds, boolean mustSucceed) {
-    ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command));
+  private Path pidFile() {
+    return dir.resolve("node.pid");
+  }
+
+  private void deletePidFile() {
+    try {
+      Files.deleteIfExists(pidFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete the pid file of private RabbitMQ node " + nodeName, e);
+    }
+  }
+
+  private List<String> ctl(String... args) {
+    List<String> command = new ArrayList<>(List.of(SCRIPTS.resolve("rabbitmqctl").toString(), "-q", "-n", nodeName));
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /** Starts a node script with the node's private environment, in its directory, output to {@code output}. */
+  private Process launch(List<String> command, Path output) {
+    ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).directory(dir.toFile());
     Map<String, String> env = pb.environment();
     env.put("PATH", SCRIPTS + ":/usr/lib/erlang/bin:" + env.getOrDefault("PATH", "/usr/bin:/bin"));
     env.put("HOME", dir.toString());
@@ -330,73 +397,53 @@ public final class RabbitMqNode implements AutoCloseable {
     env.put("ERL_EPMD_PORT", Integer.toString(epmdPort));
     env.put("RABBITMQ_MNESIA_BASE", dir.resolve("mnesia").toString());
     env.put("RABBITMQ_LOG_BASE", dir.resolve("log").toString());
-    env.put("RABBITMQ_PID_FILE", dir.resolve("node.pid").toString());
+    env.put("RABBITMQ_PID_FILE", pidFile().toString());
     env.put("RABBITMQ_ENABLED_PLUGINS_FILE", dir.resolve("enabled_plugins").toString());
     env.put("RABBITMQ_CONFIG_FILE", dir.resolve("rabbitmq.conf").toString());
     env.put("RABBITMQ_ADVANCED_CONFIG_FILE", dir.resolve("advanced.config").toString());
     pb.redirectErrorStream(true);
-    pb.redirectOutput(dir.resolve("script.log").toFile().exists()
-        ? ProcessBuilder.Redirect.appendTo(dir.resolve("script.log").toFile())
-        : ProcessBuilder.Redirect.to(dir.resolve("script.log").toFile()));
+    pb.redirectOutput(output.toFile());
+    pb.redirectInput(new java.io.File("/dev/null"));
     try {
-      Process p = pb.start();
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        if (mustSucceed) {
-          throw new IllegalStateException(command.get(0) + " did not finish within " + timeoutSeconds + " s");
-        }
-        return false;
-      }
-      if (p.exitValue() != 0 && mustSucceed) {
-        throw new IllegalStateException(String.join(" ", command) + " exited with " + p.exitValue()
-            + "; output:\n" + read(dir.resolve("script.log")));
-      }
-      return p.exitValue() == 0;
+      return pb.start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run " + command.get(0), e);
+    }
+  }
+
+  /** How a command ended: its exit code (-1 if it was killed for overrunning) and its output. */
+  private record Result(int exitCode, String output) {
+    boolean succeeded() {
+      return exitCode == 0;
+    }
+  }
+
+  /** Runs a node script with the node's private environment, killing it after {@code timeoutSeconds}. */
+  private Result run(List<String> command, long timeoutSeconds) {
+    Path output;
+    try {
+      output = Files.createTempFile(dir, "command-", ".out");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create an output file in " + dir, e);
+    }
+    try {
+      Process p = launch(command, output);
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+        return new Result(-1,
+            RabbitMqBootReport.read(output) + "\n(killed: it did not finish within " + timeoutSeconds + " s)");
+      }
+      return new Result(p.exitValue(), RabbitMqBootReport.read(output));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while running " + command.get(0), e);
-    }
-  }
-
-  private static void waitClosed(int port) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (Ports.listening(port)) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("port " + port + " is still open 30 s after stopping the node");
+    } finally {
+      try {
+        Files.deleteIfExists(output);
+      } catch (IOException e) {
+        log.debug("could not delete {}: {}", output, e.toString());
       }
-      sleepBriefly();
-    }
-  }
-
-  private static void sleepBriefly() {
-    try {
-      Thread.sleep(100); // polling a port with a deadline, not synchronization
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
-  }
-
-  private String logTail() {
-    StringBuilder sb = new StringBuilder(read(dir.resolve("script.log")));
-    try (var files = Files.list(dir.resolve("log"))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".log")).toList()) {
-        sb.append("\n--- ").append(f.getFileName()).append('\n').append(read(f));
-      }
-    } catch (IOException e) {
-      sb.append("\n(cannot list logs: ").append(e).append(')');
-    }
-    String s = sb.toString();
-    return s.length() <= 4000 ? s : s.substring(s.length() - 4000);
-  }
-
-  private static String read(Path file) {
-    try {
-      return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-    } catch (IOException e) {
-      return "(cannot read " + file + ": " + e + ")";
     }
   }
 
