@@ -6,7 +6,6 @@ import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.ApiException;
 import com.google.cloud.pubsub.v1.Publisher;
 import com.google.pubsub.v1.PubsubMessage;
-import dev.courier.CourierClosedException;
 import dev.courier.PublishException;
 import dev.courier.pubsub.PubSubSettings;
 import dev.courier.spi.support.Threads;
@@ -83,9 +82,18 @@ public final class Publishers implements AutoCloseable {
 
   private TopicPublisher publisher(String topic) {
     if (closed) {
-      throw new CourierClosedException("the Pub/Sub transport is closed");
+      throw PublishFailures.closed();
     }
-    return publishers.computeIfAbsent(topic, t -> new TopicPublisher(t, create(t), this::complete, executor));
+    TopicPublisher p = publishers.computeIfAbsent(topic, t -> new TopicPublisher(t, create(t), this::complete, executor));
+    if (closed) {
+      // close() may have taken its snapshot before p was added: whoever removes p shuts it down, once.
+      if (publishers.remove(topic, p)) {
+        p.close();
+        p.client().shutdown();
+      }
+      throw PublishFailures.closed();
+    }
+    return p;
   }
 
   private Publisher create(String topic) {
@@ -139,9 +147,12 @@ public final class Publishers implements AutoCloseable {
   public void close(Duration timeout) {
     closed = true;
     List<Publisher> all = new ArrayList<>();
-    for (TopicPublisher p : publishers.values()) {
-      p.close();
-      all.add(p.client());
+    for (String topic : publishers.keySet()) {
+      TopicPublisher p = publishers.remove(topic); // null if publisher(topic) closed it, seeing closed
+      if (p != null) {
+        p.close();
+        all.add(p.client());
+      }
     }
     if (all.isEmpty()) {
       return;
