@@ -45,22 +45,18 @@ final class TopicPublisher {
 
   private final String topic;
   private final PublishFailures failures;
-  private final Publisher publisher;
+  private final PublishClient publisher;
   private final Executor callbacks;
   private final ScheduledExecutorService scheduler;
   private final Map<String, Lane> lanes = new HashMap<>(); // guarded by this
   private volatile boolean closed; // written under this
 
-  TopicPublisher(String topic, Publisher publisher, Executor callbacks, ScheduledExecutorService scheduler) {
+  TopicPublisher(String topic, PublishClient publisher, Executor callbacks, ScheduledExecutorService scheduler) {
     this.topic = topic;
     this.failures = new PublishFailures(topic);
     this.publisher = publisher;
     this.callbacks = callbacks;
     this.scheduler = scheduler;
-  }
-
-  Publisher client() {
-    return publisher;
   }
 
   /** Sends; {@code result} completes when Pub/Sub stored the message, or fails with a PublishException. */
