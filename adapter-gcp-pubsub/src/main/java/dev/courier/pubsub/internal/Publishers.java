@@ -6,7 +6,6 @@ import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.ApiException;
 import com.google.cloud.pubsub.v1.Publisher;
 import com.google.pubsub.v1.PubsubMessage;
-import dev.courier.CourierClosedException;
 import dev.courier.PublishException;
 import dev.courier.pubsub.PubSubSettings;
 import dev.courier.spi.support.Threads;
@@ -40,7 +39,7 @@ public final class Publishers implements AutoCloseable {
   private final PubSubSettings settings;
   private final ScheduledExecutorService executor;
   private final Executor completions;
-  private final Map<String, TopicPublisher> publishers = new ConcurrentHashMap<>();
+  private final Map<String, Topic> publishers = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   public Publishers(Clients clients, Topology topology, PubSubSettings settings, ScheduledExecutorService executor,
@@ -55,9 +54,9 @@ public final class Publishers implements AutoCloseable {
   /** Publishes; the future completes when Pub/Sub stored the message, or fails with a PublishException. */
   public CompletableFuture<Void> publish(String topic, PubsubMessage message) {
     CompletableFuture<Void> result = new CompletableFuture<>();
-    TopicPublisher publisher;
+    Topic target;
     try {
-      publisher = publisher(topic);
+      target = publisher(topic);
     } catch (RuntimeException e) {
       result.completeExceptionally(e);
       return result;
@@ -68,7 +67,7 @@ public final class Publishers implements AutoCloseable {
         "Pub/Sub did not confirm a message for topic '" + topic + "' within " + settings.publishTimeout()
         + " (it may still be stored)")), settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
     result.whenComplete((v, e) -> timer.cancel(false));
-    publisher.publish(message, result);
+    target.sender().publish(message, result);
     return result;
   }
 
@@ -81,11 +80,23 @@ public final class Publishers implements AutoCloseable {
     }
   }
 
-  private TopicPublisher publisher(String topic) {
+  private Topic publisher(String topic) {
     if (closed) {
-      throw new CourierClosedException("the Pub/Sub transport is closed");
+      throw PublishFailures.closed();
     }
-    return publishers.computeIfAbsent(topic, t -> new TopicPublisher(t, create(t), this::complete, executor));
+    Topic p = publishers.computeIfAbsent(topic, t -> {
+      Publisher client = create(t);
+      return new Topic(new TopicPublisher(t, PublishClient.of(client), this::complete, executor), client);
+    });
+    if (closed) {
+      // close() may have taken its snapshot before p was added: whoever removes p shuts it down, once.
+      if (publishers.remove(topic, p)) {
+        p.sender().close();
+        p.client().shutdown();
+      }
+      throw PublishFailures.closed();
+    }
+    return p;
   }
 
   private Publisher create(String topic) {
@@ -139,9 +150,12 @@ public final class Publishers implements AutoCloseable {
   public void close(Duration timeout) {
     closed = true;
     List<Publisher> all = new ArrayList<>();
-    for (TopicPublisher p : publishers.values()) {
-      p.close();
-      all.add(p.client());
+    for (String topic : publishers.keySet()) {
+      Topic p = publishers.remove(topic); // null if publisher(topic) closed it, seeing closed
+      if (p != null) {
+        p.sender().close();
+        all.add(p.client());
+      }
     }
     if (all.isEmpty()) {
       return;
@@ -175,4 +189,7 @@ public final class Publishers implements AutoCloseable {
   public void close() {
     close(settings.publishTimeout());
   }
+
+  /** A topic's client and how Courier sends through it. */
+  private record Topic(TopicPublisher sender, Publisher client) {}
 }

@@ -5,8 +5,6 @@ import com.google.api.core.ApiFutureCallback;
 import com.google.api.core.ApiFutures;
 import com.google.cloud.pubsub.v1.Publisher;
 import com.google.pubsub.v1.PubsubMessage;
-import dev.courier.CourierClosedException;
-import dev.courier.PublishException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -35,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * flush); a cancellation of that one can only come from the earlier failure, so it is sent again; the
  * key's later messages wait here until one is confirmed, then go out in order. A message refused by
  * Pub/Sub fails the key's messages waiting here too: they were issued behind it.
+ *
+ * <p>Callers' futures are completed after the lock is released ({@link Outcomes}): their callbacks
+ * run inline and may publish again, on the same key too, or block.
  */
 final class TopicPublisher {
   private static final Logger log = LoggerFactory.getLogger(TopicPublisher.class);
@@ -43,21 +44,19 @@ final class TopicPublisher {
   private static final Duration FORGET_AFTER = Duration.ofMinutes(1);
 
   private final String topic;
-  private final Publisher publisher;
+  private final PublishFailures failures;
+  private final PublishClient publisher;
   private final Executor callbacks;
   private final ScheduledExecutorService scheduler;
   private final Map<String, Lane> lanes = new HashMap<>(); // guarded by this
-  private boolean closed; // guarded by this
+  private volatile boolean closed; // written under this
 
-  TopicPublisher(String topic, Publisher publisher, Executor callbacks, ScheduledExecutorService scheduler) {
+  TopicPublisher(String topic, PublishClient publisher, Executor callbacks, ScheduledExecutorService scheduler) {
     this.topic = topic;
+    this.failures = new PublishFailures(topic);
     this.publisher = publisher;
     this.callbacks = callbacks;
     this.scheduler = scheduler;
-  }
-
-  Publisher client() {
-    return publisher;
   }
 
   /** Sends; {@code result} completes when Pub/Sub stored the message, or fails with a PublishException. */
@@ -67,8 +66,8 @@ final class TopicPublisher {
       ApiFuture<String> sent;
       try {
         sent = publisher.publish(message);
-      } catch (IllegalStateException e) { // shut down meanwhile
-        result.completeExceptionally(closed());
+      } catch (RuntimeException e) {
+        result.completeExceptionally(failures.notSent(e, closed));
         return;
       }
       ApiFutures.addCallback(sent, new ApiFutureCallback<>() {
@@ -79,11 +78,12 @@ final class TopicPublisher {
 
         @Override
         public void onFailure(Throwable t) {
-          result.completeExceptionally(refused(t));
+          result.completeExceptionally(failures.refused(t));
         }
       }, callbacks);
       return;
     }
+    Outcomes done = new Outcomes();
     synchronized (this) {
       Lane lane = lanes.computeIfAbsent(key, k -> new Lane());
       if (lane.forget != null) {
@@ -93,27 +93,33 @@ final class TopicPublisher {
       Pending p = new Pending(message, result);
       if (lane.recovering) {
         lane.waiting.add(p);
-        next(key, lane);
       } else {
-        send(key, lane, p, false, 1);
+        send(key, lane, p, false, 1, done);
       }
+      next(key, lane, done);
     }
+    done.deliver();
   }
 
   /** Fails the messages waiting here; sends nothing more. */
-  synchronized void close() {
-    closed = true;
-    for (Lane lane : lanes.values()) {
-      lane.waiting.forEach(p -> p.result.completeExceptionally(closed()));
-      lane.waiting.clear();
-      if (lane.forget != null) {
-        lane.forget.cancel(false);
+  void close() {
+    Outcomes done = new Outcomes();
+    synchronized (this) {
+      closed = true;
+      for (Lane lane : lanes.values()) {
+        lane.waiting.forEach(p -> done.fail(p.result, PublishFailures.closed()));
+        lane.waiting.clear();
+        if (lane.forget != null) {
+          lane.forget.cancel(false);
+        }
       }
+      lanes.clear();
     }
-    lanes.clear();
+    done.deliver();
   }
 
-  private void send(String key, Lane lane, Pending p, boolean alone, int attempt) {
+  /** Hands {@code p} to the client, or decides its failure in {@code done}; caller holds the lock. */
+  private void send(String key, Lane lane, Pending p, boolean alone, int attempt, Outcomes done) {
     ApiFuture<String> sent;
     try {
       if (closed) {
@@ -123,11 +129,8 @@ final class TopicPublisher {
         publisher.resumePublish(key);
       }
       sent = publisher.publish(p.message);
-      if (alone) {
-        publisher.publishAllOutstanding(); // the client's batch alarm may have passed the key over
-      }
-    } catch (IllegalStateException e) { // shut down meanwhile
-      p.result.completeExceptionally(closed());
+    } catch (RuntimeException e) {
+      done.fail(p.result, failures.notSent(e, closed));
       return;
     }
     lane.inClient++;
@@ -142,83 +145,99 @@ final class TopicPublisher {
         failed(key, lane, p, alone, attempt, t);
       }
     }, callbacks);
+    if (alone) {
+      flush(); // the client's batch alarm may have passed the key over
+    }
   }
 
-  private synchronized void confirmed(String key, Lane lane, Pending p, boolean alone) {
-    lane.inClient--;
-    p.result.complete(null);
-    if (alone) {
-      lane.recovering = false;
-      while (!lane.waiting.isEmpty()) {
-        Pending w = lane.waiting.poll();
-        if (!w.result.isDone()) { // else timed out while waiting: never sent, and the caller was told
-          send(key, lane, w, false, 1);
+  private void confirmed(String key, Lane lane, Pending p, boolean alone) {
+    Outcomes done = new Outcomes();
+    synchronized (this) {
+      lane.inClient--;
+      done.confirm(p.result);
+      if (alone) {
+        lane.recovering = false;
+        for (Pending w = lane.waiting.poll(); w != null; w = lane.waiting.poll()) {
+          if (!w.result.isDone()) { // else timed out while waiting: never sent, and the caller was told
+            send(key, lane, w, false, 1, done);
+          }
         }
       }
+      next(key, lane, done);
     }
-    next(key, lane);
+    done.deliver();
   }
 
-  private synchronized void failed(String key, Lane lane, Pending p, boolean alone, int attempt, Throwable t) {
-    lane.inClient--;
-    lane.recovering = true;
-    boolean cancelled = t instanceof CancellationException;
-    if (alone && cancelled && !p.result.isDone() && attempt < MAX_SENDS) {
-      // Never sent, and nothing else of the key was in the client: the earlier failure's late pause cancelled it.
-      log.debug("Sending again a message for topic '{}' that the client cancelled for an earlier failure of its key (send {})",
-          topic, attempt + 1);
-      send(key, lane, p, true, attempt + 1);
-      return;
+  private void failed(String key, Lane lane, Pending p, boolean alone, int attempt, Throwable t) {
+    Outcomes done = new Outcomes();
+    synchronized (this) {
+      lane.inClient--;
+      lane.recovering = true;
+      boolean cancelled = t instanceof CancellationException;
+      if (alone && cancelled && !p.result.isDone() && attempt < MAX_SENDS) {
+        // Never sent, and nothing else of the key was in the client: the earlier failure's late pause cancelled it.
+        log.debug("Sending again a message for topic '{}' that the client cancelled for an earlier failure of its key (send {})",
+            topic, attempt + 1);
+        send(key, lane, p, true, attempt + 1, done);
+      } else {
+        done.fail(p.result, failures.refused(t));
+        if (!cancelled) { // a refusal: the key's messages waiting here were issued behind it
+          for (Pending w = lane.waiting.poll(); w != null; w = lane.waiting.poll()) {
+            done.fail(w.result, failures.behind(t));
+          }
+        }
+        next(key, lane, done);
+      }
     }
-    if (!cancelled) {
-      lane.waiting.forEach(w -> w.result.completeExceptionally(behind(t)));
-      lane.waiting.clear();
-    }
-    p.result.completeExceptionally(refused(t));
-    next(key, lane);
+    done.deliver();
   }
 
-  /** Sends the recovering key's next message once none of its earlier ones is in the client; forgets idle keys. */
-  private void next(String key, Lane lane) {
+  /**
+   * Sends the recovering key's next message once none of its earlier ones is in the client, or
+   * flushes while one is (it may sit in a batch the client's alarm passed over); forgets idle keys.
+   */
+  private void next(String key, Lane lane, Outcomes done) {
     while (lane.recovering && lane.inClient == 0 && !lane.waiting.isEmpty()) {
       Pending p = lane.waiting.poll();
       if (!p.result.isDone()) {
-        send(key, lane, p, true, 1);
+        send(key, lane, p, true, 1, done);
       }
     }
-    if (lane.inClient > 0 || !lane.waiting.isEmpty() || closed || lanes.get(key) != lane) {
+    if (closed || lanes.get(key) != lane) {
+      return;
+    }
+    if (lane.inClient > 0 || !lane.waiting.isEmpty()) {
+      if (!lane.waiting.isEmpty()) {
+        flush();
+      }
       return;
     }
     if (!lane.recovering) {
       lanes.remove(key);
     } else if (lane.forget == null) {
+      int generation = ++lane.forgets;
       try {
-        lane.forget = scheduler.schedule(() -> forget(key, lane), FORGET_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+        lane.forget = scheduler.schedule(() -> forget(key, lane, generation), FORGET_AFTER.toMillis(), TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException e) { // the transport is closing
         lanes.remove(key);
       }
     }
   }
 
-  private synchronized void forget(String key, Lane lane) {
-    if (lane.forget != null && !closed && lanes.get(key) == lane) {
+  /** Forgets an idle recovering key, unless a publish came since this forget was scheduled. */
+  private synchronized void forget(String key, Lane lane, int generation) {
+    if (lane.forget != null && lane.forgets == generation && !closed && lanes.get(key) == lane) {
       publisher.resumePublish(key); // in case the client paused the key after the last resume
       lanes.remove(key);
     }
   }
 
-  private PublishException refused(Throwable t) {
-    return t instanceof CancellationException ? behind(t)
-        : new PublishException("Pub/Sub did not accept a message for topic '" + topic + "': " + Publishers.describe(t), t);
-  }
-
-  private PublishException behind(Throwable t) {
-    return new PublishException("Pub/Sub did not accept a message for topic '" + topic
-        + "': not sent, it was queued behind a failed publish of the same ordering key", t);
-  }
-
-  private static CourierClosedException closed() {
-    return new CourierClosedException("the Pub/Sub transport is closed");
+  private void flush() {
+    try {
+      publisher.publishAllOutstanding();
+    } catch (RuntimeException e) { // shutting down: the client's shutdown sends or fails what it holds
+      log.debug("Could not flush the Pub/Sub publisher of topic '{}': {}", topic, e.toString());
+    }
   }
 
   /** One ordering key: how many of its messages the client holds, and those waiting here while it recovers. */
@@ -227,6 +246,7 @@ final class TopicPublisher {
     boolean recovering;
     final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     ScheduledFuture<?> forget;
+    int forgets; // counts scheduled forgets: a forget that waited for the lock knows whether it is still the current one
   }
 
   private record Pending(PubsubMessage message, CompletableFuture<Void> result) {}
