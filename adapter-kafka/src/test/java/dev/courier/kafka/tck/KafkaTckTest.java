@@ -36,7 +36,7 @@ class KafkaTckTest extends CourierTck {
 
       @Override
       public Duration crashRedeliveryBound() {
-        return Duration.ofSeconds(15); // session timeout 6 s, then a rebalance
+        return Duration.ofSeconds(20); // session timeout 10 s (KafkaTestSupport), then a rebalance
       }
 
       @Override
