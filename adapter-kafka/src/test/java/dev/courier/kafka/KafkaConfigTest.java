@@ -80,6 +80,25 @@ class KafkaConfigTest {
   }
 
   @Test
+  @DisplayName("a consumer client property overrides Courier's consumer defaults (session, heartbeat), never its group or manual commits")
+  void consumerDefaultsCanBeOverridden() {
+    KafkaSettings s = KafkaTransport.builder("127.0.0.1:9092")
+        .clientProperty("consumer.session.timeout.ms", "6000")
+        .clientProperty("consumer.heartbeat.interval.ms", "300")
+        .clientProperty("consumer.group.id", "someone-else")
+        .clientProperty("consumer.enable.auto.commit", "true")
+        .settings();
+    Properties consumer = s.consumerProperties("g", 10);
+    assertEquals("6000", consumer.get("session.timeout.ms"));
+    assertEquals("300", consumer.get("heartbeat.interval.ms"));
+    assertEquals("g", consumer.get("group.id"));
+    assertEquals("false", consumer.get("enable.auto.commit"));
+    Properties defaults = KafkaTransport.builder("127.0.0.1:9092").settings().consumerProperties("g", 10);
+    assertEquals("10000", defaults.get("session.timeout.ms"));
+    assertEquals("1000", defaults.get("heartbeat.interval.ms"));
+  }
+
+  @Test
   @DisplayName("a URI password in a client property under a harmless name never appears in toString")
   void uriPasswordMasked() {
     KafkaSettings s = KafkaTransport.builder("127.0.0.1:9092")

@@ -44,11 +44,12 @@ public final class KafkaTestSupport {
     return Courier.fromConfig(config().build());
   }
 
-  /** A transport built in code, for the adapter's own tests. */
+  /**
+   * A transport built in code, for the adapter's own tests; consumer sessions at the adapter's
+   * default 10 s, as {@link #settings()} explains.
+   */
   public static KafkaSettings.Builder transport() {
     return KafkaTransport.builder(broker().bootstrapServers())
-        .clientProperty("consumer.session.timeout.ms", "6000")
-        .clientProperty("consumer.heartbeat.interval.ms", "300")
         .clientProperty("producer.linger.ms", "1");
   }
 }

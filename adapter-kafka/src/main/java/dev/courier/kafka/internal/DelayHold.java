@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -49,6 +50,19 @@ final class DelayHold {
    */
   void delayPublished(KafkaDelivery d, long publishDue, long now) {
     toDelayTopic(d, Math.min(publishDue, now + KafkaReceiver.MAX_DELAY.toMillis()));
+  }
+
+  /**
+   * Stopped: takes the delay records of {@code pending} back, to be relayed on close rather than
+   * pin their partition; the topic's records stay uncommitted for the next owner. Empties {@code pending}.
+   */
+  void takeBack(Queue<KafkaDelivery> pending, String delayTopic) {
+    KafkaDelivery d;
+    while ((d = pending.poll()) != null) {
+      if (d.record.topic().equals(delayTopic)) {
+        held.add(d);
+      }
+    }
   }
 
   /** Hands each held record due by {@code now}, of a partition still owned, to {@code due}. */

@@ -247,7 +247,7 @@ public final class KafkaReceiver implements Receiver {
     long now = System.currentTimeMillis();
     seekReleased();
     if (stopped) {
-      holdDelayRecords();
+      hold.takeBack(pending, delayTopic);
     } else {
       hold.releaseDue(now, pending::addLast);
       handOver();
@@ -301,16 +301,6 @@ public final class KafkaReceiver implements Receiver {
         hold.hold(d);
       } else {
         pending.addLast(d);
-      }
-    }
-  }
-
-  /** Stopped: the delay records waiting for capacity go back to the hold, to be relayed on close; the others stay uncommitted. */
-  private void holdDelayRecords() {
-    KafkaDelivery d;
-    while ((d = pending.pollFirst()) != null) {
-      if (d.record.topic().equals(delayTopic)) {
-        hold.hold(d);
       }
     }
   }
