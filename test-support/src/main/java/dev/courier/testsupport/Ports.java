@@ -6,6 +6,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -47,6 +50,42 @@ public final class Ports {
       return s.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException("no free loopback port", e);
+    }
+  }
+
+  /**
+   * Binds {@code ports} on 127.0.0.1 without listening, until {@link Held#close()}: nothing else
+   * can bind them (a {@link #free()} of another JVM draws again), and a client connecting meanwhile
+   * is refused, as by a stopped broker. A port that cannot be bound is skipped.
+   */
+  public static Held hold(Collection<Integer> ports) {
+    List<Socket> held = new ArrayList<>();
+    for (int port : ports) {
+      Socket s = new Socket();
+      try {
+        s.setReuseAddress(false);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        held.add(s);
+      } catch (IOException e) {
+        closeQuietly(s);
+      }
+    }
+    return () -> held.forEach(Ports::closeQuietly);
+  }
+
+  /** Ports bound by {@link #hold}. */
+  public interface Held extends AutoCloseable {
+    Held NONE = () -> {};
+
+    @Override
+    void close();
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException e) {
+      // nothing held any more either way
     }
   }
 

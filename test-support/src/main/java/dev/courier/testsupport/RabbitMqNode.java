@@ -36,6 +36,8 @@ public final class RabbitMqNode implements AutoCloseable {
   private final int distPort;
   private final int epmdPort;
   private final int tlsPort;
+  /** The node's ports, held by this JVM while the node is stopped ({@link #reservePorts()}). */
+  private Ports.Held reserved = Ports.Held.NONE;
   private final Path tlsConfig;
   private volatile boolean running;
   /** The {@code rabbitmq-server} script of the latest boot, a child of this JVM; null before the first. */
@@ -201,6 +203,7 @@ public final class RabbitMqNode implements AutoCloseable {
     awaitPortsClosed();
     killEpmd();
     deletePidFile();
+    reservePorts();
     running = false;
     log.info("private RabbitMQ node {} stopped in {} ms", nodeName, (System.nanoTime() - t0) / 1_000_000);
   }
@@ -271,6 +274,7 @@ public final class RabbitMqNode implements AutoCloseable {
   @Override
   public synchronized void close() {
     stop();
+    releasePorts();
     deleteRecursively(dir);
   }
 
@@ -304,6 +308,7 @@ public final class RabbitMqNode implements AutoCloseable {
     int boot = ++boots;
     // A pid file left by a killed runtime would have 'rabbitmqctl wait' watch a dead or foreign pid.
     deletePidFile();
+    releasePorts();
     requirePortsFree();
     Map<Path, Long> logMarks = RabbitMqBootReport.logSizes(dir.resolve("log"));
     Path console = dir.resolve("boot-" + boot + ".out");
@@ -343,8 +348,20 @@ public final class RabbitMqNode implements AutoCloseable {
         tlsPort == 0 ? "" : " (TLS on " + tlsPort + ")", (System.nanoTime() - t0) / 1_000_000);
   }
 
-  /** Fails, before booting, when another process listens on one of the node's ports. */
-  private void requirePortsFree() {
+  /**
+   * While stopped, holds the node's ports, so that a broker of another test JVM (Maven runs two
+   * modules at once) drawing a free port meanwhile cannot take one; released just before booting.
+   */
+  private void reservePorts() {
+    reserved = Ports.hold(nodePorts().values());
+  }
+
+  private void releasePorts() {
+    reserved.close();
+    reserved = Ports.Held.NONE;
+  }
+
+  private Map<String, Integer> nodePorts() {
     Map<String, Integer> ports = new java.util.LinkedHashMap<>();
     ports.put("AMQP", amqpPort);
     ports.put("distribution", distPort);
@@ -352,7 +369,12 @@ public final class RabbitMqNode implements AutoCloseable {
     if (tlsPort != 0) {
       ports.put("TLS", tlsPort);
     }
-    ports.forEach((what, port) -> {
+    return ports;
+  }
+
+  /** Fails, before booting, when another process listens on one of the node's ports. */
+  private void requirePortsFree() {
+    nodePorts().forEach((what, port) -> {
       if (Ports.listening(port)) {
         throw new IllegalStateException("cannot start private RabbitMQ node " + nodeName + ": its " + what
             + " port 127.0.0.1:" + port + " is taken by another process");

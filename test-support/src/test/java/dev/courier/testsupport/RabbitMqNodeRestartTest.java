@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 @DisplayName("A private RabbitMQ node")
 class RabbitMqNodeRestartTest {
-  private static final int CYCLES = 5;
+  private static final int CYCLES = 2;
 
   @Test
   @DisplayName("stops and starts again " + CYCLES + " times in a row; each stop ends the old runtime and frees its ports")
