@@ -140,11 +140,11 @@ public final class KafkaSettings {
 
   Properties consumerProperties(String group, int maxPollRecords) {
     Properties p = consumer("-consumer-" + group, maxPollRecords);
+    // Earliest: a group's delay topic is read whole. Range keeps partition n of the topic and of its
+    // delay topic on one member: a key's redeliveries come back to the consumer that owns the key.
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
     // Defaults, which consumer client properties override.
-    p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    // Range keeps partition n of the topic and of its delay topic on one member: a key's
-    // redeliveries come back to the consumer that owns the key.
-    p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
     p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
     p.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1000");
     p.put(ConsumerConfig.GROUP_ID_CONFIG, group);

@@ -80,19 +80,24 @@ class KafkaConfigTest {
   }
 
   @Test
-  @DisplayName("a consumer client property overrides Courier's consumer defaults (session, heartbeat), never its group or manual commits")
+  @DisplayName("a consumer client property overrides Courier's consumer timing (session, heartbeat), never its group, manual commits, offset reset or assignor")
   void consumerDefaultsCanBeOverridden() {
     KafkaSettings s = KafkaTransport.builder("127.0.0.1:9092")
         .clientProperty("consumer.session.timeout.ms", "6000")
         .clientProperty("consumer.heartbeat.interval.ms", "300")
         .clientProperty("consumer.group.id", "someone-else")
         .clientProperty("consumer.enable.auto.commit", "true")
+        .clientProperty("consumer.auto.offset.reset", "latest")
+        .clientProperty("consumer.partition.assignment.strategy", "org.apache.kafka.clients.consumer.RoundRobinAssignor")
         .settings();
     Properties consumer = s.consumerProperties("g", 10);
     assertEquals("6000", consumer.get("session.timeout.ms"));
     assertEquals("300", consumer.get("heartbeat.interval.ms"));
     assertEquals("g", consumer.get("group.id"));
     assertEquals("false", consumer.get("enable.auto.commit"));
+    assertEquals("earliest", consumer.get("auto.offset.reset"), "a group's delay topic must be read whole");
+    assertEquals("org.apache.kafka.clients.consumer.RangeAssignor", consumer.get("partition.assignment.strategy"),
+        "a key's redeliveries must come back to the member that owns the key");
     Properties defaults = KafkaTransport.builder("127.0.0.1:9092").settings().consumerProperties("g", 10);
     assertEquals("10000", defaults.get("session.timeout.ms"));
     assertEquals("1000", defaults.get("heartbeat.interval.ms"));

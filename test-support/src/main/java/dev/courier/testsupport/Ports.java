@@ -12,9 +12,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Loopback port helpers shared by the broker launchers. */
 public final class Ports {
+  private static final Logger log = LoggerFactory.getLogger(Ports.class);
+
   private Ports() {}
 
   /**
@@ -56,21 +60,36 @@ public final class Ports {
   /**
    * Binds {@code ports} on 127.0.0.1 without listening, until {@link Held#close()}: nothing else
    * can bind them (a {@link #free()} of another JVM draws again), and a client connecting meanwhile
-   * is refused, as by a stopped broker. A port that cannot be bound is skipped.
+   * is refused, as by a stopped broker. A port with connections in TIME_WAIT is bound with
+   * SO_REUSEADDR (a {@link #free()}, binding without it, still fails); one that cannot be bound at
+   * all is skipped, and logged.
    */
   public static Held hold(Collection<Integer> ports) {
     List<Socket> held = new ArrayList<>();
     for (int port : ports) {
-      Socket s = new Socket();
-      try {
-        s.setReuseAddress(false);
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      Socket s = bound(port, false);
+      if (s == null) {
+        s = bound(port, true);
+      }
+      if (s != null) {
         held.add(s);
-      } catch (IOException e) {
-        closeQuietly(s);
+      } else {
+        log.warn("could not hold 127.0.0.1:{}: another process has it", port);
       }
     }
     return () -> held.forEach(Ports::closeQuietly);
+  }
+
+  private static Socket bound(int port, boolean reuseAddress) {
+    Socket s = new Socket();
+    try {
+      s.setReuseAddress(reuseAddress);
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      return s;
+    } catch (IOException e) {
+      closeQuietly(s);
+      return null;
+    }
   }
 
   /** Ports bound by {@link #hold}. */

@@ -84,38 +84,44 @@ final class TopicPublisher {
       return;
     }
     Outcomes done = new Outcomes();
-    synchronized (this) {
-      Lane lane = lanes.computeIfAbsent(key, k -> new Lane());
-      if (lane.forget != null) {
-        lane.forget.cancel(false);
-        lane.forget = null;
+    try {
+      synchronized (this) {
+        Lane lane = lanes.computeIfAbsent(key, k -> new Lane());
+        if (lane.forget != null) {
+          lane.forget.cancel(false);
+          lane.forget = null;
+        }
+        Pending p = new Pending(message, result);
+        if (lane.recovering) {
+          lane.waiting.add(p);
+        } else {
+          send(key, lane, p, false, 1, done);
+        }
+        next(key, lane, done);
       }
-      Pending p = new Pending(message, result);
-      if (lane.recovering) {
-        lane.waiting.add(p);
-      } else {
-        send(key, lane, p, false, 1, done);
-      }
-      next(key, lane, done);
+    } finally {
+      done.deliver();
     }
-    done.deliver();
   }
 
   /** Fails the messages waiting here; sends nothing more. */
   void close() {
     Outcomes done = new Outcomes();
-    synchronized (this) {
-      closed = true;
-      for (Lane lane : lanes.values()) {
-        lane.waiting.forEach(p -> done.fail(p.result, PublishFailures.closed()));
-        lane.waiting.clear();
-        if (lane.forget != null) {
-          lane.forget.cancel(false);
+    try {
+      synchronized (this) {
+        closed = true;
+        for (Lane lane : lanes.values()) {
+          lane.waiting.forEach(p -> done.fail(p.result, PublishFailures.closed()));
+          lane.waiting.clear();
+          if (lane.forget != null) {
+            lane.forget.cancel(false);
+          }
         }
+        lanes.clear();
       }
-      lanes.clear();
+    } finally {
+      done.deliver();
     }
-    done.deliver();
   }
 
   /** Hands {@code p} to the client, or decides its failure in {@code done}; caller holds the lock. */
@@ -152,44 +158,51 @@ final class TopicPublisher {
 
   private void confirmed(String key, Lane lane, Pending p, boolean alone) {
     Outcomes done = new Outcomes();
-    synchronized (this) {
-      lane.inClient--;
-      done.confirm(p.result);
-      if (alone) {
-        lane.recovering = false;
-        for (Pending w = lane.waiting.poll(); w != null; w = lane.waiting.poll()) {
-          if (!w.result.isDone()) { // else timed out while waiting: never sent, and the caller was told
-            send(key, lane, w, false, 1, done);
-          }
-        }
-      }
-      next(key, lane, done);
-    }
-    done.deliver();
-  }
-
-  private void failed(String key, Lane lane, Pending p, boolean alone, int attempt, Throwable t) {
-    Outcomes done = new Outcomes();
-    synchronized (this) {
-      lane.inClient--;
-      lane.recovering = true;
-      boolean cancelled = t instanceof CancellationException;
-      if (alone && cancelled && !p.result.isDone() && attempt < MAX_SENDS) {
-        // Never sent, and nothing else of the key was in the client: the earlier failure's late pause cancelled it.
-        log.debug("Sending again a message for topic '{}' that the client cancelled for an earlier failure of its key (send {})",
-            topic, attempt + 1);
-        send(key, lane, p, true, attempt + 1, done);
-      } else {
-        done.fail(p.result, failures.refused(t));
-        if (!cancelled) { // a refusal: the key's messages waiting here were issued behind it
+    try {
+      synchronized (this) {
+        lane.inClient--;
+        done.confirm(p.result);
+        if (alone) {
+          lane.recovering = false;
           for (Pending w = lane.waiting.poll(); w != null; w = lane.waiting.poll()) {
-            done.fail(w.result, failures.behind(t));
+            if (!w.result.isDone()) { // else timed out while waiting: never sent, and the caller was told
+              send(key, lane, w, false, 1, done);
+            }
           }
         }
         next(key, lane, done);
       }
+    } finally {
+      done.deliver();
     }
-    done.deliver();
+  }
+
+  private void failed(String key, Lane lane, Pending p, boolean alone, int attempt, Throwable t) {
+    Outcomes done = new Outcomes();
+    try {
+      synchronized (this) {
+        lane.inClient--;
+        lane.recovering = true;
+        boolean cancelled = t instanceof CancellationException;
+        if (alone && cancelled && !p.result.isDone() && attempt < MAX_SENDS) {
+          // Never sent, and nothing else of the key was in the client: the earlier failure's late pause cancelled it.
+          log.debug("Sending again a message for topic '{}' that the client cancelled for an earlier failure of its key (send {})",
+              topic, attempt + 1);
+          send(key, lane, p, true, attempt + 1, done);
+          next(key, lane, done); // the resend may have failed at once
+        } else {
+          done.fail(p.result, failures.refused(t));
+          if (!cancelled) { // a refusal: the key's messages waiting here were issued behind it
+            for (Pending w = lane.waiting.poll(); w != null; w = lane.waiting.poll()) {
+              done.fail(w.result, failures.behind(t));
+            }
+          }
+          next(key, lane, done);
+        }
+      }
+    } finally {
+      done.deliver();
+    }
   }
 
   /**

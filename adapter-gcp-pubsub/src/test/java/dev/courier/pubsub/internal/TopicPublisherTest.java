@@ -192,7 +192,11 @@ class TopicPublisherTest {
     final List<Runnable> tasks = new ArrayList<>();
 
     Captured() {
-      super(1);
+      super(1, r -> {
+        Thread t = new Thread(r, "captured-scheduler");
+        t.setDaemon(true); // never runs a task; must not keep anything alive
+        return t;
+      });
     }
 
     @Override

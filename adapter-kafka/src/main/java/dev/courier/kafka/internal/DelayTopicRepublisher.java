@@ -72,7 +72,14 @@ final class DelayTopicRepublisher {
   void republishLater(KafkaDelivery d) {
     republishing.incrementAndGet();
     try {
-      retries.execute(() -> send(d));
+      retries.execute(() -> {
+        if (d.partition.revoked) { // given up meanwhile (its revoke wait ran out): the next owner reads the original
+          republishing.decrementAndGet();
+          settled.accept(d);
+        } else {
+          send(d);
+        }
+      });
     } catch (RejectedExecutionException e) { // closing: it stays uncommitted
       republishing.decrementAndGet();
       settled.accept(d);
@@ -82,9 +89,9 @@ final class DelayTopicRepublisher {
   private void send(KafkaDelivery d) {
     int partition = d.record.partition() < delayPartitions ? d.record.partition()
         : Math.floorMod(d.record.partition(), delayPartitions);
-    ProducerRecord<byte[], byte[]> copy = RecordMapper.toRedelivery(d.record, delayTopic, partition,
-        d.uncounted ? d.deliveryCount() : d.deliveryCount() + 1, d.redeliverAt, groupId);
     try {
+      ProducerRecord<byte[], byte[]> copy = RecordMapper.toRedelivery(d.record, delayTopic, partition,
+          d.uncounted ? d.deliveryCount() : d.deliveryCount() + 1, d.redeliverAt, groupId);
       producer.send(copy, (md, e) -> {
         if (e == null) {
           d.markDone();

@@ -418,7 +418,7 @@ public final class KafkaReceiver implements Receiver {
 
   private void shutdown() {
     try {
-      pending.clear();
+      hold.takeBack(pending, delayTopic); // close may end the loop before a round saw it stopped
       // The group reads them again once this member leaves: no handler may start them here too.
       List<PartitionOffsets<KafkaDelivery>> all = new ArrayList<>(commits.all());
       hold.relayOf(all);
