@@ -10,28 +10,28 @@ import java.util.concurrent.CompletableFuture;
  * do holding the lock. Delivered in the order decided. Not thread-safe: one per locked section.
  */
 final class Outcomes {
-  private final List<CompletableFuture<Void>> futures = new ArrayList<>();
-  private final List<Throwable> failures = new ArrayList<>(); // null: confirmed
+  /** The completions decided, in order; null until the first (most sections decide none). */
+  private List<Runnable> decided;
 
   void confirm(CompletableFuture<Void> f) {
-    futures.add(f);
-    failures.add(null);
+    add(() -> f.complete(null));
   }
 
   void fail(CompletableFuture<Void> f, Throwable t) {
-    futures.add(f);
-    failures.add(t);
+    add(() -> f.completeExceptionally(t));
+  }
+
+  private void add(Runnable completion) {
+    if (decided == null) {
+      decided = new ArrayList<>(2);
+    }
+    decided.add(completion);
   }
 
   /** Completes the futures; call without holding the lock under which they were decided. */
   void deliver() {
-    for (int i = 0; i < futures.size(); i++) {
-      Throwable t = failures.get(i);
-      if (t == null) {
-        futures.get(i).complete(null);
-      } else {
-        futures.get(i).completeExceptionally(t);
-      }
+    if (decided != null) {
+      decided.forEach(Runnable::run);
     }
   }
 }
