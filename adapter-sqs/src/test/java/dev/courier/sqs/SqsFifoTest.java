@@ -36,6 +36,11 @@ class SqsFifoTest {
     return t;
   }
 
+  /** A transport whose topics are all FIFO, on the shared ElasticMQ. */
+  private SqsTransport fifoOnElasticMq() {
+    return transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
+  }
+
   @AfterEach
   void close() {
     transports.forEach(SqsTransport::close);
@@ -73,7 +78,7 @@ class SqsFifoTest {
   @Test
   @DisplayName("queue topology on ElasticMQ: a release and a defer keep the message first of its key and uncounted, a nack counts, a repeated publish is kept once")
   void handBacksKeepKeyOrder() throws Exception {
-    SqsTransport t = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
+    SqsTransport t = fifoOnElasticMq();
     String topic = name("order");
     t.ensureGroup(topic, "g", ORDERED);
     Message m1 = keyed("k", "1");
@@ -107,7 +112,7 @@ class SqsFifoTest {
   @Test
   @DisplayName("queue topology on ElasticMQ: a nacked message's key-mates received with it and not started go back with it, uncounted, and come again after it")
   void nackReturnsUnstartedKeyMates() throws Exception {
-    SqsTransport t = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
+    SqsTransport t = fifoOnElasticMq();
     String topic = name("mates");
     t.ensureGroup(topic, "g", ORDERED);
     List<Message> sent = List.of(keyed("k", "1"), keyed("k", "2"), keyed("k", "3"));
@@ -136,8 +141,8 @@ class SqsFifoTest {
   @Test
   @DisplayName("queue topology on ElasticMQ: a key-mate handed back uncounted by one transport is a first delivery when another transport of the same process receives it")
   void handBackUncountedAcrossTransports() throws Exception {
-    SqsTransport a = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
-    SqsTransport b = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
+    SqsTransport a = fifoOnElasticMq();
+    SqsTransport b = fifoOnElasticMq();
     String topic = name("two");
     a.ensureGroup(topic, "g", ORDERED);
     Message m1 = keyed("k", "1");
@@ -163,7 +168,7 @@ class SqsFifoTest {
   @Test
   @DisplayName("queue topology on ElasticMQ: a sub-second nack just before its transport closes still makes the message visible when due, not after the visibility timeout")
   void shortNackSurvivesClose() throws Exception {
-    SqsTransport a = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
+    SqsTransport a = fifoOnElasticMq();
     String topic = name("close");
     a.ensureGroup(topic, "g", ORDERED);
     Message m = keyed("k", "1");
@@ -177,7 +182,7 @@ class SqsFifoTest {
         "the pollers stopped");
     first.nack(Duration.ofMillis(500));
     a.close();
-    SqsTransport b = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
+    SqsTransport b = fifoOnElasticMq();
     LinkedBlockingQueue<TransportDelivery> inB = receiveOrdered(b, topic, 1);
     TransportDelivery d = inB.poll(10, TimeUnit.SECONDS); // the visibility timeout is 30 s
     assertNotNull(d, "the nacked message stayed hidden after its transport closed");
@@ -189,7 +194,7 @@ class SqsFifoTest {
   @Test
   @DisplayName("queue topology on ElasticMQ: a delayed publish arrives when due, as a first delivery, and holds its key's later message back, also one received with it")
   void delayedPublishHoldsItsKey() throws Exception {
-    SqsTransport t = transport(SqsTestSupport.settings(ElasticMqServer.shared()).fifoTopics("*"));
+    SqsTransport t = fifoOnElasticMq();
     String topic = name("delay");
     t.ensureGroup(topic, "g", ORDERED);
     Message later = keyed("k", "later");

@@ -22,14 +22,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -179,13 +176,9 @@ class KafkaDelayedPublishTest extends SharedBrokerTest {
     String group = unique("g");
     transport.ensureGroup(topic, group);
     long tenDays = System.currentTimeMillis() + Duration.ofDays(10).toMillis();
-    Properties p = new Properties();
-    p.put("bootstrap.servers", KafkaTestSupport.broker().bootstrapServers());
-    try (KafkaProducer<byte[], byte[]> foreign = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-      ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, 0, null, new byte[] {1});
-      r.headers().add(RecordMapper.PUBLISH_DUE, Long.toString(tenDays).getBytes(StandardCharsets.UTF_8));
-      foreign.send(r).get(20, TimeUnit.SECONDS);
-    }
+    ProducerRecord<byte[], byte[]> foreign = new ProducerRecord<>(topic, 0, null, new byte[] {1});
+    foreign.headers().add(RecordMapper.PUBLISH_DUE, Long.toString(tenDays).getBytes(StandardCharsets.UTF_8));
+    KafkaProbe.produce(foreign);
     long read = System.currentTimeMillis();
     String delay = KafkaTransport.delayTopic(topic, group);
     LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();

@@ -49,6 +49,19 @@ final class KafkaProbe implements AutoCloseable {
     }
   }
 
+  /** Writes {@code record} with a plain producer, as a foreign application would; waits for the broker's ack. */
+  static void produce(org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> record) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", KafkaTestSupport.broker().bootstrapServers());
+    try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(p,
+        new org.apache.kafka.common.serialization.ByteArraySerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      producer.send(record).get(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** A long header of the record at {@code offset} of a partition of {@code topic}, read from outside any group. */
   long longHeader(String topic, int partition, long offset, String header) {
     Properties p = new Properties();

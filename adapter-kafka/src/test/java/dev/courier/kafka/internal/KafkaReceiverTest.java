@@ -359,39 +359,15 @@ class KafkaReceiverTest extends SharedBrokerTest {
   void longHeldRedeliveryDoesNotPinTheDelayTopic() throws Exception {
     String topic = unique("pin");
     String group = unique("g");
-    String delay = KafkaTransport.delayTopic(topic, group);
-    transport.ensureGroup(topic, group);
-    transport.send(topic, Message.builder().id("long").payload(new byte[] {0}).build()).join();
-    publish(topic, 5);
     LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
     long longDue;
-    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
-      TransportDelivery first = take(q, 1).get(0);
-      assertEquals("long", first.message().id());
-      longDue = System.currentTimeMillis() + 15_000;
-      first.nack(Duration.ofSeconds(15)); // held in memory, at offset 0 of the delay partition
-      List<TransportDelivery> others = take(q, 5);
-      for (TransportDelivery d : others) {
-        d.nack(Duration.ofMillis(200)); // through the delay topic behind it, offsets 1..5
-      }
-      for (TransportDelivery d : take(q, 5)) {
-        assertEquals(2, d.deliveryCount(), d + " should be the redelivery of a short nack");
-        d.ack();
-      }
+    try (Receiver r = transport.receive(publishLongAndFive(topic, group), q::add)) {
+      longDue = holdLongBehindFiveHandled(q);
       assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 6),
           "the originals' offsets were not committed once their redeliveries were stored");
     }
     try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
-      TransportDelivery d = q.poll(Math.max(1, longDue - System.currentTimeMillis() - 500), TimeUnit.MILLISECONDS);
-      assertTrue(d == null, "after reopening, " + d + " (" + (d == null ? "" : d.message().id()) + ") was handed again"
-          + " before the long redelivery was due: the held long redelivery pinned the delay partition's commit at "
-          + probe.committedIn(KafkaTransport.groupId(topic, group), delay, 0));
-      TransportDelivery again = take(q, 1).get(0);
-      assertEquals("long", again.message().id(), "the long redelivery was lost or another record came instead");
-      assertEquals(2, again.deliveryCount(), "the held redelivery's count was not kept");
-      assertTrue(System.currentTimeMillis() >= longDue - 100, "the held redelivery came before it was due");
-      again.ack();
-      assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "records already handled were handed again");
+      assertOnlyTheLongComesWhenDue(q, longDue, topic, group, "after reopening");
     }
   }
 
@@ -437,34 +413,56 @@ class KafkaReceiverTest extends SharedBrokerTest {
   void longHeldRedeliverySurvivesARebalance() throws Exception {
     String topic = unique("pinrebalance");
     String group = unique("g");
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r1 = transport.receive(publishLongAndFive(topic, group), q::add)) {
+      long longDue = holdLongBehindFiveHandled(q);
+      // A second member joins: the rebalance revokes the first one's partitions.
+      try (Receiver r2 = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+        assertOnlyTheLongComesWhenDue(q, longDue, topic, group, "after the rebalance");
+      }
+    }
+  }
+
+  /** Publishes "long" and five more to a new group on {@code topic}; returns the spec to receive them. */
+  private static ReceiveSpec publishLongAndFive(String topic, String group) {
     transport.ensureGroup(topic, group);
     transport.send(topic, Message.builder().id("long").payload(new byte[] {0}).build()).join();
     publish(topic, 5);
-    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
-    long longDue;
-    try (Receiver r1 = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
-      TransportDelivery first = take(q, 1).get(0);
-      assertEquals("long", first.message().id());
-      longDue = System.currentTimeMillis() + 15_000;
-      first.nack(Duration.ofSeconds(15));
-      for (TransportDelivery d : take(q, 5)) {
-        d.nack(Duration.ofMillis(200));
-      }
-      for (TransportDelivery d : take(q, 5)) {
-        assertEquals(2, d.deliveryCount(), d + " should be the redelivery of a short nack");
-        d.ack();
-      }
-      // A second member joins: the rebalance revokes the first one's partitions.
-      try (Receiver r2 = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
-        TransportDelivery d = q.poll(Math.max(1, longDue - System.currentTimeMillis() - 500), TimeUnit.MILLISECONDS);
-        assertTrue(d == null, "after the rebalance " + d + " (" + (d == null ? "" : d.message().id()) + ") was handed"
-            + " again before the long redelivery was due: the held long redelivery pinned the delay partition's commit");
-        TransportDelivery again = take(q, 1).get(0);
-        assertEquals("long", again.message().id(), "the long redelivery was lost or another record came instead");
-        assertEquals(2, again.deliveryCount(), "the held redelivery's count was not kept");
-        again.ack();
-        assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "records already handled were handed again");
-      }
+    return new ReceiveSpec(topic, group, 10, false);
+  }
+
+  /**
+   * Nacks "long" for 15 s (held in memory at offset 0 of the delay partition), the five others for
+   * 200 ms (through the delay topic behind it, offsets 1..5), and acks their redeliveries; returns
+   * when "long" is due.
+   */
+  private static long holdLongBehindFiveHandled(LinkedBlockingQueue<TransportDelivery> q) throws InterruptedException {
+    TransportDelivery first = take(q, 1).get(0);
+    assertEquals("long", first.message().id());
+    long longDue = System.currentTimeMillis() + 15_000;
+    first.nack(Duration.ofSeconds(15));
+    for (TransportDelivery d : take(q, 5)) {
+      d.nack(Duration.ofMillis(200));
     }
+    for (TransportDelivery d : take(q, 5)) {
+      assertEquals(2, d.deliveryCount(), d + " should be the redelivery of a short nack");
+      d.ack();
+    }
+    return longDue;
+  }
+
+  /** Nothing comes until "long" is due; then "long" comes once, as delivery 2, and nothing after it. */
+  private static void assertOnlyTheLongComesWhenDue(LinkedBlockingQueue<TransportDelivery> q, long longDue,
+      String topic, String group, String when) throws InterruptedException {
+    TransportDelivery d = q.poll(Math.max(1, longDue - System.currentTimeMillis() - 500), TimeUnit.MILLISECONDS);
+    assertTrue(d == null, when + ", " + d + " (" + (d == null ? "" : d.message().id()) + ") was handed again"
+        + " before the long redelivery was due: the held long redelivery pinned the delay partition's commit at "
+        + probe.committedIn(KafkaTransport.groupId(topic, group), KafkaTransport.delayTopic(topic, group), 0));
+    TransportDelivery again = take(q, 1).get(0);
+    assertEquals("long", again.message().id(), "the long redelivery was lost or another record came instead");
+    assertEquals(2, again.deliveryCount(), "the held redelivery's count was not kept");
+    assertTrue(System.currentTimeMillis() >= longDue - 100, "the held redelivery came before it was due");
+    again.ack();
+    assertTrue(Poll.holdsFor(Duration.ofMillis(500), q::isEmpty), "records already handled were handed again");
   }
 }

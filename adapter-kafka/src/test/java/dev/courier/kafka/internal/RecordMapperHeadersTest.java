@@ -5,20 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.Message;
-import dev.courier.kafka.KafkaTestSupport;
 import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.TransportDelivery;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -42,17 +38,6 @@ class RecordMapperHeadersTest extends SharedBrokerTest {
     }
   }
 
-  private static void produce(ProducerRecord<byte[], byte[]> record) {
-    Properties p = new Properties();
-    p.put("bootstrap.servers", KafkaTestSupport.broker().bootstrapServers());
-    try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-      producer.send(record).get(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   @Test
   @DisplayName("a message whose headers include courier-id arrives with its own id, without that header")
   void userIdHeaderCannotReplaceTheId() throws Exception {
@@ -71,7 +56,7 @@ class RecordMapperHeadersTest extends SharedBrokerTest {
     String topic = unique("rm", "twice");
     ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, (Integer) null, (byte[]) null, new byte[] {2}, List.<org.apache.kafka.common.header.Header>of(
         new RecordHeader(RecordMapper.ID, utf8("real-id")), new RecordHeader(RecordMapper.ID, utf8("forged-id"))));
-    Message got = receiveOne(topic, () -> produce(record));
+    Message got = receiveOne(topic, () -> KafkaProbe.produce(record));
     assertEquals("real-id", got.id());
   }
 
@@ -80,7 +65,7 @@ class RecordMapperHeadersTest extends SharedBrokerTest {
   void foreignKeyWithControlCharacters() throws Exception {
     String topic = unique("rm", "key");
     ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, utf8("k\n[main] INFO FORGED"), new byte[] {3});
-    Message got = receiveOne(topic, () -> produce(record));
+    Message got = receiveOne(topic, () -> KafkaProbe.produce(record));
     String key = got.key().orElseThrow();
     assertFalse(key.chars().anyMatch(Character::isISOControl), "raw control characters in the key: " + key);
     assertTrue(key.startsWith("k") && key.endsWith("[main] INFO FORGED"), key);
