@@ -2,6 +2,7 @@ package dev.courier.pubsub;
 
 import static dev.courier.pubsub.PubSubKeys.*;
 
+import dev.courier.spi.support.HostPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -17,7 +18,6 @@ import java.util.regex.Pattern;
  */
 public final class PubSubSettings {
   private static final Pattern PROJECT = Pattern.compile("[a-z][a-z0-9\\-]{4,28}[a-z0-9]|[a-z][a-z0-9.:\\-]{2,99}");
-  private static final Pattern HOST_PORT = Pattern.compile("[^\\s:/]+:\\d{1,5}");
 
   private final String projectId;
   private final String emulatorHost;
@@ -151,19 +151,12 @@ public final class PubSubSettings {
 
     /** {@code host:port} of an emulator; null to talk to the service. */
     public Builder emulatorHost(String hostPort) {
-      if (hostPort != null && !HOST_PORT.matcher(hostPort).matches()) {
-        throw new IllegalArgumentException("emulatorHost must be host:port, was '" + printable(hostPort) + "'");
-      }
-      this.emulatorHost = hostPort;
+      this.emulatorHost = hostPort == null ? null : HostPorts.check("emulatorHost", hostPort);
       return this;
     }
 
     public Builder endpoint(String hostPort) {
-      Objects.requireNonNull(hostPort, "endpoint");
-      if (!HOST_PORT.matcher(hostPort).matches()) {
-        throw new IllegalArgumentException("endpoint must be host:port, was '" + printable(hostPort) + "'");
-      }
-      this.endpoint = hostPort;
+      this.endpoint = HostPorts.check("endpoint", Objects.requireNonNull(hostPort, "endpoint"));
       return this;
     }
 

@@ -42,6 +42,13 @@ class PubSubConfigTest {
     ConfigurationException deadline = assertThrows(ConfigurationException.class,
         () -> settings(Map.of("project-id", "my-project", "ack-deadline", "5s")));
     assertTrue(deadline.getMessage().contains("ack-deadline"), deadline.getMessage());
+    for (String bad : java.util.List.of("localhost", "h:99999", "http://h:8085", "[::1")) {
+      ConfigurationException host = assertThrows(ConfigurationException.class,
+          () -> settings(Map.of("project-id", "my-project", "emulator-host", bad)), "accepted " + bad);
+      assertTrue(host.getMessage().contains("emulator-host") && host.getMessage().contains(bad), host.getMessage());
+    }
+    assertEquals("[::1]:8085", settings(Map.of("project-id", "my-project", "emulator-host", "[::1]:8085")).emulatorHost()
+        .orElseThrow());
   }
 
   @Test

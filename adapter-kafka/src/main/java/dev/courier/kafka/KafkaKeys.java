@@ -58,6 +58,11 @@ final class KafkaKeys {
   static final ConfigKey<String> SSL_KEY_PASSWORD = ConfigKey.secret("ssl-key-password",
       "password of the key in the key store; masked");
 
+  /** The keys the builder takes as they are, through {@link KafkaSettings.Builder#set}. */
+  static final List<ConfigKey<?>> TUNING = List.of(PARTITIONS, REPLICATION_FACTOR, AUTO_CREATE_TOPICS, REQUEST_TIMEOUT,
+      DELIVERY_TIMEOUT, MAX_BLOCK, COMMIT_INTERVAL, REVOKE_TIMEOUT, JOIN_TIMEOUT, CLOSE_TIMEOUT, MAX_DELAYED_HELD,
+      MAX_MESSAGE_BYTES);
+
   static final List<ConfigKey<?>> ALL = List.of(BOOTSTRAP_SERVERS, CLIENT_ID, PARTITIONS, REPLICATION_FACTOR,
       AUTO_CREATE_TOPICS, REQUEST_TIMEOUT, DELIVERY_TIMEOUT, MAX_BLOCK, COMMIT_INTERVAL, REVOKE_TIMEOUT, JOIN_TIMEOUT,
       CLOSE_TIMEOUT, MAX_DELAYED_HELD, MAX_MESSAGE_BYTES, SECURITY_PROTOCOL, SASL_MECHANISM, SASL_USERNAME, SASL_PASSWORD,

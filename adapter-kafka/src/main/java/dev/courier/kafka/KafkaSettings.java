@@ -3,9 +3,12 @@ package dev.courier.kafka;
 import static dev.courier.kafka.KafkaKeys.*;
 
 import dev.courier.config.AdapterConfig;
+import dev.courier.config.ConfigKey;
 import dev.courier.config.CourierConfig;
 import dev.courier.kafka.internal.KafkaReceiver;
+import dev.courier.spi.support.HostPorts;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -35,40 +38,19 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class KafkaSettings {
   private final String bootstrapServers;
+  /** The tuning keys' checked values ({@link KafkaKeys#TUNING}); a key without a value is unset. */
+  private final Map<ConfigKey<?>, Object> values;
   private final String clientId;
-  private final int partitions;
-  private final Optional<Short> replicationFactor;
-  private final boolean autoCreateTopics;
-  private final Duration requestTimeout;
-  private final Duration deliveryTimeout;
   private final Duration publishTimeout;
-  private final Duration maxBlock;
-  private final Duration commitInterval;
-  private final Duration revokeTimeout;
-  private final Duration joinTimeout;
-  private final Duration closeTimeout;
-  private final int maxDelayedHeld;
-  private final Optional<Integer> maxMessageBytes;
   /** Native security properties (protocol, SASL, SSL stores), from the builder's security setters. */
   private final Map<String, String> security;
   private final Map<String, String> clientProperties;
 
   private KafkaSettings(Builder b) {
     this.bootstrapServers = b.bootstrapServers;
+    this.values = Map.copyOf(b.values);
     this.clientId = b.clientId;
-    this.partitions = b.partitions;
-    this.replicationFactor = Optional.ofNullable(b.replicationFactor);
-    this.autoCreateTopics = b.autoCreateTopics;
-    this.requestTimeout = b.requestTimeout;
-    this.deliveryTimeout = b.deliveryTimeout;
     this.publishTimeout = b.publishTimeout;
-    this.maxBlock = b.maxBlock;
-    this.commitInterval = b.commitInterval;
-    this.revokeTimeout = b.revokeTimeout;
-    this.joinTimeout = b.joinTimeout;
-    this.closeTimeout = b.closeTimeout;
-    this.maxDelayedHeld = b.maxDelayedHeld;
-    this.maxMessageBytes = Optional.ofNullable(b.maxMessageBytes);
     this.security = Map.copyOf(b.security);
     this.clientProperties = Map.copyOf(b.clientProperties);
     producerProperties(); // fits the producer's timeouts under the publish timeout, or fails before any I/O
@@ -78,56 +60,62 @@ public final class KafkaSettings {
     return new Builder(bootstrapServers);
   }
 
+  @SuppressWarnings("unchecked") // values holds a T for each ConfigKey<T>
+  private <T> T get(ConfigKey<T> key) {
+    return (T) values.get(key);
+  }
+
   public String bootstrapServers() {
     return bootstrapServers;
   }
 
   /** Partitions of the topics Courier creates. */
   public int partitions() {
-    return partitions;
+    return get(PARTITIONS);
   }
 
   /** Replication factor of the topics Courier creates; empty: the broker's default. */
   public Optional<Short> replicationFactor() {
-    return replicationFactor;
+    return Optional.ofNullable(get(REPLICATION_FACTOR)).map(Integer::shortValue);
   }
 
   public boolean autoCreateTopics() {
-    return autoCreateTopics;
+    return get(AUTO_CREATE_TOPICS);
   }
 
   public Duration requestTimeout() {
-    return requestTimeout;
+    return get(REQUEST_TIMEOUT);
   }
 
   public Duration closeTimeout() {
-    return closeTimeout;
+    return get(CLOSE_TIMEOUT);
   }
 
   /** The broker's record size limit when set explicitly; empty: read it from the broker. */
   public Optional<Integer> maxMessageBytes() {
-    return maxMessageBytes;
+    return Optional.ofNullable(get(MAX_MESSAGE_BYTES));
   }
 
   KafkaReceiver.Settings receiverSettings() {
-    return new KafkaReceiver.Settings(commitInterval, revokeTimeout, joinTimeout, maxDelayedHeld, closeTimeout);
+    return new KafkaReceiver.Settings(get(COMMIT_INTERVAL), get(REVOKE_TIMEOUT), get(JOIN_TIMEOUT),
+        get(MAX_DELAYED_HELD), closeTimeout());
   }
 
   Properties adminProperties() {
-    Properties p = common("admin");
+    Properties p = common();
     p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-admin");
-    p.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, ms(requestTimeout));
-    p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, ms(requestTimeout));
+    p.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, ms(requestTimeout()));
+    p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, ms(requestTimeout()));
     apply(p, "admin");
     return p;
   }
 
   Properties producerProperties() {
-    Properties p = common("producer");
+    Properties p = common();
     p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-producer");
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, ms(requestTimeout));
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, ms(deliveryTimeout));
-    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, ms(maxBlock));
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, ms(requestTimeout()));
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, ms(get(DELIVERY_TIMEOUT)));
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, ms(get(MAX_BLOCK)));
     apply(p, "producer");
     ProducerTimeouts.fit(p, publishTimeout);
     // What "published" means in Courier: durably stored by every in-sync replica, never duplicated by retries.
@@ -160,10 +148,10 @@ public final class KafkaSettings {
 
   /** A consumer's properties after the passthrough ones, with those the adapter's guarantees rest on. */
   private Properties consumer(String clientIdSuffix, int maxPollRecords) {
-    Properties p = common("consumer");
+    Properties p = common();
     p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + clientIdSuffix);
-    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, ms(requestTimeout));
-    p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms(requestTimeout));
+    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, ms(requestTimeout()));
+    p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms(requestTimeout()));
     apply(p, "consumer");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPollRecords));
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -172,7 +160,7 @@ public final class KafkaSettings {
     return p;
   }
 
-  private Properties common(String kind) {
+  private Properties common() {
     Properties p = new Properties();
     p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.putAll(security);
@@ -209,7 +197,7 @@ public final class KafkaSettings {
   @Override
   public String toString() {
     return "KafkaSettings{bootstrapServers=" + bootstrapServers + ", clientId=" + clientId
-        + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor.map(String::valueOf).orElse("broker default")
+        + ", partitions=" + partitions() + ", replicationFactor=" + replicationFactor().map(String::valueOf).orElse("broker default")
         + ", security=" + masked(security) + ", clientProperties=" + masked(clientProperties) + '}';
   }
 
@@ -222,27 +210,23 @@ public final class KafkaSettings {
   /** Builds {@link KafkaSettings} and the transport; each setter rejects bad values naming the parameter. */
   public static final class Builder {
     private final String bootstrapServers;
+    private final Map<ConfigKey<?>, Object> values = new HashMap<>();
     private String clientId = CLIENT_ID.parsedDefault();
-    private int partitions = PARTITIONS.parsedDefault();
-    private Short replicationFactor;
-    private boolean autoCreateTopics = AUTO_CREATE_TOPICS.parsedDefault();
-    private Duration requestTimeout = REQUEST_TIMEOUT.parsedDefault();
-    private Duration deliveryTimeout = DELIVERY_TIMEOUT.parsedDefault();
     private Duration publishTimeout = CourierConfig.PUBLISH_TIMEOUT_KEY.parsedDefault();
-    private Duration maxBlock = MAX_BLOCK.parsedDefault();
-    private Duration commitInterval = COMMIT_INTERVAL.parsedDefault();
-    private Duration revokeTimeout = REVOKE_TIMEOUT.parsedDefault();
-    private Duration joinTimeout = JOIN_TIMEOUT.parsedDefault();
-    private Duration closeTimeout = CLOSE_TIMEOUT.parsedDefault();
-    private int maxDelayedHeld = MAX_DELAYED_HELD.parsedDefault();
-    private Integer maxMessageBytes;
     private final Map<String, String> security =
         new TreeMap<>(Map.of(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SECURITY_PROTOCOL.parsedDefault()));
     private final Map<String, String> clientProperties = new TreeMap<>();
 
     private Builder(String bootstrapServers) {
       Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-      this.bootstrapServers = BootstrapServers.check("bootstrapServers", bootstrapServers);
+      this.bootstrapServers = HostPorts.checkList("bootstrapServers", bootstrapServers);
+      TUNING.forEach(key -> key.defaultValue().ifPresent(d -> values.put(key, key.parsedDefault())));
+    }
+
+    /** Sets one of {@link KafkaKeys#TUNING}; a bad value fails naming {@code parameter}. */
+    <T> Builder set(ConfigKey<T> key, String parameter, T value) {
+      values.put(key, key.check(parameter, value));
+      return this;
     }
 
     public Builder clientId(String clientId) {
@@ -255,29 +239,24 @@ public final class KafkaSettings {
     }
 
     public Builder partitions(int partitions) {
-      this.partitions = PARTITIONS.check("partitions", partitions);
-      return this;
+      return set(PARTITIONS, "partitions", partitions);
     }
 
     public Builder replicationFactor(int replicationFactor) {
-      this.replicationFactor = REPLICATION_FACTOR.check("replicationFactor", replicationFactor).shortValue();
-      return this;
+      return set(REPLICATION_FACTOR, "replicationFactor", replicationFactor);
     }
 
     public Builder autoCreateTopics(boolean autoCreateTopics) {
-      this.autoCreateTopics = autoCreateTopics;
-      return this;
+      return set(AUTO_CREATE_TOPICS, "autoCreateTopics", autoCreateTopics);
     }
 
     public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = REQUEST_TIMEOUT.check("requestTimeout", timeout);
-      return this;
+      return set(REQUEST_TIMEOUT, "requestTimeout", timeout);
     }
 
     /** How long the producer retries a record; capped to give up before the {@link #publishTimeout}. */
     public Builder deliveryTimeout(Duration timeout) {
-      this.deliveryTimeout = DELIVERY_TIMEOUT.check("deliveryTimeout", timeout);
-      return this;
+      return set(DELIVERY_TIMEOUT, "deliveryTimeout", timeout);
     }
 
     /**
@@ -292,38 +271,31 @@ public final class KafkaSettings {
     }
 
     public Builder maxBlock(Duration timeout) {
-      this.maxBlock = MAX_BLOCK.check("maxBlock", timeout);
-      return this;
+      return set(MAX_BLOCK, "maxBlock", timeout);
     }
 
     public Builder commitInterval(Duration interval) {
-      this.commitInterval = COMMIT_INTERVAL.check("commitInterval", interval);
-      return this;
+      return set(COMMIT_INTERVAL, "commitInterval", interval);
     }
 
     public Builder revokeTimeout(Duration timeout) {
-      this.revokeTimeout = REVOKE_TIMEOUT.check("revokeTimeout", timeout);
-      return this;
+      return set(REVOKE_TIMEOUT, "revokeTimeout", timeout);
     }
 
     public Builder joinTimeout(Duration timeout) {
-      this.joinTimeout = JOIN_TIMEOUT.check("joinTimeout", timeout);
-      return this;
+      return set(JOIN_TIMEOUT, "joinTimeout", timeout);
     }
 
     public Builder closeTimeout(Duration timeout) {
-      this.closeTimeout = CLOSE_TIMEOUT.check("closeTimeout", timeout);
-      return this;
+      return set(CLOSE_TIMEOUT, "closeTimeout", timeout);
     }
 
     public Builder maxDelayedHeld(int records) {
-      this.maxDelayedHeld = MAX_DELAYED_HELD.check("maxDelayedHeld", records);
-      return this;
+      return set(MAX_DELAYED_HELD, "maxDelayedHeld", records);
     }
 
     public Builder maxMessageBytes(int bytes) {
-      this.maxMessageBytes = MAX_MESSAGE_BYTES.check("maxMessageBytes", bytes);
-      return this;
+      return set(MAX_MESSAGE_BYTES, "maxMessageBytes", bytes);
     }
 
     public Builder securityProtocol(String protocol) {

@@ -7,6 +7,7 @@ import dev.courier.config.AdapterConfig;
 import dev.courier.config.ConfigKey;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportProvider;
+import dev.courier.spi.support.HostPorts;
 import java.util.List;
 
 /**
@@ -41,24 +42,13 @@ public final class KafkaTransportProvider implements TransportProvider {
   static KafkaSettings.Builder settings(AdapterConfig config) {
     String servers = config.get(BOOTSTRAP_SERVERS);
     try {
-      BootstrapServers.check("configuration key 'courier.kafka." + BOOTSTRAP_SERVERS.name() + "'", servers);
+      HostPorts.checkList("configuration key 'courier.kafka." + BOOTSTRAP_SERVERS.name() + "'", servers);
     } catch (IllegalArgumentException e) {
       throw new ConfigurationException(e.getMessage(), e);
     }
     KafkaSettings.Builder b = KafkaTransport.builder(servers).publishTimeout(config.publishTimeout());
     config.ifPresent(CLIENT_ID, b::clientId);
-    config.ifPresent(PARTITIONS, b::partitions);
-    config.ifPresent(REPLICATION_FACTOR, b::replicationFactor);
-    config.ifPresent(AUTO_CREATE_TOPICS, b::autoCreateTopics);
-    config.ifPresent(REQUEST_TIMEOUT, b::requestTimeout);
-    config.ifPresent(DELIVERY_TIMEOUT, b::deliveryTimeout);
-    config.ifPresent(MAX_BLOCK, b::maxBlock);
-    config.ifPresent(COMMIT_INTERVAL, b::commitInterval);
-    config.ifPresent(REVOKE_TIMEOUT, b::revokeTimeout);
-    config.ifPresent(JOIN_TIMEOUT, b::joinTimeout);
-    config.ifPresent(CLOSE_TIMEOUT, b::closeTimeout);
-    config.ifPresent(MAX_DELAYED_HELD, b::maxDelayedHeld);
-    config.ifPresent(MAX_MESSAGE_BYTES, b::maxMessageBytes);
+    TUNING.forEach(key -> copy(config, key, b));
     config.ifPresent(SECURITY_PROTOCOL, b::securityProtocol);
     config.ifPresent(SASL_MECHANISM, m -> b.sasl(m, config.find(SASL_USERNAME).orElseThrow(() -> missing(SASL_USERNAME)),
         config.find(SASL_PASSWORD).orElseThrow(() -> missing(SASL_PASSWORD))));
@@ -67,6 +57,10 @@ public final class KafkaTransportProvider implements TransportProvider {
         config.find(SSL_KEY_PASSWORD).orElse(null)));
     config.clientProperties().forEach(b::clientProperty);
     return b;
+  }
+
+  private static <T> void copy(AdapterConfig config, ConfigKey<T> key, KafkaSettings.Builder b) {
+    config.ifPresent(key, value -> b.set(key, key.name(), value));
   }
 
   private static ConfigurationException missing(ConfigKey<?> key) {
