@@ -51,10 +51,7 @@ final class KafkaBacklog {
     return total;
   }
 
-  /**
-   * Per partition of {@code topic} and of the group's delay topic (where it exists), the offsets
-   * [from, until) the group has not committed; partitions with none are left out.
-   */
+  /** Per partition of the topic and the group's delay topic, the offsets [from, until) not committed (if any). */
   private Map<TopicPartition, long[]> uncommitted(String topic, String group)
       throws ExecutionException, TimeoutException, InterruptedException {
     List<TopicPartition> partitions = new ArrayList<>(topics.partitionList(topic));
@@ -80,11 +77,7 @@ final class KafkaBacklog {
     return ranges;
   }
 
-  /**
-   * Reads up to {@code max} records the group has not committed, oldest (by timestamp) first, with
-   * a consumer outside the group: nothing is committed, locked or counted. {@code max} is at
-   * least 1 (the core checks it).
-   */
+  /** Up to {@code max} records the group has not committed, oldest (by timestamp) first. */
   List<Message> peek(String topic, String group, int max) {
     Map<TopicPartition, Long> from = new HashMap<>();
     Map<TopicPartition, Long> until = new HashMap<>();

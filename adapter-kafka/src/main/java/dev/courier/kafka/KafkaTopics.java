@@ -96,10 +96,9 @@ final class KafkaTopics {
   }
 
   /**
-   * Waits until the broker serves every partition of a new topic as leader. Producing earlier fails
-   * with NOT_LEADER_OR_FOLLOWER, which the idempotent producer (kafka-clients 4.3.1) can turn into
-   * OUT_OF_ORDER_SEQUENCE_NUMBER retries until the delivery timeout; seen here in about half of
-   * the runs that published right after creating a topic.
+   * Waits until every partition of a new topic has a serving leader: producing earlier failed with
+   * NOT_LEADER_OR_FOLLOWER, which the idempotent producer (4.3.1) turned into out-of-sequence
+   * retries until the delivery timeout, in about half the runs that published right after creating.
    */
   private void awaitLeaders(String topic) throws ExecutionException, TimeoutException, InterruptedException {
     long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
@@ -180,11 +179,7 @@ final class KafkaTopics {
     T call() throws ExecutionException, TimeoutException, InterruptedException;
   }
 
-  /**
-   * Runs {@code call}, retrying briefly while its topic is unknown ({@link #retryingUnknownTopic}).
-   * If the topic stays unknown, returns {@code ifUnknown} unless that is null; any other failure
-   * throws a CourierException saying that Kafka could not do {@code what}.
-   */
+  /** Runs {@code call}, retrying while its topic is unknown; then {@code ifUnknown} if not null, else a CourierException. */
   <T> T call(String what, AdminCall<T> call, T ifUnknown) {
     try {
       return retryingUnknownTopic(call);

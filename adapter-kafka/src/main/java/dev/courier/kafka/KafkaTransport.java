@@ -36,25 +36,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Courier's Apache Kafka adapter ({@code kafka}). A topic is a Kafka topic; a group on a topic is
- * the consumer group {@code <group>@<topic>} ({@link #groupId}), one per topic. Publishing uses
- * one idempotent producer with {@code acks=all}: a message's key picks its
- * partition (messages without a key are spread round robin, so competing consumers share them);
- * the id travels in the {@code courier-id} header; the future completes from the producer's
- * callback. Consuming uses one {@link org.apache.kafka.clients.consumer.KafkaConsumer} and one poll
- * thread per subscription; see {@link KafkaReceiver} for commits, backpressure, rebalances and
- * redelivery through the group's delay topic ({@code <topic>.<group>.delay}).
- *
- * <p>Delayed publish ({@link #sendDelayed}): the message goes to the topic with its due time in a
- * header; each group's receiver holds it in the group's delay topic until it is due.
- *
- * <p>{@link #ensureGroup} creates the topic if needed and commits the group's starting position
- * (the end of each partition) when the group has none, so a group provisioned before publishing
- * receives everything published after it. {@link #peek} reads a group's uncommitted records with a
- * consumer outside the group (dead-letter peek). Thread-safe.
- *
- * <p>This class is the facade: publishing and receiving are here; topic administration is
- * {@link KafkaTopics}, backlog and peek {@link KafkaBacklog}. Arguments are validated by the core before they reach it.
+ * Courier's Apache Kafka adapter ({@code kafka}): the facade. A topic is a Kafka topic; a group on
+ * a topic is the consumer group {@code <group>@<topic>}. Publishing uses one idempotent producer
+ * with {@code acks=all}; a key picks the partition, messages without one go round robin. Each
+ * subscription is a {@link KafkaReceiver}, redelivering through the group's delay topic
+ * {@code <topic>.<group>.delay}; a delayed publish goes to the topic with its due time in a header,
+ * and each group's receiver holds it in that delay topic until due. Topic administration is
+ * {@link KafkaTopics}, backlog and peek {@link KafkaBacklog}. The core validates arguments first.
+ * Thread-safe.
  */
 public final class KafkaTransport implements Transport, TopicBrowser {
   public static final String NAME = "kafka";
@@ -175,14 +164,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     return n <= 1 ? 0 : Math.floorMod(roundRobin.getAndIncrement(), n);
   }
 
-  /**
-   * Publishes {@code message} to {@code topic} itself, as {@link #send} does (same partitioning,
-   * topic created the same way), with its due time in a header; the future completes when the
-   * broker has stored it ({@code acks=all}). Each group's receiver then holds it in the group's
-   * delay topic until it is due ({@link KafkaReceiver}), so it reaches the groups that exist on the
-   * topic when it is published. The core has checked the arguments; a message too large for the
-   * broker with its due time fails the future before any I/O.
-   */
+  /** As {@link #send}, with the due time in a header: it reaches the groups that exist when it is published. */
   @Override
   public CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
     checkOpen();
@@ -197,9 +179,8 @@ public final class KafkaTransport implements Transport, TopicBrowser {
 
   /**
    * Sends through the producer. A failure says whether the record may have been stored: not if the
-   * producer refused it before sending (in {@code send} itself, on this thread: no metadata within
-   * max.block.ms, no buffer space...) or the broker refused it; maybe if the producer gave up
-   * retrying it (delivery.timeout.ms), as a request in flight may have stored it.
+   * producer refused it on this thread (no metadata, no buffer space) or the broker refused it;
+   * maybe if the producer gave up retrying (a request in flight may have stored it).
    */
   private CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> record, Message message) {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -229,11 +210,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
         + "' before sending it (it is not stored): " + e, e);
   }
 
-  /**
-   * Whether the broker answered a produce request with a refusal, so the record is not stored. A
-   * retriable error (above all the producer's delivery timeout) or a failure of the client itself
-   * leaves it open: a request in flight may have stored the record.
-   */
+  /** Whether the broker refused the record (not stored); a retriable error, such as a timeout, leaves it open. */
   private static boolean refused(Exception e) {
     return e instanceof ApiException && !(e instanceof RetriableException);
   }
@@ -258,11 +235,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     return receiver;
   }
 
-  /**
-   * The Kafka consumer group of a Courier group on one topic: {@code <group>@<topic>}
-   * ({@link NamingRules#groupName}). One Kafka group per topic, so a Courier group on several
-   * topics never shares positions or rebalances across them.
-   */
+  /** The Kafka group of a Courier group on a topic, {@code <group>@<topic>}: never shared across topics. */
   public static String groupId(String topic, String group) {
     return NAMING.groupName(topic, group);
   }
@@ -291,10 +264,6 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     return backlog.backlog(topic, group);
   }
 
-  /**
-   * Reads up to {@code max} records the group has not committed, oldest (by timestamp) first, with
-   * a consumer outside the group: nothing is committed, locked or counted.
-   */
   @Override
   public List<Message> peek(String topic, String group, int max) {
     checkOpen();

@@ -5,23 +5,16 @@ import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * Fits the producer's timeouts under Courier's publish timeout, so the producer gives up on a
- * record before Courier fails its publish: a publish Courier reports as failed is then never stored
- * later by a producer still retrying it (only a record in flight at that moment may have been).
- * {@code delivery.timeout.ms} becomes at most the publish timeout minus a margin (a tenth of it, at
- * most 1 s), and {@code request.timeout.ms} at most {@code delivery.timeout.ms - linger.ms}, which
- * is Kafka's own rule.
+ * Fits the producer's timeouts under Courier's publish timeout, so a publish Courier reports failed
+ * is not stored later by a producer still retrying it: {@code delivery.timeout.ms} at most the
+ * publish timeout less a tenth (at most 1 s), {@code request.timeout.ms} at most delivery less linger.
  */
 final class ProducerTimeouts {
   private static final Duration MAX_MARGIN = Duration.ofSeconds(1);
 
   private ProducerTimeouts() {}
 
-  /**
-   * Lowers {@code delivery.timeout.ms} and {@code request.timeout.ms} in the producer's properties
-   * (Courier's settings and native overrides applied) to fit under {@code publishTimeout}; an
-   * {@link IllegalArgumentException} naming the settings if nothing fits.
-   */
+  /** Lowers the producer's timeouts to fit; an {@link IllegalArgumentException} naming the settings if nothing fits. */
   static void fit(Properties producer, Duration publishTimeout) {
     long linger = millis(producer, ProducerConfig.LINGER_MS_CONFIG);
     long bound = publishTimeout.minus(min(MAX_MARGIN, publishTimeout.dividedBy(10))).toMillis();

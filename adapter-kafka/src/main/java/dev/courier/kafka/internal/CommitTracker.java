@@ -13,10 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A poll thread's assigned partitions ({@link PartitionOffsets}) and their commits: asynchronously
- * every commit interval the positions that moved; synchronously, when partitions are given up (the
- * last chance before another member reads them), every position, since an asynchronous commit
- * still in flight may fail in the very rebalance that revokes the partition. The poll thread's alone.
+ * A poll thread's assigned partitions and their commits: asynchronously every interval the moved
+ * positions; synchronously every position when partitions are given up (an asynchronous commit in
+ * flight may fail in the very rebalance). The poll thread's alone.
  */
 final class CommitTracker<T> {
   private static final Logger log = LoggerFactory.getLogger(CommitTracker.class);

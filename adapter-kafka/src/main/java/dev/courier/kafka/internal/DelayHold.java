@@ -15,13 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A receiver's records that are not due yet, held in memory by due time, and their way to the
- * group's delay topic. A record of the topic published with a delay, or a held record that would
- * pin its delay partition's commit, is written to the tail of the delay topic (a copy with its due
- * time, count and group, through {@link DelayTopicRepublisher}); the original is done once the copy
- * is confirmed, and busy until then, so a revocation waits for it. When held records are relayed is
- * {@link RelayRules}': on revocation and close, the farthest-due beyond the hold limit, and the
- * pinning ones when a partition's commit lags too far. The poll thread's alone.
+ * A receiver's delay records not due yet, held in memory by due time, and their copies to the tail
+ * of the delay topic: delayed publishes, and held records relayed as {@link RelayRules} says. The
+ * original is busy until its copy is confirmed, so a revocation waits for it. The poll thread's alone.
  */
 final class DelayHold {
   private static final Logger log = LoggerFactory.getLogger(DelayHold.class);
@@ -44,18 +40,12 @@ final class DelayHold {
     held.add(d);
   }
 
-  /**
-   * Writes {@code d}, a topic record published with a delay, to the delay topic, uncounted, due at
-   * {@code publishDue} (at most {@link KafkaReceiver#MAX_DELAY} from {@code now}: the header may come from a foreign producer).
-   */
+  /** Copies {@code d}, published with a delay, to the delay topic (due at most MAX_DELAY on: the header may be foreign). */
   void delayPublished(KafkaDelivery d, long publishDue, long now) {
     toDelayTopic(d, Math.min(publishDue, now + KafkaReceiver.MAX_DELAY.toMillis()));
   }
 
-  /**
-   * Stopped: takes the delay records of {@code pending} back, to be relayed on close rather than
-   * pin their partition; the topic's records stay uncommitted for the next owner. Empties {@code pending}.
-   */
+  /** Stopped: holds the delay records of {@code pending}, to relay on close; the rest stays uncommitted. Empties it. */
   void takeBack(Queue<KafkaDelivery> pending, String delayTopic) {
     KafkaDelivery d;
     while ((d = pending.poll()) != null) {

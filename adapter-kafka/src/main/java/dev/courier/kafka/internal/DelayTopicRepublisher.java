@@ -16,17 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A receiver's writes to its delay topic: redeliveries, relays of held ones, delayed publishes. A
- * record is republished to the group's delay topic (same partition number, so a key's redeliveries
- * stay with its partition's owner while the two topics have as many partitions; after the topic
- * gained partitions, its number modulo the delay topic's) with its delivery count, due time and
- * Kafka group in headers, timestamped now with the message's own timestamp in a header (so the
- * delay topic's retention and a broker's timestamp limits count from the copy); once the copy is
- * confirmed the original is done.
- * A failed republish is retried on its own thread with exponential backoff, keeping its due time,
- * until it succeeds, the partition is revoked or the receiver closes; then the original stays
- * uncommitted and the group reads it again. Runs on settling threads and its retry thread, which
- * also sends the poll thread's copies (relays and delayed publishes).
+ * A receiver's copies to its delay topic (redeliveries, relays, delayed publishes), to the same
+ * partition number (modulo the delay topic's), so a key's redeliveries stay with its owner; the
+ * original is done once the copy is confirmed. A failed copy is retried with backoff until it
+ * succeeds, the partition is revoked or the receiver closes (then the original stays uncommitted).
  */
 final class DelayTopicRepublisher {
   private static final Logger log = LoggerFactory.getLogger(DelayTopicRepublisher.class);
@@ -65,10 +58,7 @@ final class DelayTopicRepublisher {
     send(d);
   }
 
-  /**
-   * {@link #republish} on the retry thread, for the poll thread, which must never wait in the
-   * producer (max.block while metadata or buffer space is missing would exceed max.poll.interval).
-   */
+  /** {@link #republish} on the retry thread: the poll thread must not block in the producer past max.poll.interval. */
   void republishLater(KafkaDelivery d) {
     republishing.incrementAndGet();
     try {

@@ -8,12 +8,9 @@ import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * One consumed record. Settling marks it for its {@link KafkaReceiver}: ack makes its offset
- * committable; nack republishes it to the group's delay topic and makes the offset committable once
- * the broker confirmed the copy; release leaves the offset uncommitted and has the poll thread read
- * the record again, uncounted. Only the first settlement counts. A delivery whose partition is
- * revoked before its handler started is withdrawn ({@link #withdraw()}, by the poll thread):
- * {@link #tryStart()} tells the core to skip it.
+ * One consumed record. Ack makes its offset committable; nack copies it to the delay topic first;
+ * release leaves it uncommitted, to be read again uncounted. Withdrawn if its partition is revoked
+ * before its handler started.
  */
 final class KafkaDelivery extends SettleOnceDelivery {
   private final KafkaReceiver receiver;
@@ -58,10 +55,7 @@ final class KafkaDelivery extends SettleOnceDelivery {
     return released;
   }
 
-  /**
-   * Built on first use, normally by the handler thread, so decoding runs in parallel rather than on
-   * the poll thread. A race between two callers builds two equal messages, which is harmless.
-   */
+  /** Decoded on first use, on the handler's thread rather than the poll thread (a race decodes twice, harmlessly). */
   @Override
   public Message message() {
     return decoded().message();

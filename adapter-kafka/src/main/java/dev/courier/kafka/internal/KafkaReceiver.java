@@ -31,31 +31,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One member of a consumer group, consuming a topic and the group's delay topic with one poll
- * thread. The poll thread alone touches the {@link KafkaConsumer}: it hands records to the sink
- * (Courier's core runs the handlers on its own threads, with per-key lanes), keeps at most
- * maxInFlight deliveries unsettled by pausing every partition while it cannot hand over (never by
- * buffering more than one poll's records), commits per partition only up to the first record not
- * yet done ({@link CommitTracker}; pausing a partition over 10 x maxInFlight records behind one not
- * done), and on revocation stops dispatching the revoked partitions, withdraws their deliveries
- * whose handlers have not started ({@link KafkaDelivery#isWithdrawn()}), waits up to the revoke
- * timeout for the running ones, commits what completed and leaves the rest to the next owner; close
- * withdraws them the same way. A released delivery stays uncommitted and is read again (the poll
- * thread seeks its partition back), uncounted.
- *
- * <p>Redelivery: a nack republishes the record to the delay topic ({@link DelayTopicRepublisher}),
- * with the Kafka group it belongs to (a delay topic name can serve two groups; each skips the
- * other's records); the original's offset completes once the copy is confirmed. A record of the
- * topic published with a delay ({@link RecordMapper#PUBLISH_DUE}) goes to the delay topic the same
- * way, uncounted, so a delayed publish reaches the groups that exist when it is published. Delay
- * records not yet due wait in the {@link DelayHold}, which relays them to the tail of the delay
- * topic rather than let them pin its commit. A redelivery may be overtaken by later messages of its
- * key (as on every adapter).
- *
- * <p>Key order: a key lives in one partition, owned by one member, and records are handed over in
- * offset order; the core's per-key lanes then run same-key deliveries one at a time. The receiver
- * does not hold back a key's next record itself, so handlers of different keys run in parallel
- * beyond the partition count and only the lanes wait.
+ * One member of a consumer group, reading a topic and the group's delay topic on one poll thread,
+ * the only one touching the {@link KafkaConsumer}. It hands records to the sink in offset order
+ * (the core's per-key lanes keep a key's order), pauses every partition while maxInFlight
+ * deliveries are unsettled, and commits per partition up to the first record not done
+ * ({@link CommitTracker}). On revocation and close it withdraws deliveries not started, waits up to
+ * the revoke timeout for running ones and commits what completed. A released record is read again
+ * (seek back), uncounted. A nack, or a record published with a delay, is copied to the delay topic
+ * ({@link DelayTopicRepublisher}; the original is done once the copy is confirmed); delay records
+ * not yet due wait in the {@link DelayHold}.
  */
 public final class KafkaReceiver implements Receiver {
   private static final Logger log = LoggerFactory.getLogger(KafkaReceiver.class);
@@ -323,10 +307,9 @@ public final class KafkaReceiver implements Receiver {
   }
 
   /**
-   * Pauses every partition while records wait for capacity; the delay partitions while maxDelayedHeld
-   * records are held and relays of the farthest are in flight or their interval runs
-   * ({@link RelayRules#pause}); and any partition whose tracked records pile up behind one not yet
-   * done, unless that one was released and is to be read again.
+   * Pauses every partition while records wait for capacity; the delay partitions while the hold is
+   * full ({@link RelayRules#pause}); and any partition piling up records behind one not done, unless
+   * that one was released and is to be read again (pausing would never read it again).
    */
   private void applyPause(long now) {
     boolean all = stopped || !pending.isEmpty();
@@ -362,20 +345,12 @@ public final class KafkaReceiver implements Receiver {
     assignmentChanged = false;
   }
 
-  /**
-   * Whether the partition's first record not done was released: it was sought back to, and pausing
-   * the partition for the records behind it would never read it again (nor let them be committed).
-   */
   private static boolean rereadingFirst(PartitionOffsets<KafkaDelivery> po) {
     KafkaDelivery first = po.first();
     return first != null && first.isReleased();
   }
 
-  /**
-   * Seeks each partition with released deliveries back to the first of them, to read them again;
-   * never forward: an earlier seek back not yet read again (the partition paused meanwhile) already
-   * covers a later release.
-   */
+  /** Seeks back to each partition's first released delivery; never forward (an earlier seek back covers it). */
   private void seekReleased() {
     Map<TopicPartition, Long> seekTo = new HashMap<>();
     KafkaDelivery d;
@@ -397,10 +372,7 @@ public final class KafkaReceiver implements Receiver {
     hold.drop(partitions);
   }
 
-  /**
-   * Takes back the partitions' deliveries that the sink has and no handler started (queued in the
-   * core's queue or lanes), so they are never handled here once the partition has a new owner.
-   */
+  /** Takes back the partitions' deliveries no handler started, so none runs here once another member owns them. */
   private void withdraw(Collection<PartitionOffsets<KafkaDelivery>> partitions) {
     int n = 0;
     for (PartitionOffsets<KafkaDelivery> po : partitions) {
@@ -467,11 +439,7 @@ public final class KafkaReceiver implements Receiver {
           spec.topic(), spec.group(), partitions);
     }
 
-    /**
-     * Stops dispatching the partitions and withdraws their deliveries not started; if they were
-     * revoked (not lost), relays their held records, waits for the running ones and the relays, and
-     * commits what completed.
-     */
+    /** Stops dispatching the partitions; if revoked (not lost), relays their held records, waits and commits. */
     private void giveUp(Collection<TopicPartition> partitions, boolean commit) {
       Set<TopicPartition> gone = new HashSet<>(partitions);
       List<PartitionOffsets<KafkaDelivery>> of = commits.of(gone);

@@ -8,11 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * One assigned partition's records read and not yet done, by offset, so its commit position is the
- * first of them: the group never commits past a record not done, however completions interleave.
- * The poll thread reads and opens records; any thread marks one done.
- *
- * @param <T> what is tracked per open record (a delivery, a held record)
+ * One assigned partition's records read and not yet done, by offset: its commit position is the
+ * first of them. The poll thread reads and opens records; any thread marks one done.
  */
 final class PartitionOffsets<T> {
   final TopicPartition tp;
@@ -20,10 +17,8 @@ final class PartitionOffsets<T> {
   /** Records handed on (to a handler, to the producer) whose outcome is not known yet. */
   final AtomicInteger busy = new AtomicInteger();
   long next = -1; // poll thread: offset after the last record read; -1: none read
-  // Poll thread: the records read from the position on, so behind() counts records, not offsets (on a
-  // compacted topic or past transaction markers offsets have gaps). As runs {first offset, records}:
-  // each open record starts one, records done at once extend the last; the position is always the
-  // start of a run (or next), so the runs before it are wholly behind it and are dropped.
+  // Poll thread: records read from the position on, as runs {first offset, count} (offsets may have
+  // gaps); each open record starts a run, so the runs before the position can be dropped whole.
   private final ArrayDeque<long[]> readRuns = new ArrayDeque<>();
   private long readFromPosition;
   long pinCheckedAt = Long.MIN_VALUE / 2; // poll thread: next when pinning records were last looked for

@@ -10,18 +10,11 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
-/**
- * A {@link KafkaReceiver}'s poll loop: the loop of rounds and the synchronous commit. A {@link WakeupException} (another thread called
- * {@code consumer.wakeup()}) only ends the round or, in a commit, asks for it once more.
- */
+/** A {@link KafkaReceiver}'s loop of rounds and synchronous commit; a {@link WakeupException} only ends a round. */
 final class PollLoop {
   private PollLoop() {}
 
-  /**
-   * Runs {@code round} until {@code stopped}; a failed round is reported to {@code failed} with
-   * the number of failures in a row and retried after 0.1 s per failure, at most 5 s.
-   * {@code afterRound} runs after every round, failed or not.
-   */
+  /** Runs {@code round} until {@code stopped}, {@code afterRound} after each; a failure waits 0.1 s per failure in a row, at most 5 s. */
   static void run(BooleanSupplier stopped, Runnable round, ObjIntConsumer<RuntimeException> failed,
       Runnable afterRound) {
     int failures = 0;
@@ -41,11 +34,7 @@ final class PollLoop {
     }
   }
 
-  /**
-   * Commits {@code offsets} within {@code timeout}, once more after a pending wake-up. Returns
-   * whether the broker accepted them; on a failure {@code failed} is told (and the records after
-   * the last commit are read again by the group).
-   */
+  /** Commits within {@code timeout} (again after a pending wake-up); whether the broker accepted it. */
   static boolean commitSync(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, OffsetAndMetadata> offsets,
       Duration timeout, Consumer<RuntimeException> failed) {
     for (int attempt = 0; attempt < 2; attempt++) {

@@ -15,14 +15,9 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Maps messages to Kafka records and back: key to record key (UTF-8), payload to value, timestamp
- * to the record timestamp (milliseconds), every header to a record header (UTF-8 value), and the
- * message id to the {@value #ID} header. A record carrying the message's own timestamp in
- * {@value #TIMESTAMP} (a copy in a delay topic, written later than its message) has it win
- * on the way in. The adapter's own headers (id, delivery count, due times, delay group, timestamp)
- * are taken out again on the way in, so they never reach the handler or a dead letter. The id header is written first and read first: a message header of
- * that name is not written (the core refuses to publish one anyway), and a second one on a record
- * cannot replace the id.
+ * Maps messages to Kafka records and back: key and header values as UTF-8, payload as value, the id
+ * in the {@value #ID} header (written and read first: a second one cannot replace it). The
+ * adapter's own headers are taken out on the way in, so they never reach a handler or a dead letter.
  */
 public final class RecordMapper {
   /** The message id. */
@@ -32,19 +27,13 @@ public final class RecordMapper {
   /** On a redelivery: when it is due, epoch milliseconds. */
   public static final String DUE = "courier-due";
 
-  /**
-   * On a redelivery: the Kafka group it belongs to. Two (topic, group) pairs can map to one delay
-   * topic name; each group skips the other's records.
-   */
+  /** On a redelivery: its Kafka group (two (topic, group) pairs can map to one delay topic name). */
   public static final String DELAY_GROUP = "courier-delay-group";
 
-  /**
-   * On a delayed publish, a record of the topic itself: when it is due, epoch milliseconds. Each
-   * group's receiver hands it to its delay topic until then ({@link KafkaReceiver}).
-   */
+  /** On a delayed publish (a record of the topic itself): when it is due, epoch milliseconds. */
   public static final String PUBLISH_DUE = "courier-publish-due";
 
-  /** On a record written later than its message by earlier versions: the message's own timestamp, epoch ms. */
+  /** On a copy, written later than its message: the message's own timestamp, epoch ms, which wins on the way in. */
   public static final String TIMESTAMP = "courier-timestamp";
 
   /** The adapter's own headers besides the id: taken out on the way in. */
@@ -109,12 +98,9 @@ public final class RecordMapper {
   public record Decoded(Message message, Undecodable undecodable) {}
 
   /**
-   * The message of a consumed record. Never throws: a record from a foreign producer without an id
-   * gets {@code kafka-<topic>-<partition>-<offset>} (stable across redeliveries), the first id
-   * header counts, and a key's control characters are escaped as {@code \\uXXXX}. A record Courier
-   * cannot carry faithfully (an id Courier refuses, a header name that is empty or holds control
-   * characters, an id or header value that is not UTF-8) is {@link Undecodable}: its message is the
-   * raw value under the id above, with the broker id {@code kafka:<topic>-<partition>@<offset>}.
+   * The message of a consumed record; never throws. Without an id it gets
+   * {@code kafka-<topic>-<partition>-<offset>}; key control characters are escaped. A record Courier
+   * cannot carry faithfully (bad id, header name or UTF-8) is {@link Undecodable}: its raw value.
    */
   public static Decoded decode(ConsumerRecord<byte[], byte[]> r) {
     String fallbackId = "kafka-" + r.topic() + "-" + r.partition() + "-" + r.offset();
@@ -175,10 +161,7 @@ public final class RecordMapper {
     return longHeader(r, PUBLISH_DUE, 0);
   }
 
-  /**
-   * Whether a delay-topic record belongs to {@code groupId}: it names that group, or no group (a
-   * redelivery written before the header existed).
-   */
+  /** Whether a delay-topic record belongs to {@code groupId}: it names it, or no group (written by older versions). */
   public static boolean isForGroup(ConsumerRecord<byte[], byte[]> r, String groupId) {
     Header h = r.headers().lastHeader(DELAY_GROUP);
     return h == null || h.value() == null || groupId.equals(new String(h.value(), StandardCharsets.UTF_8));

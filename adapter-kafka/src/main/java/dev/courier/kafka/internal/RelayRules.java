@@ -1,36 +1,13 @@
 package dev.courier.kafka.internal;
 
 /**
- * When a {@link KafkaReceiver} relays a held delay-topic record: writes a copy of it (same
- * partition, key, value and headers, due time, delivery count and group included) to the tail of
- * the delay topic and, once the broker acknowledged the copy, counts the original as done, so the
- * partition's commit moves past it. Whoever owns the partition then reads the copy like any other
- * record.
- *
- * <p>Why: commits stop at the first record not yet done, so a held record would pin its
- * partition's position; a 1-day delay followed by a million short ones, handled, would make every
- * new owner hand the million over again. A held record is therefore relayed
- * <ul>
- *   <li>on revocation and on close, for every held record of the partitions given up (a copy not
- *       acknowledged within the revoke or close timeout leaves its original uncommitted: nothing is
- *       lost, only possibly duplicated);
- *   <li>when more than {@code maxHeld} records are held ({@link #overflow}): the farthest-due ones
- *       beyond the bound, at most once per interval, which starts at
- *       {@value #OVERFLOW_RELAY_INTERVAL_MILLIS} ms and doubles up to
- *       {@value #MAX_OVERFLOW_RELAY_INTERVAL_MILLIS} ms while the overload lasts (back to the start
- *       after a quiet interval), so the copies are not read straight back in a loop; while the
- *       bound is reached and copies are in flight or the interval runs, the delay partitions are
- *       paused ({@link #pause}). In a lasting overload the farthest records circulate through the
- *       topic about once a minute, and a short delay meanwhile may wait several intervals (each lets
- *       one poll of records through);
- *   <li>when a partition's commit position lags more than {@value #PIN_RELAY_LAG} offsets behind
- *       what was read ({@link #pinCutoff}): its held records older than half that lag, so a crash
- *       hands over again at most about {@value #PIN_RELAY_LAG} records per partition.
- * </ul>
- * A failed copy is retried by the receiver's republisher until its partition goes or the receiver
- * closes; then the original stays uncommitted for the next owner.
- *
- * <p>Pure: times are passed in, nothing is read or written. The poll thread's alone.
+ * When a {@link KafkaReceiver} relays a held delay-topic record to the tail of the delay topic (the
+ * original is done once the copy is confirmed). Commits stop at the first record not done, so a
+ * held record would pin its partition: a 1-day delay followed by a million short ones, handled,
+ * would have every new owner hand the million over again. Relayed: every held record of the
+ * partitions given up (revoke, close); the farthest-due beyond maxHeld ({@link #overflow}); those
+ * pinning a commit that lags {@value #PIN_RELAY_LAG} offsets ({@link #pinCutoff}). Pure; the poll
+ * thread's alone.
  */
 final class RelayRules {
   /** Relays of the farthest held records beyond maxHeld, at most one batch this often. */
@@ -53,9 +30,9 @@ final class RelayRules {
   }
 
   /**
-   * How many of the farthest-due held records to relay now, with {@code held} records held at
-   * {@code now}: the excess over maxHeld, if the last overflow relay is an interval ago; else 0.
-   * A positive answer starts the next, doubled interval.
+   * How many of the farthest-due held records to relay now: the excess over maxHeld, at most once
+   * per interval, which doubles (up to a minute) while the overload lasts, so copies are not read
+   * straight back in a loop, and starts over after a quiet interval.
    */
   int overflow(int held, long now) {
     int excess = held - maxHeld;
@@ -79,11 +56,9 @@ final class RelayRules {
   }
 
   /**
-   * For a partition whose commit position is {@code position} (-1: nothing read) and whose next
-   * offset to read is {@code next}: the offset below which its held records pin the commit and are
-   * to be relayed, or -1 if none are. {@code checkedAt} is {@code next} when a cutoff was last
-   * given for the partition: it is given again only after another half lag was read (the pin may
-   * be a record in flight, which is not relayed).
+   * The offset below which a partition's held records are relayed, or -1: when its commit
+   * {@code position} (-1: nothing read) lags {@code next} by over the lag, and another half lag was
+   * read since {@code checkedAt} (the last cutoff's {@code next}: the pin may be a record in flight).
    */
   static long pinCutoff(long position, long next, long checkedAt) {
     if (position < 0 || next - position <= PIN_RELAY_LAG || next - checkedAt < PIN_RELAY_LAG / 2) {
