@@ -362,7 +362,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
     LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
     long longDue;
     try (Receiver r = transport.receive(publishLongAndFive(topic, group), q::add)) {
-      longDue = holdLongBehindFiveHandled(q);
+      longDue = holdLongBehindFiveHandled(q, Duration.ofSeconds(15));
       assertTrue(Poll.until(Duration.ofSeconds(10), () -> probe.committed(group, topic, 0) == 6),
           "the originals' offsets were not committed once their redeliveries were stored");
     }
@@ -415,11 +415,37 @@ class KafkaReceiverTest extends SharedBrokerTest {
     String group = unique("g");
     LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
     try (Receiver r1 = transport.receive(publishLongAndFive(topic, group), q::add)) {
-      long longDue = holdLongBehindFiveHandled(q);
+      long longDue = holdLongBehindFiveHandled(q, Duration.ofSeconds(15));
       // A second member joins: the rebalance revokes the first one's partitions.
       try (Receiver r2 = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
         assertOnlyTheLongComesWhenDue(q, longDue, topic, group, "after the rebalance");
       }
+    }
+  }
+
+  @Test
+  @DisplayName("a redelivery that comes due after stopFetching is neither handed over nor dropped: close relays it, so"
+      + " the redeliveries behind it already handled are not handled again after reopening, and it comes once")
+  void redeliveryDueAfterStopFetchingIsRelayedOnClose() throws Exception {
+    String topic = unique("stopheld");
+    String group = unique("g");
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(publishLongAndFive(topic, group), q::add)) {
+      long longDue = holdLongBehindFiveHandled(q, Duration.ofSeconds(2));
+      r.stopFetching();
+      long afterDue = longDue + 1_000; // a few poll rounds with the long redelivery due while stopped
+      assertTrue(Poll.holdsFor(Duration.ofMillis(Math.max(1, afterDue - System.currentTimeMillis())), q::isEmpty),
+          "a redelivery was handed over after stopFetching");
+    }
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      TransportDelivery again = q.poll(15, TimeUnit.SECONDS);
+      assertTrue(again != null, "the long redelivery was lost after stopFetching and close");
+      assertEquals("long", again.message().id(), "another record came before the long redelivery");
+      assertEquals(2, again.deliveryCount());
+      again.ack();
+      assertTrue(Poll.holdsFor(Duration.ofSeconds(1), q::isEmpty), "records already handled were handed again ("
+          + q.peek() + "): the long redelivery pinned the delay partition's commit at " + probe.committedIn(
+          KafkaTransport.groupId(topic, group), KafkaTransport.delayTopic(topic, group), 0));
     }
   }
 
@@ -432,15 +458,16 @@ class KafkaReceiverTest extends SharedBrokerTest {
   }
 
   /**
-   * Nacks "long" for 15 s (held in memory at offset 0 of the delay partition), the five others for
-   * 200 ms (through the delay topic behind it, offsets 1..5), and acks their redeliveries; returns
-   * when "long" is due.
+   * Nacks "long" for {@code delay} (held in memory at offset 0 of the delay partition), the five
+   * others for 200 ms (through the delay topic behind it, offsets 1..5), and acks their
+   * redeliveries; returns when "long" is due.
    */
-  private static long holdLongBehindFiveHandled(LinkedBlockingQueue<TransportDelivery> q) throws InterruptedException {
+  private static long holdLongBehindFiveHandled(LinkedBlockingQueue<TransportDelivery> q, Duration delay)
+      throws InterruptedException {
     TransportDelivery first = take(q, 1).get(0);
     assertEquals("long", first.message().id());
-    long longDue = System.currentTimeMillis() + 15_000;
-    first.nack(Duration.ofSeconds(15));
+    long longDue = System.currentTimeMillis() + delay.toMillis();
+    first.nack(delay);
     for (TransportDelivery d : take(q, 5)) {
       d.nack(Duration.ofMillis(200));
     }
