@@ -64,6 +64,12 @@ final class KafkaProbe implements AutoCloseable {
 
   /** A long header of the record at {@code offset} of a partition of {@code topic}, read from outside any group. */
   long longHeader(String topic, int partition, long offset, String header) {
+    var h = record(topic, partition, offset).headers().lastHeader(header);
+    return h == null ? -1 : Long.parseLong(new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** The record at {@code offset} of a partition of {@code topic}, read from outside any group. */
+  org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record(String topic, int partition, long offset) {
     Properties p = new Properties();
     p.put("bootstrap.servers", KafkaTestSupport.broker().bootstrapServers());
     try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
@@ -76,8 +82,7 @@ final class KafkaProbe implements AutoCloseable {
       while (System.nanoTime() < deadline) {
         for (var r : consumer.poll(Duration.ofMillis(200))) {
           if (r.offset() == offset) {
-            var h = r.headers().lastHeader(header);
-            return h == null ? -1 : Long.parseLong(new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
+            return r;
           }
         }
       }

@@ -12,6 +12,8 @@ import dev.courier.spi.Receiver;
 import dev.courier.spi.TransportDelivery;
 import dev.courier.testsupport.Poll;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -143,6 +145,28 @@ class KafkaReceiverTest extends SharedBrokerTest {
       again.ack();
     }
   }
+  @Test
+  @DisplayName("a redelivery's copy in the delay topic is timestamped when written (the delay topic's retention counts"
+      + " from it), and the redelivered message keeps its own, older timestamp")
+  void redeliveryCopyIsTimestampedNow() throws Exception {
+    String topic = unique("stamp");
+    String group = unique("g");
+    transport.ensureGroup(topic, group);
+    Instant old = Instant.now().minus(Duration.ofDays(2)).truncatedTo(ChronoUnit.MILLIS);
+    transport.send(topic, Message.builder().id("old").timestamp(old).payload(new byte[] {1}).build()).join();
+    LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
+    try (Receiver r = transport.receive(new ReceiveSpec(topic, group, 10, false), q::add)) {
+      long nackedAt = System.currentTimeMillis();
+      take(q, 1).get(0).nack(Duration.ofMillis(200));
+      TransportDelivery again = take(q, 1).get(0);
+      assertEquals(old, again.message().timestamp(), "the redelivered message lost its own timestamp");
+      again.ack();
+      long copyStamp = probe.record(KafkaTransport.delayTopic(topic, group), 0, 0).timestamp();
+      assertTrue(copyStamp >= nackedAt - 1_000, "the copy was timestamped " + Instant.ofEpochMilli(copyStamp)
+          + ", not when it was written (nacked at " + Instant.ofEpochMilli(nackedAt) + ")");
+    }
+  }
+
   @Test
   @DisplayName("a group already consuming one topic, subscribed to a second topic, starts there at the end, not at its history")
   void groupOnSecondTopicStartsAtTheEnd() throws Exception {
