@@ -4,7 +4,8 @@
  * ({@link dev.courier.spi.support.Backoff}), a rate-limited log gate
  * ({@link dev.courier.spi.support.RateLimitedLog}), named daemon threads
  * ({@link dev.courier.spi.support.Threads}), payload access without copies
- * ({@link dev.courier.spi.support.Payloads}), and bases for wrappers that forward every method of a
+ * ({@link dev.courier.spi.support.Payloads}), broker address checks
+ * ({@link dev.courier.spi.support.HostPorts}), and bases for wrappers that forward every method of a
  * transport or a delivery ({@link dev.courier.spi.support.ForwardingTransport},
  * {@link dev.courier.spi.support.ForwardingDelivery}). None of them is required by the SPI.
  */
