@@ -51,7 +51,7 @@ final class KafkaBacklog {
     return total;
   }
 
-  /** Per partition of the topic and the group's delay topic, the offsets [from, until) not committed (if any). */
+  /** Per partition of the topic and the group's delay topic (where it exists), the offsets [from, until) not committed. */
   private Map<TopicPartition, long[]> uncommitted(String topic, String group)
       throws ExecutionException, TimeoutException, InterruptedException {
     List<TopicPartition> partitions = new ArrayList<>(topics.partitionList(topic));
@@ -77,7 +77,7 @@ final class KafkaBacklog {
     return ranges;
   }
 
-  /** Up to {@code max} records the group has not committed, oldest (by timestamp) first. */
+  /** Up to {@code max} records the group has not committed, oldest (by timestamp) first, read from outside the group. */
   List<Message> peek(String topic, String group, int max) {
     Map<TopicPartition, Long> from = new HashMap<>();
     Map<TopicPartition, Long> until = new HashMap<>();

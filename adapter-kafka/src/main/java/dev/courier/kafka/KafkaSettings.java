@@ -225,6 +225,9 @@ public final class KafkaSettings {
 
     /** Sets one of {@link KafkaKeys#TUNING}; a bad value fails naming {@code parameter}. */
     <T> Builder set(ConfigKey<T> key, String parameter, T value) {
+      if (!TUNING.contains(key)) {
+        throw new IllegalArgumentException(key.name() + " is not a tuning key");
+      }
       values.put(key, key.check(parameter, value));
       return this;
     }

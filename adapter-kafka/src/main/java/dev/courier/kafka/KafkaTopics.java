@@ -97,8 +97,8 @@ final class KafkaTopics {
 
   /**
    * Waits until every partition of a new topic has a serving leader: producing earlier failed with
-   * NOT_LEADER_OR_FOLLOWER, which the idempotent producer (4.3.1) turned into out-of-sequence
-   * retries until the delivery timeout, in about half the runs that published right after creating.
+   * NOT_LEADER_OR_FOLLOWER, which the idempotent producer (kafka-clients 4.3.1) turned into
+   * OUT_OF_ORDER_SEQUENCE_NUMBER retries until the delivery timeout, in about half the runs.
    */
   private void awaitLeaders(String topic) throws ExecutionException, TimeoutException, InterruptedException {
     long deadline = System.nanoTime() + settings.requestTimeout().toNanos();

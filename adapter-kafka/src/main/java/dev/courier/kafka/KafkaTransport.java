@@ -210,7 +210,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
         + "' before sending it (it is not stored): " + e, e);
   }
 
-  /** Whether the broker refused the record (not stored); a retriable error, such as a timeout, leaves it open. */
+  /** Whether the broker refused the record (not stored); a retriable error or a client failure leaves it open. */
   private static boolean refused(Exception e) {
     return e instanceof ApiException && !(e instanceof RetriableException);
   }

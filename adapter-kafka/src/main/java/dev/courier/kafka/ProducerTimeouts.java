@@ -6,8 +6,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * Fits the producer's timeouts under Courier's publish timeout, so a publish Courier reports failed
- * is not stored later by a producer still retrying it: {@code delivery.timeout.ms} at most the
- * publish timeout less a tenth (at most 1 s), {@code request.timeout.ms} at most delivery less linger.
+ * is not stored later by a producer still retrying it (only a record in flight at that moment may
+ * be): {@code delivery.timeout.ms} at most the publish timeout less a tenth (at most 1 s),
+ * {@code request.timeout.ms} at most delivery less linger (Kafka's own rule).
  */
 final class ProducerTimeouts {
   private static final Duration MAX_MARGIN = Duration.ofSeconds(1);

@@ -14,6 +14,7 @@ import dev.courier.kafka.internal.KafkaReceiver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -229,5 +230,35 @@ class KafkaConfigTest {
     assertEquals(50, r.commitInterval().toMillis());
     assertEquals(2000, r.revokeTimeout().toMillis());
     assertEquals(7, r.maxDelayedHeld());
+  }
+
+  @Test
+  @DisplayName("every tuning key reaches the clients, from configuration and from the builder alike")
+  void everyTuningKeyApplies() {
+    KafkaSettings configured = KafkaTransportProvider.settings(config(Map.ofEntries(Map.entry("bootstrap-servers", "h:1"),
+        Map.entry("partitions", "7"), Map.entry("replication-factor", "2"), Map.entry("auto-create-topics", "false"),
+        Map.entry("request-timeout", "3s"), Map.entry("delivery-timeout", "4s"), Map.entry("max-block", "6s"),
+        Map.entry("commit-interval", "50ms"), Map.entry("revoke-timeout", "2s"), Map.entry("join-timeout", "8s"),
+        Map.entry("close-timeout", "9s"), Map.entry("max-delayed-held", "11"), Map.entry("max-message-bytes", "2048"))))
+        .settings();
+    KafkaSettings built = KafkaTransport.builder("h:1").partitions(7).replicationFactor(2).autoCreateTopics(false)
+        .requestTimeout(Duration.ofSeconds(3)).deliveryTimeout(Duration.ofSeconds(4)).maxBlock(Duration.ofSeconds(6))
+        .commitInterval(Duration.ofMillis(50)).revokeTimeout(Duration.ofSeconds(2)).joinTimeout(Duration.ofSeconds(8))
+        .closeTimeout(Duration.ofSeconds(9)).maxDelayedHeld(11).maxMessageBytes(2048).settings();
+    for (KafkaSettings s : List.of(configured, built)) {
+      assertEquals(7, s.partitions());
+      assertEquals(Optional.of((short) 2), s.replicationFactor());
+      assertEquals(false, s.autoCreateTopics());
+      assertEquals(Optional.of(2048), s.maxMessageBytes());
+      assertEquals("3000", s.adminProperties().get("request.timeout.ms"));
+      Properties producer = s.producerProperties();
+      assertEquals("4000", producer.get("delivery.timeout.ms"));
+      assertEquals("6000", producer.get("max.block.ms"));
+      assertEquals(new KafkaReceiver.Settings(Duration.ofMillis(50), Duration.ofSeconds(2), Duration.ofSeconds(8), 11,
+          Duration.ofSeconds(9)), s.receiverSettings());
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> KafkaTransport.builder("h:1").set(KafkaKeys.SASL_PASSWORD, "saslPassword", "x"));
+    assertTrue(e.getMessage().contains("not a tuning key"), e.getMessage());
   }
 }

@@ -16,10 +16,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A receiver's copies to its delay topic (redeliveries, relays, delayed publishes), to the same
- * partition number (modulo the delay topic's), so a key's redeliveries stay with its owner; the
- * original is done once the copy is confirmed. A failed copy is retried with backoff until it
- * succeeds, the partition is revoked or the receiver closes (then the original stays uncommitted).
+ * A receiver's copies to its delay topic (redeliveries, relays, delayed publishes), with delivery
+ * count, due time and group in headers, to the same partition number (modulo the delay topic's: a
+ * key stays with its owner while both topics have as many partitions). A copy is timestamped when
+ * written, the message's own timestamp in a header, so the delay topic's retention and the broker's
+ * timestamp limits count from the copy. The original is done once the copy is confirmed. A failed
+ * copy is retried with backoff, keeping its due time, until it succeeds, the partition is revoked or
+ * the receiver closes (then the original stays uncommitted). Runs on settling threads and its retry
+ * thread, which also sends the poll thread's copies.
  */
 final class DelayTopicRepublisher {
   private static final Logger log = LoggerFactory.getLogger(DelayTopicRepublisher.class);

@@ -9,8 +9,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One consumed record. Ack makes its offset committable; nack copies it to the delay topic first;
- * release leaves it uncommitted, to be read again uncounted. Withdrawn if its partition is revoked
- * before its handler started.
+ * release leaves it uncommitted, to be read again uncounted. Only the first settlement counts. If
+ * its partition is revoked before its handler started it is withdrawn: {@link #tryStart()} fails.
  */
 final class KafkaDelivery extends SettleOnceDelivery {
   private final KafkaReceiver receiver;

@@ -35,11 +35,14 @@ import org.slf4j.LoggerFactory;
  * the only one touching the {@link KafkaConsumer}. It hands records to the sink in offset order
  * (the core's per-key lanes keep a key's order), pauses every partition while maxInFlight
  * deliveries are unsettled, and commits per partition up to the first record not done
- * ({@link CommitTracker}). On revocation and close it withdraws deliveries not started, waits up to
- * the revoke timeout for running ones and commits what completed. A released record is read again
+ * ({@link CommitTracker}). On revocation it withdraws deliveries not started, waits up to the
+ * revoke timeout for running ones and commits what completed; on close it withdraws the same way,
+ * waits up to the close timeout for copies in flight and commits. A released record is read again
  * (seek back), uncounted. A nack, or a record published with a delay, is copied to the delay topic
  * ({@link DelayTopicRepublisher}; the original is done once the copy is confirmed); delay records
- * not yet due wait in the {@link DelayHold}.
+ * not yet due wait in the {@link DelayHold}. A redelivery may be overtaken by later messages of its
+ * key (as on every adapter). The receiver does not hold back a key's next record itself: handlers of
+ * different keys run in parallel beyond the partition count, and only the core's lanes wait.
  */
 public final class KafkaReceiver implements Receiver {
   private static final Logger log = LoggerFactory.getLogger(KafkaReceiver.class);

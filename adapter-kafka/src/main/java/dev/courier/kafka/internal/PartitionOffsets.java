@@ -9,7 +9,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * One assigned partition's records read and not yet done, by offset: its commit position is the
- * first of them. The poll thread reads and opens records; any thread marks one done.
+ * first of them, so the group never commits past a record not done, however completions interleave.
+ * The poll thread reads and opens records; any thread marks one done.
  */
 final class PartitionOffsets<T> {
   final TopicPartition tp;
@@ -17,8 +18,9 @@ final class PartitionOffsets<T> {
   /** Records handed on (to a handler, to the producer) whose outcome is not known yet. */
   final AtomicInteger busy = new AtomicInteger();
   long next = -1; // poll thread: offset after the last record read; -1: none read
-  // Poll thread: records read from the position on, as runs {first offset, count} (offsets may have
-  // gaps); each open record starts a run, so the runs before the position can be dropped whole.
+  // Poll thread: records read from the position on, so behind() counts records, not offsets (which may
+  // have gaps), as runs {first offset, count}. Each open record starts a run, and the position is
+  // always a run's start (or next), so the runs before it can be dropped whole.
   private final ArrayDeque<long[]> readRuns = new ArrayDeque<>();
   private long readFromPosition;
   long pinCheckedAt = Long.MIN_VALUE / 2; // poll thread: next when pinning records were last looked for

@@ -99,8 +99,9 @@ public final class RecordMapper {
 
   /**
    * The message of a consumed record; never throws. Without an id it gets
-   * {@code kafka-<topic>-<partition>-<offset>}; key control characters are escaped. A record Courier
-   * cannot carry faithfully (bad id, header name or UTF-8) is {@link Undecodable}: its raw value.
+   * {@code kafka-<topic>-<partition>-<offset>} (stable across redeliveries); key control characters
+   * are escaped. A record Courier cannot carry faithfully (bad id, header name or UTF-8) is
+   * {@link Undecodable}: its raw value, broker id {@code kafka:<topic>-<partition>@<offset>}.
    */
   public static Decoded decode(ConsumerRecord<byte[], byte[]> r) {
     String fallbackId = "kafka-" + r.topic() + "-" + r.partition() + "-" + r.offset();

@@ -5,9 +5,11 @@ package dev.courier.kafka.internal;
  * original is done once the copy is confirmed). Commits stop at the first record not done, so a
  * held record would pin its partition: a 1-day delay followed by a million short ones, handled,
  * would have every new owner hand the million over again. Relayed: every held record of the
- * partitions given up (revoke, close); the farthest-due beyond maxHeld ({@link #overflow}); those
- * pinning a commit that lags {@value #PIN_RELAY_LAG} offsets ({@link #pinCutoff}). Pure; the poll
- * thread's alone.
+ * partitions given up (revoke, close; a copy not confirmed in time leaves its original uncommitted:
+ * possibly duplicated, never lost); the farthest-due beyond maxHeld ({@link #overflow}: in a lasting
+ * overload they circulate about once a minute); those older than half the lag when a commit lags
+ * {@value #PIN_RELAY_LAG} offsets ({@link #pinCutoff}), so a crash hands over again at most about
+ * that many records per partition. Pure; the poll thread's alone.
  */
 final class RelayRules {
   /** Relays of the farthest held records beyond maxHeld, at most one batch this often. */

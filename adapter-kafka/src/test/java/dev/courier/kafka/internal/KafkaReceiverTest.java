@@ -145,6 +145,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
       again.ack();
     }
   }
+
   @Test
   @DisplayName("a redelivery's copy in the delay topic is timestamped when written (the delay topic's retention counts"
       + " from it), and the redelivered message keeps its own, older timestamp")
@@ -350,6 +351,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
           "the skipped record should be committed past");
     }
   }
+
   @Test
   @DisplayName("a redelivery whose republish failed is retried with the nack's delay kept, and arrives once the delay topic accepts it")
   void failedRepublishKeepsItsDelay() throws Exception {
@@ -455,7 +457,8 @@ class KafkaReceiverTest extends SharedBrokerTest {
     String group = unique("g");
     LinkedBlockingQueue<TransportDelivery> q = new LinkedBlockingQueue<>();
     try (Receiver r = transport.receive(publishLongAndFive(topic, group), q::add)) {
-      long longDue = holdLongBehindFiveHandled(q, Duration.ofSeconds(2));
+      long longDue = holdLongBehindFiveHandled(q, Duration.ofSeconds(5));
+      assertTrue(System.currentTimeMillis() < longDue - 500, "the set-up took too long to stop before the long one was due");
       r.stopFetching();
       long afterDue = longDue + 1_000; // a few poll rounds with the long redelivery due while stopped
       assertTrue(Poll.holdsFor(Duration.ofMillis(Math.max(1, afterDue - System.currentTimeMillis())), q::isEmpty),
@@ -484,7 +487,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
   /**
    * Nacks "long" for {@code delay} (held in memory at offset 0 of the delay partition), the five
    * others for 200 ms (through the delay topic behind it, offsets 1..5), and acks their
-   * redeliveries; returns when "long" is due.
+   * redeliveries; returns the time "long" is due, without waiting for it.
    */
   private static long holdLongBehindFiveHandled(LinkedBlockingQueue<TransportDelivery> q, Duration delay)
       throws InterruptedException {
@@ -496,6 +499,7 @@ class KafkaReceiverTest extends SharedBrokerTest {
       d.nack(Duration.ofMillis(200));
     }
     for (TransportDelivery d : take(q, 5)) {
+      assertFalse("long".equals(d.message().id()), "the long redelivery came due (" + delay + ") before the short ones");
       assertEquals(2, d.deliveryCount(), d + " should be the redelivery of a short nack");
       d.ack();
     }

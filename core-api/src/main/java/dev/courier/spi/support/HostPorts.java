@@ -2,6 +2,7 @@ package dev.courier.spi.support;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -10,7 +11,7 @@ import java.util.regex.Pattern;
  * value with control characters replaced, so they can be logged.
  */
 public final class HostPorts {
-  private static final String ONE = "host:port (an IPv6 address in brackets, as in [::1]:9092; port 1-65535)";
+  private static final String ONE = "host:port (an IPv6 address in brackets, as in [::1]:443; port 1-65535)";
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._-]+");
   private static final Pattern IPV6 = Pattern.compile("[0-9A-Za-z.%_-]*:[0-9A-Za-z:.%_-]*");
   private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
@@ -28,9 +29,10 @@ public final class HostPorts {
   }
 
   private static String check(String name, String value, boolean list) {
+    Objects.requireNonNull(value, name);
     List<String> entries = new ArrayList<>();
     for (String raw : list ? value.split(",", -1) : new String[] {value}) {
-      String problem = problem(raw.trim());
+      String problem = problem(raw.trim(), list);
       if (problem != null) {
         throw new IllegalArgumentException(name + " must be " + (list ? "host:port[,host:port...], each " : "") + ONE
             + ", was '" + printable(value) + "': " + problem);
@@ -41,13 +43,13 @@ public final class HostPorts {
   }
 
   /** What is wrong with one entry; null if nothing. */
-  private static String problem(String entry) {
-    String quoted = "'" + printable(entry) + "'";
+  private static String problem(String entry, boolean list) {
+    String quoted = list ? "entry '" + printable(entry) + "'" : "it";
     if (entry.isEmpty()) {
-      return "an entry is empty";
+      return list ? "an entry is empty" : "it is empty";
     }
     if (entry.contains("://")) {
-      return quoted + " names a protocol; write host:port";
+      return quoted + " names a protocol; write host:port (the adapter's settings choose the protocol)";
     }
     int colon = entry.lastIndexOf(':');
     if (colon < 0) {
@@ -70,8 +72,9 @@ public final class HostPorts {
     return null;
   }
 
+  /** {@code s} with control, format and line-separator characters (C0, C1, bidi, U+2028) as '?'. */
   private static String printable(String s) {
-    String p = s.replaceAll("\\p{Cntrl}", "?");
+    String p = s.replaceAll("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]", "?");
     return p.length() <= 200 ? p : p.substring(0, 197) + "...";
   }
 }

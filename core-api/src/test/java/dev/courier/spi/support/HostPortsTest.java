@@ -1,7 +1,6 @@
 package dev.courier.spi.support;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,7 +35,12 @@ class HostPortsTest {
           "accepted '" + bad + "'");
       assertTrue(e.getMessage().startsWith("servers must be host:port[,host:port...]"), e.getMessage());
     }
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HostPorts.check("address", "h:1\n\u001b[2J"));
-    assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\u001b"), e.getMessage());
+    for (String hostile : List.of("h:1\n\u001b[2J", "h:1\u009b2J", "h\u2028x:1", "h\u202ex:1")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HostPorts.check("address", hostile));
+      assertTrue(e.getMessage().chars().noneMatch(c -> Character.isISOControl(c) || c == 0x2028 || c == 0x202e),
+          e.getMessage());
+    }
+    NullPointerException npe = assertThrows(NullPointerException.class, () -> HostPorts.check("emulatorHost", null));
+    assertEquals("emulatorHost", npe.getMessage());
   }
 }
