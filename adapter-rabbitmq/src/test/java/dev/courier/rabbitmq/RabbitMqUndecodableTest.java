@@ -17,6 +17,7 @@ import dev.courier.SubscriptionOptions;
 import dev.courier.Subscription;
 import dev.courier.rabbitmq.internal.AmqpMessages;
 import dev.courier.rabbitmq.internal.Topology;
+import dev.courier.testsupport.Poll;
 import dev.courier.testsupport.RabbitMqServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,7 +28,6 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -59,7 +59,7 @@ class RabbitMqUndecodableTest {
       }
       assertEquals("good", handled.poll(30, TimeUnit.SECONDS), "the good message after two undecodable ones");
       DeadLetters dlq = courier.admin().deadLetters(topic, "g");
-      await(() -> dlq.count().orElse(0) == 2, "two dead letters");
+      Poll.await(Duration.ofSeconds(30), () -> dlq.count().orElse(0) == 2, "two dead letters");
       List<Message> dead = take(settings, Topology.queueName(topic + ".g.dlq", "courier.dlq"), 2);
       for (Message m : dead) {
         assertEquals("undecodable", m.headers().get(CourierHeaders.DLQ_REASON).orElse(null), m.headers().toString());
@@ -102,13 +102,5 @@ class RabbitMqUndecodableTest {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-      TimeUnit.MILLISECONDS.sleep(50);
-    }
   }
 }
