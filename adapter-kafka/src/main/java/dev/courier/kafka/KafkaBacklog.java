@@ -12,9 +12,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -28,27 +26,17 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class KafkaBacklog {
   private final KafkaSettings settings;
-  private final Admin admin;
   private final KafkaTopics topics;
 
-  KafkaBacklog(KafkaSettings settings, Admin admin, KafkaTopics topics) {
+  KafkaBacklog(KafkaSettings settings, KafkaTopics topics) {
     this.settings = settings;
-    this.admin = admin;
     this.topics = topics;
   }
 
   /** The records {@code group} has not committed on {@code topic} and its delay topic; 0 if the topic does not exist. */
   OptionalLong backlog(String topic, String group) {
     return OptionalLong.of(topics.call("count the backlog of '" + group + "' on '" + topic + "'",
-        () -> countBacklog(topic, group), 0L));
-  }
-
-  private long countBacklog(String topic, String group) throws ExecutionException, TimeoutException, InterruptedException {
-    long total = 0;
-    for (long[] range : uncommitted(topic, group).values()) {
-      total += range[1] - range[0];
-    }
-    return total;
+        () -> uncommitted(topic, group).values().stream().mapToLong(range -> range[1] - range[0]).sum(), 0L));
   }
 
   /** Per partition of the topic and the group's delay topic (where it exists), the offsets [from, until) not committed. */
@@ -56,20 +44,14 @@ final class KafkaBacklog {
       throws ExecutionException, TimeoutException, InterruptedException {
     List<TopicPartition> partitions = new ArrayList<>(topics.partitionList(topic));
     partitions.addAll(topics.partitionListIfExists(KafkaTransport.delayTopic(topic, group)));
-    Map<TopicPartition, OffsetAndMetadata> committed = topics.committed(KafkaTransport.groupId(topic, group), partitions);
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-    partitions.forEach(tp -> {
-      latest.put(tp, OffsetSpec.latest());
-      earliest.put(tp, OffsetSpec.earliest());
-    });
-    var ends = admin.listOffsets(latest).all().get(topics.timeout(), TimeUnit.MILLISECONDS);
-    var starts = admin.listOffsets(earliest).all().get(topics.timeout(), TimeUnit.MILLISECONDS);
+    Map<TopicPartition, OffsetAndMetadata> committed = topics.committed(KafkaTransport.groupId(topic, group));
+    Map<TopicPartition, Long> ends = topics.offsets(partitions, OffsetSpec.latest());
+    Map<TopicPartition, Long> starts = topics.offsets(partitions, OffsetSpec.earliest());
     Map<TopicPartition, long[]> ranges = new HashMap<>();
     for (TopicPartition tp : partitions) {
       OffsetAndMetadata c = committed.get(tp);
-      long from = Math.max(c == null ? 0 : c.offset(), starts.get(tp).offset());
-      long until = ends.get(tp).offset();
+      long from = Math.max(c == null ? 0 : c.offset(), starts.get(tp));
+      long until = ends.get(tp);
       if (from < until) {
         ranges.put(tp, new long[] {from, until});
       }
@@ -114,6 +96,6 @@ final class KafkaBacklog {
     }
     read.sort(Comparator.comparingLong((ConsumerRecord<byte[], byte[]> r) -> RecordMapper.messageTimestamp(r))
         .thenComparingInt(r -> r.partition()).thenComparingLong(r -> r.offset()));
-    return read.stream().limit(max).map(RecordMapper::toMessage).toList();
+    return read.stream().limit(max).map(r -> RecordMapper.decode(r).message()).toList();
   }
 }

@@ -3,6 +3,7 @@ package dev.courier.kafka;
 import dev.courier.config.ConfigKey;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The Kafka adapter's configuration keys under {@code courier.kafka.}: the one place their types,
@@ -63,10 +64,9 @@ final class KafkaKeys {
       DELIVERY_TIMEOUT, MAX_BLOCK, COMMIT_INTERVAL, REVOKE_TIMEOUT, JOIN_TIMEOUT, CLOSE_TIMEOUT, MAX_DELAYED_HELD,
       MAX_MESSAGE_BYTES);
 
-  static final List<ConfigKey<?>> ALL = List.of(BOOTSTRAP_SERVERS, CLIENT_ID, PARTITIONS, REPLICATION_FACTOR,
-      AUTO_CREATE_TOPICS, REQUEST_TIMEOUT, DELIVERY_TIMEOUT, MAX_BLOCK, COMMIT_INTERVAL, REVOKE_TIMEOUT, JOIN_TIMEOUT,
-      CLOSE_TIMEOUT, MAX_DELAYED_HELD, MAX_MESSAGE_BYTES, SECURITY_PROTOCOL, SASL_MECHANISM, SASL_USERNAME, SASL_PASSWORD,
-      SSL_TRUSTSTORE_LOCATION, SSL_TRUSTSTORE_PASSWORD, SSL_KEYSTORE_LOCATION, SSL_KEYSTORE_PASSWORD, SSL_KEY_PASSWORD);
+  static final List<ConfigKey<?>> ALL = Stream.of(List.of(BOOTSTRAP_SERVERS, CLIENT_ID), TUNING, List.of(SECURITY_PROTOCOL,
+      SASL_MECHANISM, SASL_USERNAME, SASL_PASSWORD, SSL_TRUSTSTORE_LOCATION, SSL_TRUSTSTORE_PASSWORD, SSL_KEYSTORE_LOCATION,
+      SSL_KEYSTORE_PASSWORD, SSL_KEY_PASSWORD)).<ConfigKey<?>>flatMap(List::stream).toList();
 
   private KafkaKeys() {}
 }

@@ -2,6 +2,7 @@ package dev.courier.kafka;
 
 import dev.courier.CourierException;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,9 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -56,16 +57,9 @@ final class KafkaTopics {
     this.producer = producer;
   }
 
-  /** Whether the broker is known to have {@code topic} (created or looked up by this transport). */
-  boolean isKnown(String topic) {
-    return knownTopics.contains(topic);
-  }
-
   /** Creates {@code topic} with the configured partitions unless it is known to exist. */
   void ensureTopic(String topic) {
-    if (!knownTopics.contains(topic)) {
-      createTopic(topic, settings.partitions(), Map.of());
-    }
+    createTopic(topic, settings.partitions(), Map.of());
   }
 
   /** Creates a delay topic, kept {@link #DELAY_RETENTION}, unless it is known to exist. */
@@ -78,20 +72,19 @@ final class KafkaTopics {
       return;
     }
     NewTopic t = new NewTopic(topic, Optional.of(partitions), settings.replicationFactor()).configs(configs);
-    try {
-      admin.createTopics(List.of(t)).all().get(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    call("create topic '" + topic + "'", () -> {
+      try {
+        admin.createTopics(List.of(t)).all().get(timeout(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof TopicExistsException) {
+          return null;
+        }
+        throw e;
+      }
       awaitLeaders(topic);
       log.debug("created topic {} with {} partitions", topic, partitions);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw adminFailure("create topic '" + topic + "'", e.getCause());
-      }
-    } catch (TimeoutException e) {
-      throw adminFailure("create topic '" + topic + "'", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw adminFailure("create topic '" + topic + "'", e);
-    }
+      return null;
+    }, null);
     knownTopics.add(topic);
   }
 
@@ -108,9 +101,7 @@ final class KafkaTopics {
             .get(timeout(), TimeUnit.MILLISECONDS).get(topic);
         if (d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
           // Metadata can name a leader before it serves the partition; ListOffsets needs the leader itself.
-          Map<TopicPartition, OffsetSpec> probe = new HashMap<>();
-          d.partitions().forEach(p -> probe.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-          admin.listOffsets(probe).all().get(timeout(), TimeUnit.MILLISECONDS);
+          offsets(d.partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList(), OffsetSpec.latest());
           return;
         }
       } catch (ExecutionException e) {
@@ -142,15 +133,12 @@ final class KafkaTopics {
     List<TopicPartition> partitions = partitionList(topic);
     // Ends first, then the committed positions: a position another provisioner or member commits
     // meanwhile is never replaced by a later end (which would skip messages).
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
-        admin.listOffsets(latest).all().get(timeout(), TimeUnit.MILLISECONDS);
-    Map<TopicPartition, OffsetAndMetadata> committed = committed(groupId, partitions);
+    Map<TopicPartition, Long> ends = offsets(partitions, OffsetSpec.latest());
+    Map<TopicPartition, OffsetAndMetadata> committed = committed(groupId);
     Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
     for (TopicPartition tp : partitions) {
       if (committed.get(tp) == null) {
-        start.put(tp, new OffsetAndMetadata(ends.get(tp).offset()));
+        start.put(tp, new OffsetAndMetadata(ends.get(tp)));
       }
     }
     if (start.isEmpty()) {
@@ -164,7 +152,7 @@ final class KafkaTopics {
       }
       // Live members of this very topic and group: whatever they committed meanwhile stands. A
       // partition still without a position is read from its earliest record by its next owner.
-      Map<TopicPartition, OffsetAndMetadata> now = committed(groupId, partitions);
+      Map<TopicPartition, OffsetAndMetadata> now = committed(groupId);
       List<TopicPartition> unset = start.keySet().stream().filter(tp -> now.get(tp) == null).toList();
       if (!unset.isEmpty()) {
         log.warn("could not set the starting position of group {} on {} for {} ({}); those partitions are read "
@@ -181,8 +169,18 @@ final class KafkaTopics {
 
   /** Runs {@code call}, retrying while its topic is unknown; then {@code ifUnknown} if not null, else a CourierException. */
   <T> T call(String what, AdminCall<T> call, T ifUnknown) {
+    long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
     try {
-      return retryingUnknownTopic(call);
+      while (true) {
+        try {
+          return call.call();
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(50); // a topic just created may not be known to every broker yet
+        }
+      }
     } catch (ExecutionException e) {
       if (ifUnknown != null && e.getCause() instanceof UnknownTopicOrPartitionException) {
         return ifUnknown;
@@ -196,34 +194,19 @@ final class KafkaTopics {
     }
   }
 
-  /** A topic just created may not be known to every broker yet: retry briefly while it is not. */
-  <T> T retryingUnknownTopic(AdminCall<T> call) throws ExecutionException, TimeoutException, InterruptedException {
-    long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
-    while (true) {
-      try {
-        return call.call();
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-          throw e;
-        }
-        Thread.sleep(50);
-      }
-    }
+  /** The committed offsets of Kafka group {@code group} (a partition without one: absent or null). */
+  Map<TopicPartition, OffsetAndMetadata> committed(String group)
+      throws ExecutionException, TimeoutException, InterruptedException {
+    return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(timeout(), TimeUnit.MILLISECONDS);
   }
 
-  /** The committed offsets of Kafka group {@code group} on {@code partitions} (those it has). */
-  Map<TopicPartition, OffsetAndMetadata> committed(String group, List<TopicPartition> partitions)
+  /** The offset {@code spec} names in each of {@code partitions}. */
+  Map<TopicPartition, Long> offsets(Collection<TopicPartition> partitions, OffsetSpec spec)
       throws ExecutionException, TimeoutException, InterruptedException {
-    Map<TopicPartition, OffsetAndMetadata> all = admin.listConsumerGroupOffsets(group)
-        .partitionsToOffsetAndMetadata().get(timeout(), TimeUnit.MILLISECONDS);
-    Map<TopicPartition, OffsetAndMetadata> ours = new HashMap<>();
-    for (TopicPartition tp : partitions) {
-      OffsetAndMetadata o = all.get(tp);
-      if (o != null) {
-        ours.put(tp, o);
-      }
-    }
-    return ours;
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    admin.listOffsets(partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> spec))).all()
+        .get(timeout(), TimeUnit.MILLISECONDS).forEach((tp, info) -> offsets.put(tp, info.offset()));
+    return offsets;
   }
 
   /** The number of partitions of {@code topic}, from the producer's metadata (asked once). */

@@ -72,13 +72,15 @@ public final class KafkaTransport implements Transport, TopicBrowser {
     this.topics = new KafkaTopics(settings, admin);
     try {
       this.messageMaxBytes = settings.maxMessageBytes().orElseGet(topics::brokerMessageMaxBytes);
-      this.producer = new KafkaProducer<>(producerProperties(settings, messageMaxBytes));
+      Properties producerProperties = settings.producerProperties();
+      producerProperties.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(messageMaxBytes));
+      this.producer = new KafkaProducer<>(producerProperties);
     } catch (RuntimeException e) {
       admin.close(Duration.ofSeconds(1));
       throw e;
     }
     topics.useProducer(producer);
-    this.backlog = new KafkaBacklog(settings, admin, topics);
+    this.backlog = new KafkaBacklog(settings, topics);
     int framing = 10 * MAX_HEADERS + 4096; // per-header framing, id, key, record and delay-topic overhead
     int headroom = MAX_HEADER_BYTES + framing;
     this.capabilities = Capabilities.builder()
@@ -144,8 +146,8 @@ public final class KafkaTransport implements Transport, TopicBrowser {
 
   private ProducerRecord<byte[], byte[]> record(String topic, Message message) {
     checkSize(message, RecordMapper.estimatedSize(message), "a Kafka record");
-    if (settings.autoCreateTopics() && !topics.isKnown(topic)) {
-      ensureTopic(topic);
+    if (settings.autoCreateTopics()) {
+      topics.ensureTopic(topic);
     }
     Integer partition = message.key().isEmpty() ? unkeyedPartition(topic) : null;
     return RecordMapper.toRecord(topic, partition, message);
@@ -268,12 +270,6 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   public List<Message> peek(String topic, String group, int max) {
     checkOpen();
     return backlog.peek(topic, group, max);
-  }
-
-  private static Properties producerProperties(KafkaSettings settings, int messageMaxBytes) {
-    Properties p = settings.producerProperties();
-    p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(messageMaxBytes));
-    return p;
   }
 
   @Override

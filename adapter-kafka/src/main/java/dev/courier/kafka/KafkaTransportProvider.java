@@ -28,10 +28,9 @@ public final class KafkaTransportProvider implements TransportProvider {
 
   @Override
   public Transport create(AdapterConfig config) {
-    KafkaSettings.Builder b = settings(config);
     KafkaSettings s;
     try {
-      s = b.settings();
+      s = settings(config).settings();
     } catch (IllegalArgumentException e) {
       throw new ConfigurationException("invalid Kafka configuration: " + e.getMessage(), e);
     }

@@ -11,14 +11,12 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * {@code request.timeout.ms} at most delivery less linger (Kafka's own rule).
  */
 final class ProducerTimeouts {
-  private static final Duration MAX_MARGIN = Duration.ofSeconds(1);
-
   private ProducerTimeouts() {}
 
   /** Lowers the producer's timeouts to fit; an {@link IllegalArgumentException} naming the settings if nothing fits. */
   static void fit(Properties producer, Duration publishTimeout) {
     long linger = millis(producer, ProducerConfig.LINGER_MS_CONFIG);
-    long bound = publishTimeout.minus(min(MAX_MARGIN, publishTimeout.dividedBy(10))).toMillis();
+    long bound = publishTimeout.toMillis() - Math.min(1_000, publishTimeout.toMillis() / 10);
     long delivery = Math.min(millis(producer, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG), bound);
     long request = Math.min(millis(producer, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG), delivery - linger);
     if (request < 1) {
@@ -41,9 +39,5 @@ final class ProducerTimeouts {
       throw new IllegalArgumentException("the Kafka producer's " + name + " must be a number of milliseconds, was '"
           + value + "'", e);
     }
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
   }
 }

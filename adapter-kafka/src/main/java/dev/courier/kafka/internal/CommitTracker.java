@@ -1,14 +1,17 @@
 package dev.courier.kafka.internal;
 
+import dev.courier.spi.support.Threads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,13 +20,13 @@ import org.slf4j.LoggerFactory;
  * positions; synchronously every position when partitions are given up (an asynchronous commit in
  * flight may fail in the very rebalance). The poll thread's alone.
  */
-final class CommitTracker<T> {
+final class CommitTracker {
   private static final Logger log = LoggerFactory.getLogger(CommitTracker.class);
 
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final String what;
   private final long intervalNanos;
-  private final Map<TopicPartition, PartitionOffsets<T>> owned = new HashMap<>();
+  private final Map<TopicPartition, PartitionOffsets<KafkaDelivery>> owned = new HashMap<>();
   private long nextCommitAt; // System.nanoTime(): a wall clock stepped back would stop the commits
 
   /** @param what the consumer's topic (and group), for logs */
@@ -34,11 +37,11 @@ final class CommitTracker<T> {
     this.nextCommitAt = System.nanoTime() + intervalNanos;
   }
 
-  PartitionOffsets<T> get(TopicPartition tp) {
+  PartitionOffsets<KafkaDelivery> get(TopicPartition tp) {
     return owned.get(tp);
   }
 
-  Collection<PartitionOffsets<T>> all() {
+  Collection<PartitionOffsets<KafkaDelivery>> all() {
     return owned.values();
   }
 
@@ -46,21 +49,13 @@ final class CommitTracker<T> {
     partitions.forEach(tp -> owned.put(tp, new PartitionOffsets<>(tp)));
   }
 
-  /** Those of {@code partitions} assigned here. */
-  List<PartitionOffsets<T>> of(Collection<TopicPartition> partitions) {
-    List<PartitionOffsets<T>> of = new ArrayList<>();
-    for (TopicPartition tp : partitions) {
-      PartitionOffsets<T> p = owned.get(tp);
-      if (p != null) {
-        of.add(p);
-      }
-    }
-    return of;
+  List<PartitionOffsets<KafkaDelivery>> of(Collection<TopicPartition> partitions) {
+    return partitions.stream().map(owned::get).filter(Objects::nonNull).toList();
   }
 
   /** Marks {@code partitions} revoked and forgets them. */
-  void forget(Collection<PartitionOffsets<T>> partitions) {
-    for (PartitionOffsets<T> p : new ArrayList<>(partitions)) {
+  void forget(Collection<PartitionOffsets<KafkaDelivery>> partitions) {
+    for (PartitionOffsets<KafkaDelivery> p : new ArrayList<>(partitions)) { // partitions may be all()
       p.revoked = true;
       owned.remove(p.tp);
     }
@@ -77,62 +72,55 @@ final class CommitTracker<T> {
     if (offsets.isEmpty()) {
       return;
     }
-    Map<TopicPartition, PartitionOffsets<T>> targets = new HashMap<>();
-    offsets.keySet().forEach(tp -> targets.put(tp, owned.get(tp)));
+    List<PartitionOffsets<KafkaDelivery>> targets = of(offsets.keySet());
     // The callback runs on this thread (inside poll or commitSync); committed is set only on success,
     // so a revocation right after never takes an unconfirmed commit for done.
     consumer.commitAsync(offsets, (done, e) -> {
       if (e != null) {
         log.debug("commit of {} failed ({}); retried with the next commit", what, e.toString());
-        return;
+      } else {
+        confirmed(targets, done);
       }
-      done.forEach((tp, o) -> {
-        PartitionOffsets<T> p = targets.get(tp);
-        if (p != null) {
-          p.committed = Math.max(p.committed, o.offset());
-        }
-      });
     });
   }
 
-  /** Commits the position of every one of {@code partitions}, waiting up to {@code timeout}. */
-  void commitSync(Collection<PartitionOffsets<T>> partitions, Duration timeout) {
+  /** Commits the position of every one of {@code partitions}, waiting up to {@code timeout}; again after a wake-up. */
+  void commitSync(Collection<PartitionOffsets<KafkaDelivery>> partitions, Duration timeout) {
     Map<TopicPartition, OffsetAndMetadata> offsets = committable(partitions, true);
-    if (offsets.isEmpty()) {
-      return;
+    for (int attempt = 0; attempt < 2 && !offsets.isEmpty(); attempt++) {
+      try {
+        consumer.commitSync(offsets, timeout);
+        confirmed(partitions, offsets);
+        return;
+      } catch (WakeupException e) {
+        // a pending wake-up, not a failure: commit again
+      } catch (RuntimeException e) {
+        log.warn("could not commit the offsets of {} ({}); the records after the last commit are read again by "
+            + "the group", what, e.toString());
+        return;
+      }
     }
-    if (PollLoop.commitSync(consumer, offsets, timeout, e -> log.warn("could not commit the offsets of {} ({}); "
-        + "the records after the last commit are read again by the group", what, e.toString()))) {
-      for (PartitionOffsets<T> p : partitions) {
-        OffsetAndMetadata o = offsets.get(p.tp);
-        if (o != null) {
-          p.committed = Math.max(p.committed, o.offset());
-        }
+  }
+
+  private static void confirmed(Collection<PartitionOffsets<KafkaDelivery>> partitions,
+      Map<TopicPartition, OffsetAndMetadata> done) {
+    for (PartitionOffsets<KafkaDelivery> p : partitions) {
+      OffsetAndMetadata o = done.get(p.tp);
+      if (o != null) {
+        p.committed = Math.max(p.committed, o.offset());
       }
     }
   }
 
   /** Waits up to {@code timeout} until no record of {@code partitions} is {@linkplain PartitionOffsets#busy busy}. */
-  void awaitIdle(Collection<PartitionOffsets<T>> partitions, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      int busy = 0;
-      for (PartitionOffsets<T> p : partitions) {
-        busy += p.busy.get();
-      }
-      if (busy == 0) {
-        return;
-      }
-      if (System.nanoTime() - deadline > 0 || Thread.currentThread().isInterrupted()) {
-        log.info("{} records of {} still in progress after {}; they stay uncommitted for the partitions' next owner",
-            busy, what, timeout);
-        return;
-      }
-      PollLoop.sleep(5);
+  void awaitIdle(Collection<PartitionOffsets<KafkaDelivery>> partitions, Duration timeout) {
+    if (!Threads.awaitUntil(timeout, () -> partitions.stream().allMatch(p -> p.busy.get() == 0))) {
+      log.info("{} records of {} still in progress after {}; they stay uncommitted for the partitions' next owner",
+          partitions.stream().mapToInt(p -> p.busy.get()).sum(), what, timeout);
     }
   }
 
-  private static Map<TopicPartition, OffsetAndMetadata> committable(Collection<? extends PartitionOffsets<?>> partitions,
+  private static Map<TopicPartition, OffsetAndMetadata> committable(Collection<PartitionOffsets<KafkaDelivery>> partitions,
       boolean all) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (PartitionOffsets<?> p : partitions) {

@@ -2,8 +2,7 @@ package dev.courier.kafka.internal;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Queue;
@@ -92,12 +91,7 @@ final class DelayHold {
         continue;
       }
       po.pinCheckedAt = po.next; // pinned by a record in flight, perhaps: look again after another half lag
-      List<KafkaDelivery> pinning = new ArrayList<>();
-      for (KafkaDelivery d : held) {
-        if (d.partition == po && d.offset() < cutoff) {
-          pinning.add(d);
-        }
-      }
+      List<KafkaDelivery> pinning = held.stream().filter(d -> d.partition == po && d.offset() < cutoff).toList();
       if (!pinning.isEmpty()) {
         log.debug("{}: {} held records pin the commit of {} at {}; relaying them", what, pinning.size(), po.tp,
             po.position());
@@ -108,12 +102,7 @@ final class DelayHold {
 
   /** Relays the held records of {@code partitions}, being given up: the copies keep them, the originals get committed. */
   void relayOf(Collection<PartitionOffsets<KafkaDelivery>> partitions) {
-    List<KafkaDelivery> of = new ArrayList<>();
-    for (KafkaDelivery d : held) {
-      if (partitions.contains(d.partition)) {
-        of.add(d);
-      }
-    }
+    List<KafkaDelivery> of = held.stream().filter(d -> partitions.contains(d.partition)).toList();
     if (!of.isEmpty()) {
       relayAll(of);
       log.debug("{}: relayed {} held records to the tail of the delay topic", what, of.size());
@@ -130,8 +119,7 @@ final class DelayHold {
   }
 
   private void relayAll(Collection<KafkaDelivery> which) {
-    Set<KafkaDelivery> set = Collections.newSetFromMap(new IdentityHashMap<>());
-    set.addAll(which);
+    Set<KafkaDelivery> set = new HashSet<>(which); // identity: KafkaDelivery keeps Object's equals
     held.removeIf(set::contains);
     relaying.addAndGet(set.size());
     for (KafkaDelivery d : set) {

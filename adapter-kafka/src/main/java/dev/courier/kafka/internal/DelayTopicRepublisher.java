@@ -81,8 +81,7 @@ final class DelayTopicRepublisher {
   }
 
   private void send(KafkaDelivery d) {
-    int partition = d.record.partition() < delayPartitions ? d.record.partition()
-        : Math.floorMod(d.record.partition(), delayPartitions);
+    int partition = d.record.partition() % delayPartitions;
     try {
       ProducerRecord<byte[], byte[]> copy = RecordMapper.toRedelivery(d.record, delayTopic, partition,
           d.uncounted ? d.deliveryCount() : d.deliveryCount() + 1, d.redeliverAt, groupId);

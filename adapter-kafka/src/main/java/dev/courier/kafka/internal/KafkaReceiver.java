@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,6 +28,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +59,7 @@ public final class KafkaReceiver implements Receiver {
       int maxDelayedHeld, Duration closeTimeout) {}
 
   private final ReceiveSpec spec;
+  private final String what; // topic/group, for logs and threads
   private final String delayTopic;
   private final DeliverySink sink;
   private final Settings settings;
@@ -67,7 +70,7 @@ public final class KafkaReceiver implements Receiver {
   private final int wakeThreshold;
   private final String groupId;
   private final DelayTopicRepublisher republisher;
-  private final CommitTracker<KafkaDelivery> commits;
+  private final CommitTracker commits;
   private final DelayHold hold;
 
   // Poll thread only.
@@ -90,6 +93,7 @@ public final class KafkaReceiver implements Receiver {
   public KafkaReceiver(ReceiveSpec spec, String delayTopic, int delayPartitions, Properties consumerProps,
       Producer<byte[], byte[]> producer, Settings settings, DeliverySink sink, Consumer<KafkaReceiver> onClose) {
     this.spec = spec;
+    this.what = spec.topic() + "/" + spec.group();
     this.delayTopic = delayTopic;
     this.sink = sink;
     this.settings = settings;
@@ -98,10 +102,10 @@ public final class KafkaReceiver implements Receiver {
     this.wakeThreshold = maxInFlight - Math.max(1, maxInFlight / 4);
     this.groupId = consumerProps.getProperty(ConsumerConfig.GROUP_ID_CONFIG);
     this.consumer = new KafkaConsumer<>(consumerProps);
-    this.republisher = new DelayTopicRepublisher(spec.topic() + "/" + spec.group(), delayTopic, delayPartitions,
-        groupId, producer, closed, this::copyEnded);
-    this.commits = new CommitTracker<>(consumer, spec.topic() + "/" + spec.group(), settings.commitInterval());
-    this.hold = new DelayHold(spec.topic() + "/" + spec.group(), republisher, settings.maxDelayedHeld());
+    this.republisher = new DelayTopicRepublisher(what, delayTopic, delayPartitions, groupId, producer, closed,
+        this::copyEnded);
+    this.commits = new CommitTracker(consumer, what, settings.commitInterval());
+    this.hold = new DelayHold(what, republisher, settings.maxDelayedHeld());
     this.thread = Threads.thread("courier-kafka-" + spec.topic() + "-" + spec.group(), true, this::run);
   }
 
@@ -113,8 +117,8 @@ public final class KafkaReceiver implements Receiver {
     thread.start();
     try {
       if (!joined.await(settings.joinTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("consumer of {}/{} has not joined its group within {}; it keeps trying in the background",
-            spec.topic(), spec.group(), settings.joinTimeout());
+        log.warn("consumer of {} has not joined its group within {}; it keeps trying in the background", what,
+            settings.joinTimeout());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -137,7 +141,7 @@ public final class KafkaReceiver implements Receiver {
     if (started.compareAndSet(false, true)) {
       // Never started (the transport closed meanwhile): nothing runs, only the clients to free.
       republisher.close();
-      consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ZERO));
+      consumer.close(CloseOptions.timeout(Duration.ZERO));
       onClose.accept(this);
       return;
     }
@@ -148,14 +152,9 @@ public final class KafkaReceiver implements Receiver {
       Thread.currentThread().interrupt();
     }
     if (thread.isAlive()) {
-      log.warn("the poll thread of {}/{} did not stop in time", spec.topic(), spec.group());
+      log.warn("the poll thread of {} did not stop in time", what);
     }
     onClose.accept(this);
-  }
-
-  /** Deliveries handed to the sink and not yet settled. */
-  int inFlight() {
-    return inFlight.get();
   }
 
   /** Whether the poll thread has paused the source partitions (backpressure). For tests. */
@@ -216,14 +215,24 @@ public final class KafkaReceiver implements Receiver {
   private void run() {
     try {
       consumer.subscribe(List.of(spec.topic(), delayTopic), new Rebalance());
-      PollLoop.run(() -> closing, this::loopOnce, (e, failures) -> log.warn("consumer of {}/{} failed ({}); retrying",
-          spec.topic(), spec.group(), e.toString(), failures == 1 ? e : null), () -> {
-            wakePending.set(false); // woken by a settlement that freed capacity, a release, close or stopFetching
-            blocked = false;
-          });
+      int failures = 0;
+      while (!closing) {
+        try {
+          loopOnce();
+          failures = 0;
+        } catch (WakeupException e) {
+          // woken by a settlement that freed capacity, a release, close or stopFetching: go round
+        } catch (RuntimeException e) {
+          failures++;
+          log.warn("consumer of {} failed ({}); retrying", what, e.toString(), failures == 1 ? e : null);
+          Threads.sleep(Math.min(5_000, 100L * failures));
+        } finally {
+          wakePending.set(false);
+          blocked = false;
+        }
+      }
     } catch (Throwable t) {
-      log.error("the poll thread of {}/{} stopped; its unsettled messages return to the group",
-          spec.topic(), spec.group(), t);
+      log.error("the poll thread of {} stopped; its unsettled messages return to the group", what, t);
     } finally {
       joined.countDown();
       shutdown();
@@ -304,7 +313,7 @@ public final class KafkaReceiver implements Receiver {
       try {
         sink.accept(d);
       } catch (RuntimeException e) {
-        log.error("the delivery sink of {}/{} threw; the record stays uncommitted", spec.topic(), spec.group(), e);
+        log.error("the delivery sink of {} threw; the record stays uncommitted", what, e);
       }
     }
   }
@@ -331,19 +340,11 @@ public final class KafkaReceiver implements Receiver {
     if (want.equals(paused) && !assignmentChanged) {
       return;
     }
-    List<TopicPartition> resume = new ArrayList<>();
-    for (TopicPartition tp : consumer.assignment()) {
-      if (!want.contains(tp)) {
-        resume.add(tp);
-      }
-    }
+    Set<TopicPartition> resume = new HashSet<>(consumer.assignment());
+    resume.removeAll(want);
     want.retainAll(consumer.assignment());
-    if (!want.isEmpty()) {
-      consumer.pause(want);
-    }
-    if (!resume.isEmpty()) {
-      consumer.resume(resume);
-    }
+    consumer.pause(want);
+    consumer.resume(resume);
     paused = want;
     assignmentChanged = false;
   }
@@ -370,11 +371,6 @@ public final class KafkaReceiver implements Receiver {
     });
   }
 
-  private void drop(Set<TopicPartition> partitions) {
-    pending.removeIf(d -> partitions.contains(d.partition.tp));
-    hold.drop(partitions);
-  }
-
   /** Takes back the partitions' deliveries no handler started, so none runs here once another member owns them. */
   private void withdraw(Collection<PartitionOffsets<KafkaDelivery>> partitions) {
     int n = 0;
@@ -387,7 +383,7 @@ public final class KafkaReceiver implements Receiver {
       }
     }
     if (n > 0) {
-      log.debug("{}/{}: withdrew {} deliveries whose handlers had not started", spec.topic(), spec.group(), n);
+      log.debug("{}: withdrew {} deliveries whose handlers had not started", what, n);
     }
   }
 
@@ -401,28 +397,25 @@ public final class KafkaReceiver implements Receiver {
       withdraw(all);
       if (!all.isEmpty()) {
         // A redelivery's or relay's offset becomes committable once its copy is confirmed: wait for those.
-        long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
-        while (republisher.inProgress() > 0 && System.nanoTime() < deadline) {
-          PollLoop.sleep(5);
-        }
+        Threads.awaitUntil(settings.closeTimeout(), () -> republisher.inProgress() == 0);
         commits.commitSync(all, settings.closeTimeout());
         commits.forget(all);
       }
     } catch (RuntimeException e) {
-      log.warn("final commit of {}/{} failed ({})", spec.topic(), spec.group(), e.toString());
+      log.warn("final commit of {} failed ({})", what, e.toString());
     } finally {
       try {
         republisher.close();
-        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(settings.closeTimeout()));
+        consumer.close(CloseOptions.timeout(settings.closeTimeout()));
       } catch (RuntimeException e) {
-        log.debug("closing the consumer of {}/{} failed", spec.topic(), spec.group(), e);
+        log.debug("closing the consumer of {} failed", what, e);
       }
     }
   }
 
   @Override
   public String toString() {
-    return "KafkaReceiver{" + spec.topic() + "/" + spec.group() + ", inFlight=" + inFlight.get() + '}';
+    return "KafkaReceiver{" + what + ", inFlight=" + inFlight.get() + '}';
   }
 
   /** Rebalance callbacks, called by the poll thread inside poll(). */
@@ -431,15 +424,14 @@ public final class KafkaReceiver implements Receiver {
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       if (!partitions.isEmpty()) {
         giveUp(partitions, true);
-        log.debug("{}/{}: revoked {}", spec.topic(), spec.group(), partitions);
+        log.debug("{}: revoked {}", what, partitions);
       }
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       giveUp(partitions, false);
-      log.info("{}/{}: lost {} (session expired); their uncommitted records go to the next owner",
-          spec.topic(), spec.group(), partitions);
+      log.info("{}: lost {} (session expired); their uncommitted records go to the next owner", what, partitions);
     }
 
     /** Stops dispatching the partitions; if revoked (not lost), relays their held records, waits and commits. */
@@ -449,7 +441,8 @@ public final class KafkaReceiver implements Receiver {
       if (commit) {
         hold.relayOf(of);
       }
-      drop(gone);
+      pending.removeIf(d -> gone.contains(d.partition.tp));
+      hold.drop(gone);
       withdraw(of);
       if (commit) {
         commits.awaitIdle(of, settings.revokeTimeout());
@@ -464,7 +457,7 @@ public final class KafkaReceiver implements Receiver {
       commits.assigned(partitions);
       assignmentChanged = true;
       joined.countDown();
-      log.debug("{}/{}: assigned {}", spec.topic(), spec.group(), partitions);
+      log.debug("{}: assigned {}", what, partitions);
     }
   }
 }

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -38,6 +39,8 @@ public final class RecordMapper {
 
   /** The adapter's own headers besides the id: taken out on the way in. */
   private static final Set<String> OWN_HEADERS = Set.of(DELIVERY_COUNT, DUE, DELAY_GROUP, PUBLISH_DUE, TIMESTAMP);
+  /** What {@link Character#isISOControl} accepts: C0, DEL and C1. */
+  private static final Pattern CONTROL = Pattern.compile("[\\x00-\\x1F\\x7F-\\x9F]");
 
   /** Record overhead besides key, value and headers, generously: batch header plus record framing. */
   static final int RECORD_OVERHEAD = 128;
@@ -65,16 +68,6 @@ public final class RecordMapper {
     return record;
   }
 
-  private static RecordHeaders copy(ConsumerRecord<byte[], byte[]> r, Set<String> except) {
-    RecordHeaders headers = new RecordHeaders();
-    for (Header h : r.headers()) {
-      if (!except.contains(h.key())) {
-        headers.add(h);
-      }
-    }
-    return headers;
-  }
-
   /** Bytes the record takes in a batch, at most: what the broker's message.max.bytes bounds. */
   public static int estimatedSize(Message m) {
     int size = RECORD_OVERHEAD + m.payloadSize() + 10 + ID.length() + m.id().length() * 3;
@@ -86,7 +79,12 @@ public final class RecordMapper {
   /** The record of {@code source} redelivered through {@code delayTopic}: same key, value and headers, written now. */
   public static ProducerRecord<byte[], byte[]> toRedelivery(ConsumerRecord<byte[], byte[]> source,
       String delayTopic, Integer partition, int deliveryCount, long dueMillis, String groupId) {
-    RecordHeaders headers = copy(source, Set.of(DELIVERY_COUNT, DUE, DELAY_GROUP, PUBLISH_DUE, TIMESTAMP));
+    RecordHeaders headers = new RecordHeaders();
+    source.headers().forEach(h -> {
+      if (!OWN_HEADERS.contains(h.key())) {
+        headers.add(h);
+      }
+    });
     headers.add(TIMESTAMP, Long.toString(messageTimestamp(source)).getBytes(StandardCharsets.UTF_8));
     headers.add(DELAY_GROUP, groupId.getBytes(StandardCharsets.UTF_8));
     headers.add(DELIVERY_COUNT, Integer.toString(deliveryCount).getBytes(StandardCharsets.UTF_8));
@@ -112,11 +110,6 @@ public final class RecordMapper {
           "kafka:" + r.topic() + "-" + r.partition() + "@" + r.offset());
       return new Decoded(u.message(r.value(), fallbackId), u);
     }
-  }
-
-  /** {@link #decode}'s message. */
-  public static Message toMessage(ConsumerRecord<byte[], byte[]> r) {
-    return decode(r).message();
   }
 
   private static Message strict(ConsumerRecord<byte[], byte[]> r, String fallbackId) {
@@ -182,18 +175,6 @@ public final class RecordMapper {
 
   /** {@code s} with each control character as {@code \\uXXXX}, so it can be logged safely. */
   static String escapeControls(String s) {
-    if (s.chars().noneMatch(Character::isISOControl)) {
-      return s;
-    }
-    StringBuilder b = new StringBuilder(s.length() + 16);
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isISOControl(c)) {
-        b.append(String.format("\\u%04x", (int) c));
-      } else {
-        b.append(c);
-      }
-    }
-    return b.toString();
+    return CONTROL.matcher(s).replaceAll(m -> String.format("\\\\u%04x", (int) m.group().charAt(0)));
   }
 }

@@ -140,7 +140,7 @@ public final class SqsReceiver implements Receiver {
           log.warn("receiving from SQS queue {} failed, retrying: {}{}", queueName, e.toString(),
               RateLimitedLog.more(suppressed, "failures"));
         }
-        pause(BACKOFF.delayMillis(Math.min(failures, 20)));
+        Threads.sleep(BACKOFF.delayMillis(Math.min(failures, 20))); // backoff after a failed receive
       } finally {
         permits.release(taken);
       }
@@ -306,14 +306,6 @@ public final class SqsReceiver implements Receiver {
       return s == null ? fallback : Long.parseLong(s);
     } catch (NumberFormatException e) {
       return fallback;
-    }
-  }
-
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis); // backoff after a failed receive, not synchronization
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 

@@ -1,8 +1,10 @@
 package dev.courier.spi.support;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,5 +35,26 @@ public final class Threads {
     t.setDaemon(daemon);
     t.setUncaughtExceptionHandler(LOG_UNCAUGHT);
     return t;
+  }
+
+  /** Sleeps {@code millis} (a backoff, not synchronization); an interrupt ends it early and stays set. */
+  public static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Checks {@code done} every 5 ms until it holds (true), or {@code timeout} passed or the thread is interrupted (false). */
+  public static boolean awaitUntil(Duration timeout, BooleanSupplier done) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0 || Thread.currentThread().isInterrupted()) {
+        return false;
+      }
+      sleep(5);
+    }
+    return true;
   }
 }

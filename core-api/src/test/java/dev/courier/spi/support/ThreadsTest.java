@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -33,5 +34,22 @@ class ThreadsTest {
     t.start();
     t.join(30_000);
     assertFalse(t.isAlive());
+  }
+
+  @Test
+  @DisplayName("awaitUntil returns true once the condition holds, false after the timeout or when interrupted")
+  void awaitUntil() {
+    long start = System.nanoTime();
+    assertTrue(Threads.awaitUntil(Duration.ofSeconds(30), () -> System.nanoTime() - start > 20_000_000L));
+    assertFalse(Threads.awaitUntil(Duration.ofMillis(30), () -> false));
+    Thread.currentThread().interrupt();
+    try {
+      assertFalse(Threads.awaitUntil(Duration.ofSeconds(30), () -> false), "an interrupted wait went on");
+      Threads.sleep(10_000);
+      assertTrue(Thread.currentThread().isInterrupted(), "sleep cleared the interrupt");
+    } finally {
+      Thread.interrupted();
+    }
+    assertTrue(System.nanoTime() - start < 10_000_000_000L, "an interrupted sleep slept");
   }
 }
