@@ -204,7 +204,7 @@ final class KafkaTopics {
   Map<TopicPartition, Long> offsets(Collection<TopicPartition> partitions, OffsetSpec spec)
       throws ExecutionException, TimeoutException, InterruptedException {
     Map<TopicPartition, Long> offsets = new HashMap<>();
-    admin.listOffsets(partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> spec))).all()
+    admin.listOffsets(partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> spec, (a, b) -> a))).all()
         .get(timeout(), TimeUnit.MILLISECONDS).forEach((tp, info) -> offsets.put(tp, info.offset()));
     return offsets;
   }

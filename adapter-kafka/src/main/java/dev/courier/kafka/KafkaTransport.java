@@ -147,7 +147,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   private ProducerRecord<byte[], byte[]> record(String topic, Message message) {
     checkSize(message, RecordMapper.estimatedSize(message), "a Kafka record");
     if (settings.autoCreateTopics()) {
-      topics.ensureTopic(topic);
+      ensureTopic(topic); // checks the transport is open first
     }
     Integer partition = message.key().isEmpty() ? unkeyedPartition(topic) : null;
     return RecordMapper.toRecord(topic, partition, message);

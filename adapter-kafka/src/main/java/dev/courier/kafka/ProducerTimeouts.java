@@ -11,12 +11,15 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * {@code request.timeout.ms} at most delivery less linger (Kafka's own rule).
  */
 final class ProducerTimeouts {
+  private static final Duration MAX_MARGIN = Duration.ofSeconds(1);
+
   private ProducerTimeouts() {}
 
   /** Lowers the producer's timeouts to fit; an {@link IllegalArgumentException} naming the settings if nothing fits. */
   static void fit(Properties producer, Duration publishTimeout) {
     long linger = millis(producer, ProducerConfig.LINGER_MS_CONFIG);
-    long bound = publishTimeout.toMillis() - Math.min(1_000, publishTimeout.toMillis() / 10);
+    Duration margin = publishTimeout.dividedBy(10).compareTo(MAX_MARGIN) < 0 ? publishTimeout.dividedBy(10) : MAX_MARGIN;
+    long bound = publishTimeout.minus(margin).toMillis(); // the margin kept whole, never rounded down
     long delivery = Math.min(millis(producer, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG), bound);
     long request = Math.min(millis(producer, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG), delivery - linger);
     if (request < 1) {

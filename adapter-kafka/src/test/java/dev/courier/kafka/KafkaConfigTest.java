@@ -182,6 +182,12 @@ class KafkaConfigTest {
     assertTrue(delivery < 3_000 && delivery >= 2_000, "publish timeout 3 s gave delivery.timeout.ms " + delivery);
     assertEquals(5_000, deliveryMs(config(Map.of("bootstrap-servers", "h:1", "delivery-timeout", "5s"))),
         "a delivery timeout below the publish timeout is kept");
+    // The margin is a tenth of the publish timeout (at most 1 s), kept whole: never rounded down to 0.
+    assertEquals(904, deliveryMs(config(Map.of("bootstrap-servers", "h:1")).withPublishTimeout(Duration.ofMillis(1005))));
+    assertEquals(1799, deliveryMs(config(Map.of("bootstrap-servers", "h:1"))
+        .withPublishTimeout(Duration.ofNanos(1_999_500_000))));
+    assertEquals(13, deliveryMs(config(Map.of("bootstrap-servers", "h:1", "client.producer.linger.ms", "0"))
+        .withPublishTimeout(Duration.ofMillis(15))));
     delivery = deliveryMs(config(Map.of("bootstrap-servers", "h:1", "client.producer.delivery.timeout.ms", "120000")));
     assertTrue(delivery < 30_000, "a native delivery.timeout.ms is capped too, was " + delivery);
   }

@@ -115,8 +115,11 @@ final class CommitTracker {
   /** Waits up to {@code timeout} until no record of {@code partitions} is {@linkplain PartitionOffsets#busy busy}. */
   void awaitIdle(Collection<PartitionOffsets<KafkaDelivery>> partitions, Duration timeout) {
     if (!Threads.awaitUntil(timeout, () -> partitions.stream().allMatch(p -> p.busy.get() == 0))) {
-      log.info("{} records of {} still in progress after {}; they stay uncommitted for the partitions' next owner",
-          partitions.stream().mapToInt(p -> p.busy.get()).sum(), what, timeout);
+      int busy = partitions.stream().mapToInt(p -> p.busy.get()).sum();
+      if (busy > 0) { // they may have finished just now
+        log.info("{} records of {} still in progress after {}; they stay uncommitted for the partitions' next owner",
+            busy, what, timeout);
+      }
     }
   }
 

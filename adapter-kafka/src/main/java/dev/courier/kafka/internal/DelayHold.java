@@ -2,7 +2,8 @@ package dev.courier.kafka.internal;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Queue;
@@ -119,7 +120,8 @@ final class DelayHold {
   }
 
   private void relayAll(Collection<KafkaDelivery> which) {
-    Set<KafkaDelivery> set = new HashSet<>(which); // identity: KafkaDelivery keeps Object's equals
+    Set<KafkaDelivery> set = Collections.newSetFromMap(new IdentityHashMap<>());
+    set.addAll(which);
     held.removeIf(set::contains);
     relaying.addAndGet(set.size());
     for (KafkaDelivery d : set) {

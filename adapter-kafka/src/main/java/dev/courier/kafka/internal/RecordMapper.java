@@ -175,6 +175,9 @@ public final class RecordMapper {
 
   /** {@code s} with each control character as {@code \\uXXXX}, so it can be logged safely. */
   static String escapeControls(String s) {
+    if (s.chars().noneMatch(Character::isISOControl)) {
+      return s; // the usual case, without a Matcher per key
+    }
     return CONTROL.matcher(s).replaceAll(m -> String.format("\\\\u%04x", (int) m.group().charAt(0)));
   }
 }
