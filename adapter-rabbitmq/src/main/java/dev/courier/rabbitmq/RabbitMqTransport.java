@@ -21,6 +21,7 @@ import dev.courier.spi.NamingRules;
 import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.Transport;
+import dev.courier.spi.support.OpenReceivers;
 import dev.courier.spi.support.Threads;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,15 +33,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
@@ -90,8 +88,8 @@ public final class RabbitMqTransport implements Transport {
   private final ScheduledThreadPoolExecutor scheduler;
   private final ThreadPoolExecutor completer;
   private volatile String blockedReason;
-  private final Set<RabbitMqReceiver> receivers = ConcurrentHashMap.newKeySet();
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final OpenReceivers<RabbitMqReceiver> open =
+      new OpenReceivers<>(() -> new IllegalStateException("RabbitMQ transport is closed"));
 
   private RabbitMqTransport(RabbitMqSettings settings) {
     this.settings = settings;
@@ -230,7 +228,7 @@ public final class RabbitMqTransport implements Transport {
 
   @Override
   public CompletableFuture<Void> send(String topic, Message message) {
-    checkOpen();
+    open.checkOpen();
     try {
       topology.ensureTopic(topic);
     } catch (CourierException e) {
@@ -242,7 +240,7 @@ public final class RabbitMqTransport implements Transport {
 
   @Override
   public List<CompletableFuture<Void>> sendAll(String topic, List<Message> messages) {
-    checkOpen();
+    open.checkOpen();
     try {
       topology.ensureTopic(topic);
     } catch (CourierException e) {
@@ -258,7 +256,7 @@ public final class RabbitMqTransport implements Transport {
 
   @Override
   public CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
-    checkOpen();
+    open.checkOpen();
     String tier;
     try {
       topology.ensureTopic(topic);
@@ -275,7 +273,7 @@ public final class RabbitMqTransport implements Transport {
   public Receiver receive(ReceiveSpec spec, DeliverySink sink) {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(sink, "sink");
-    checkOpen();
+    open.checkOpen();
     // While the connection is being recovered the receiver declares its queue when it subscribes.
     boolean declared = consumeConnection.isOpen();
     boolean ordered = spec.orderedByKey();
@@ -287,8 +285,8 @@ public final class RabbitMqTransport implements Transport {
           topology.forget(spec.topic(), spec.group());
           topology.ensureGroup(spec.topic(), spec.group(), ordered);
         }, scheduler, settings.publishTimeout().plusSeconds(5), singleActive);
-    receiver.start(declared);
-    receivers.add(receiver);
+    receiver.start(declared); // not after the add: a close between the two would leave it consuming
+    open.add(receiver); // closes it and throws if this transport closed meanwhile
     return new Receiver() {
       @Override
       public void stopFetching() {
@@ -298,7 +296,7 @@ public final class RabbitMqTransport implements Transport {
       @Override
       public void close() {
         receiver.close();
-        receivers.remove(receiver);
+        open.remove(receiver);
       }
     };
   }
@@ -319,7 +317,7 @@ public final class RabbitMqTransport implements Transport {
 
   @Override
   public void ensureTopic(String topic) {
-    checkOpen();
+    open.checkOpen();
     topology.ensureTopic(topic);
   }
 
@@ -330,24 +328,20 @@ public final class RabbitMqTransport implements Transport {
    */
   @Override
   public void ensureGroup(String topic, String group, GroupOptions options) {
-    checkOpen();
+    open.checkOpen();
     topology.ensureGroup(topic, group, options.orderedByKey());
   }
 
   /** Ready messages in the group's queue, as the broker counts them (delayed redeliveries excluded). */
   @Override
   public OptionalLong backlog(String topic, String group) {
-    checkOpen();
+    open.checkOpen();
     return OptionalLong.of(topology.messageCount(topic, group));
   }
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      for (RabbitMqReceiver r : new ArrayList<>(receivers)) {
-        r.close();
-      }
-      receivers.clear();
+    if (open.close()) {
       pool.close();
       topology.close();
       scheduler.shutdownNow();
@@ -377,12 +371,6 @@ public final class RabbitMqTransport implements Transport {
       } catch (IOException | RuntimeException e) {
         log.debug("closing a RabbitMQ connection: {}", e.toString());
       }
-    }
-  }
-
-  private void checkOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("RabbitMQ transport is closed");
     }
   }
 
