@@ -16,19 +16,17 @@ import dev.courier.spi.NamingRules;
 import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.Transport;
+import dev.courier.spi.support.OpenReceivers;
 import dev.courier.spi.support.Threads;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,8 +61,8 @@ public final class PubSubTransport implements Transport {
   private final ScheduledExecutorService scheduler;
   private final ExecutorService completions;
   private final HandBacks handBacks = new HandBacks();
-  private final Set<PubSubReceiver> receivers = ConcurrentHashMap.newKeySet();
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final OpenReceivers<PubSubReceiver> open =
+      new OpenReceivers<>(() -> new CourierClosedException("the Pub/Sub transport is closed"));
 
   private PubSubTransport(PubSubSettings settings) {
     this.settings = settings;
@@ -122,19 +120,21 @@ public final class PubSubTransport implements Transport {
 
   @Override
   public CompletableFuture<Void> send(String topic, Message message) {
-    if (closed.get()) {
-      return CompletableFuture.failedFuture(new CourierClosedException("the Pub/Sub transport is closed"));
+    try {
+      open.checkOpen();
+    } catch (CourierClosedException e) {
+      return CompletableFuture.failedFuture(e);
     }
     return publishers.publish(topic, PubSubMessages.toPubSub(message));
   }
 
   @Override
   public Receiver receive(ReceiveSpec spec, DeliverySink sink) {
-    checkOpen();
+    open.checkOpen();
     String subscription = topology.ensureGroup(spec.topic(), spec.group(), spec.groupOptions());
     PubSubReceiver r = new PubSubReceiver(clients, subscription, spec.maxInFlight(), spec.orderedByKey(), settings,
         scheduler, handBacks, sink);
-    receivers.add(r);
+    open.add(r); // the streams start in the constructor: closes them and throws if this transport closed meanwhile
     return new Receiver() {
       @Override
       public void stopFetching() {
@@ -144,20 +144,20 @@ public final class PubSubTransport implements Transport {
       @Override
       public void close() {
         r.close();
-        receivers.remove(r);
+        open.remove(r);
       }
     };
   }
 
   @Override
   public void ensureTopic(String topic) {
-    checkOpen();
+    open.checkOpen();
     topology.ensureTopic(topic);
   }
 
   @Override
   public void ensureGroup(String topic, String group, GroupOptions options) {
-    checkOpen();
+    open.checkOpen();
     topology.ensureGroup(topic, group, options);
   }
 
@@ -167,21 +167,11 @@ public final class PubSubTransport implements Transport {
     return OptionalLong.empty();
   }
 
-  private void checkOpen() {
-    if (closed.get()) {
-      throw new CourierClosedException("the Pub/Sub transport is closed");
-    }
-  }
-
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
+    if (!open.close()) {
       return;
     }
-    for (PubSubReceiver r : receivers) {
-      r.close();
-    }
-    receivers.clear();
     publishers.close();
     scheduler.shutdown();
     completions.shutdown();
