@@ -14,14 +14,13 @@ import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.TopicBrowser;
 import dev.courier.spi.Transport;
+import dev.courier.spi.support.OpenReceivers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -32,8 +31,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.RetriableException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Courier's Apache Kafka adapter ({@code kafka}): the facade. A topic is a Kafka topic; a group on
@@ -47,7 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaTransport implements Transport, TopicBrowser {
   public static final String NAME = "kafka";
-  private static final Logger log = LoggerFactory.getLogger(KafkaTransport.class);
   private static final int MAX_HEADER_BYTES = 16 * 1024;
   private static final int MAX_HEADERS = 64;
   // Kafka's own rule: legal characters, at most 249, and never "." or ".."; consumer groups
@@ -62,9 +58,9 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   private final KafkaBacklog backlog;
   private final Capabilities capabilities;
   private final int messageMaxBytes;
-  private final Set<KafkaReceiver> receivers = ConcurrentHashMap.newKeySet();
+  private final OpenReceivers<KafkaReceiver> open =
+      new OpenReceivers<>(() -> new IllegalStateException("the Kafka transport is closed"));
   private final AtomicInteger roundRobin = new AtomicInteger();
-  private final AtomicBoolean closed = new AtomicBoolean();
 
   KafkaTransport(KafkaSettings settings) {
     this.settings = settings;
@@ -122,7 +118,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
 
   @Override
   public CompletableFuture<Void> send(String topic, Message message) {
-    checkOpen();
+    open.checkOpen();
     try {
       return send(record(topic, message), message);
     } catch (RuntimeException e) {
@@ -132,7 +128,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
 
   @Override
   public List<CompletableFuture<Void>> sendAll(String topic, List<Message> messages) {
-    checkOpen();
+    open.checkOpen();
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(messages.size());
     for (Message m : messages) {
       records.add(record(topic, m)); // every size check before the first send
@@ -169,7 +165,7 @@ public final class KafkaTransport implements Transport, TopicBrowser {
   /** As {@link #send}, with the due time in a header: it reaches the groups that exist when it is published. */
   @Override
   public CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
-    checkOpen();
+    open.checkOpen();
     long due = System.currentTimeMillis() + delay.toMillis();
     try {
       checkSize(message, RecordMapper.estimatedSize(message) + RecordMapper.DELAYED_OVERHEAD, "a delayed Kafka record");
@@ -219,20 +215,14 @@ public final class KafkaTransport implements Transport, TopicBrowser {
 
   @Override
   public Receiver receive(ReceiveSpec spec, DeliverySink sink) {
-    checkOpen();
+    open.checkOpen();
     ensureGroup(spec.topic(), spec.group());
     String delayTopic = delayTopic(spec.topic(), spec.group());
     topics.ensureHoldingTopic(delayTopic, topics.partitions(spec.topic()));
     Properties props = settings.consumerProperties(groupId(spec.topic(), spec.group()), Math.min(500, spec.maxInFlight()));
     KafkaReceiver receiver = new KafkaReceiver(spec, delayTopic, topics.partitions(delayTopic), props, producer,
-        settings.receiverSettings(), sink, receivers::remove);
-    receivers.add(receiver);
-    if (closed.get()) {
-      // close() ran between the check above and the add, and may have missed this receiver.
-      receivers.remove(receiver);
-      receiver.close();
-      throw new IllegalStateException("the Kafka transport is closed");
-    }
+        settings.receiverSettings(), sink, open::remove);
+    open.add(receiver); // closes it and throws if this transport closed meanwhile
     receiver.start();
     return receiver;
   }
@@ -249,51 +239,38 @@ public final class KafkaTransport implements Transport, TopicBrowser {
 
   @Override
   public void ensureTopic(String topic) {
-    checkOpen();
+    open.checkOpen();
     topics.ensureTopic(topic);
   }
 
   /** Needs no {@code options} at creation: a partition's single owner keeps its keys in order. */
   @Override
   public void ensureGroup(String topic, String group, GroupOptions options) {
-    checkOpen();
+    open.checkOpen();
     topics.ensureGroup(topic, group);
   }
 
   @Override
   public OptionalLong backlog(String topic, String group) {
-    checkOpen();
+    open.checkOpen();
     return backlog.backlog(topic, group);
   }
 
   @Override
   public List<Message> peek(String topic, String group, int max) {
-    checkOpen();
+    open.checkOpen();
     return backlog.peek(topic, group, max);
   }
 
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
+    if (!open.close()) {
       return;
-    }
-    for (KafkaReceiver r : new ArrayList<>(receivers)) {
-      try {
-        r.close();
-      } catch (RuntimeException e) {
-        log.warn("closing {} failed", r, e);
-      }
     }
     try {
       producer.close(settings.closeTimeout());
     } finally {
       admin.close(settings.closeTimeout());
-    }
-  }
-
-  private void checkOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("the Kafka transport is closed");
     }
   }
 
