@@ -24,13 +24,12 @@ import dev.courier.sqs.internal.SqsReceiver;
 import dev.courier.sqs.internal.Topology;
 import dev.courier.sqs.internal.UncountedReceives;
 import dev.courier.sqs.internal.WireFormat;
+import dev.courier.spi.support.OpenReceivers;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -74,8 +73,8 @@ public final class SqsTransport implements Transport {
   private final java.util.concurrent.ScheduledExecutorService scheduler;
   private final SqsContext ctx;
   private final SendBatcher batcher;
-  private final Set<SqsReceiver> receivers = ConcurrentHashMap.newKeySet();
-  private volatile boolean closed;
+  private final OpenReceivers<SqsReceiver> open =
+      new OpenReceivers<>(() -> new IllegalStateException("the SQS transport is closed"));
 
   private SqsTransport(SqsSettings settings, SqsClient sqs, SnsClient sns) {
     this.settings = settings;
@@ -198,7 +197,7 @@ public final class SqsTransport implements Transport {
     Fifo.Ids fifo;
     boolean nativeDelay;
     try {
-      checkOpen();
+      open.checkOpen();
       fifo = queues.isFifo(topic) ? Fifo.ofPublished(message) : null;
       // SNS has no publish delay, a FIFO queue no per-message one: the message carries its due time.
       nativeDelay = queues.nativePublishDelay() && fifo == null;
@@ -231,34 +230,29 @@ public final class SqsTransport implements Transport {
 
   @Override
   public Receiver receive(ReceiveSpec spec, DeliverySink sink) {
-    checkOpen();
+    open.checkOpen();
     requireOrderable(spec.topic(), spec.groupOptions());
     String url = queues.groupQueue(spec.topic(), spec.group());
     SqsReceiver r;
     try {
       r = new SqsReceiver(ctx, url, queues.queueName(spec.topic(), spec.group()), spec.maxInFlight(), sink);
     } catch (java.util.concurrent.RejectedExecutionException e) { // closed meanwhile: no poller started
-      checkOpen();
+      open.checkOpen();
       throw e;
     }
-    receivers.removeIf(SqsReceiver::isFinished);
-    receivers.add(r);
-    if (closed) { // close() may have gone through the receivers before this one was added
-      r.close();
-      checkOpen();
-    }
-    return r;
+    open.removeIf(SqsReceiver::isFinished);
+    return open.add(r); // closes it and throws if this transport closed meanwhile
   }
 
   @Override
   public void ensureTopic(String topic) {
-    checkOpen();
+    open.checkOpen();
     queues.ensureTopic(topic);
   }
 
   @Override
   public void ensureGroup(String topic, String group, GroupOptions options) {
-    checkOpen();
+    open.checkOpen();
     requireOrderable(topic, options);
     queues.groupQueue(topic, group);
   }
@@ -281,7 +275,7 @@ public final class SqsTransport implements Transport {
    */
   @Override
   public OptionalLong backlog(String topic, String group) {
-    checkOpen();
+    open.checkOpen();
     return queues.existing(queues.queueName(topic, group)).map(url -> {
       var a = sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
           QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
@@ -294,20 +288,12 @@ public final class SqsTransport implements Transport {
     }).orElse(OptionalLong.of(0));
   }
 
-  private void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException("the SQS transport is closed");
-    }
-  }
-
   @Override
   public void close() {
-    if (closed) {
+    if (!open.close()) {
       return;
     }
-    closed = true;
-    receivers.forEach(SqsReceiver::close);
-    receivers.forEach(r -> r.awaitPollers(settings.waitTime().plusSeconds(5)));
+    open.snapshot().forEach(r -> r.awaitPollers(settings.waitTime().plusSeconds(5)));
     // Sub-second nacks and releases are timers: they run (for at most a second) before the settler closes.
     scheduler.shutdown(); // drops the keep-alives, keeps the delayed tasks
     try {
