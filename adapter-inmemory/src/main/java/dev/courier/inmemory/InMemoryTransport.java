@@ -10,15 +10,13 @@ import dev.courier.spi.ReceiveSpec;
 import dev.courier.spi.Receiver;
 import dev.courier.spi.TopicBrowser;
 import dev.courier.spi.Transport;
+import dev.courier.spi.support.OpenReceivers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Courier's in-process adapter ({@code inmemory}): a real broker living in the JVM, for
@@ -35,8 +33,8 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
   private final boolean ownsBroker;
   private final Capabilities capabilities;
   private final NamingRules naming = NamingRules.standard();
-  private final Set<InMemoryReceiver> receivers = ConcurrentHashMap.newKeySet();
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final OpenReceivers<InMemoryReceiver> open =
+      new OpenReceivers<>(() -> new IllegalStateException("in-memory transport is closed"));
 
   private InMemoryTransport(InMemoryBroker broker, boolean ownsBroker, int maxPayloadBytes) {
     this.broker = broker;
@@ -79,14 +77,14 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
 
   @Override
   public CompletableFuture<Void> send(String topic, Message message) {
-    checkOpen();
+    open.checkOpen();
     broker.publish(topic, message);
     return CompletableFuture.completedFuture(null);
   }
 
   @Override
   public List<CompletableFuture<Void>> sendAll(String topic, List<Message> messages) {
-    checkOpen();
+    open.checkOpen();
     broker.publishAll(topic, messages);
     List<CompletableFuture<Void>> done = new ArrayList<>(messages.size());
     CompletableFuture<Void> completed = CompletableFuture.completedFuture(null);
@@ -98,7 +96,7 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
 
   @Override
   public CompletableFuture<Void> sendDelayed(String topic, Message message, Duration delay) {
-    checkOpen();
+    open.checkOpen();
     broker.publishDelayed(topic, message, delay);
     return CompletableFuture.completedFuture(null);
   }
@@ -107,24 +105,24 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
   public Receiver receive(ReceiveSpec spec, DeliverySink sink) {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(sink, "sink");
-    checkOpen();
+    open.checkOpen();
     GroupQueue queue = broker.group(spec.topic(), spec.group());
-    InMemoryReceiver receiver = new InMemoryReceiver(queue, receivers::remove);
-    receivers.add(receiver);
+    InMemoryReceiver receiver = new InMemoryReceiver(queue, open::remove);
+    open.add(receiver); // closes it and throws if this transport closed meanwhile
     receiver.start(spec, sink);
     return receiver;
   }
 
   @Override
   public void ensureTopic(String topic) {
-    checkOpen();
+    open.checkOpen();
     broker.ensureTopic(topic);
   }
 
   /** Needs no {@code options}: an ordered receiver holds a key back until its previous message is settled. */
   @Override
   public void ensureGroup(String topic, String group, GroupOptions options) {
-    checkOpen();
+    open.checkOpen();
     broker.group(topic, group);
   }
 
@@ -144,19 +142,8 @@ public final class InMemoryTransport implements Transport, TopicBrowser {
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      for (InMemoryReceiver r : new ArrayList<>(receivers)) {
-        r.close();
-      }
-      if (ownsBroker) {
-        broker.shutdown();
-      }
-    }
-  }
-
-  private void checkOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("in-memory transport is closed");
+    if (open.close() && ownsBroker) {
+      broker.shutdown();
     }
   }
 
