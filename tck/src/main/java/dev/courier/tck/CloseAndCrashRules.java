@@ -257,8 +257,8 @@ abstract class CloseAndCrashRules extends RuleGroup {
         check(stream.awaitCheckpoint(restart - 1, bound), "the publishing threads stalled before restart " + restart
             + " (" + stream.completed() + " publishes completed)", "that send() completes its futures");
         long before = stream.completed();
+        control.stop(); // then release: the threads' next publishes surely meet the broker down
         stream.release(restart - 1);
-        control.stop();
         boolean goesOn;
         try { // publishing goes on while the broker is down, and its futures complete (failed or confirmed)
           goesOn = await(bound, () -> stream.completed() >= before + 30);

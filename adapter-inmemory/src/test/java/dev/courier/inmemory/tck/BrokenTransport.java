@@ -16,6 +16,7 @@ import dev.courier.spi.Receiver;
 import dev.courier.spi.TopicBrowser;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportDelivery;
+import dev.courier.spi.support.Threads;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -121,6 +122,7 @@ final class BrokenTransport implements Transport, TopicBrowser {
   static final class Outage implements BrokerControl {
     private final String brokerName;
     private final Flaw flaw;
+    private static final Duration STOPPING = Duration.ofMillis(200);
     private volatile boolean down;
     private final AtomicLong restarts = new AtomicLong();
 
@@ -129,8 +131,13 @@ final class BrokenTransport implements Transport, TopicBrowser {
       this.flaw = flaw;
     }
 
+    /**
+     * Goes down after {@link #STOPPING}: a real broker takes a while to stop, and publishes made
+     * meanwhile are stored, so a rule must not count them as made while it was down.
+     */
     @Override
     public void stop() {
+      Threads.sleep(STOPPING.toMillis());
       down = true;
       if (flaw == Flaw.FORGETS_ON_RESTART) {
         InMemoryBroker.discard(brokerName); // new transports get a fresh, empty broker
