@@ -162,6 +162,11 @@ public final class KafkaReceiver implements Receiver {
     return pausedAll;
   }
 
+  /** Copies to the delay topic queued or sent and not yet confirmed or given up. For tests. */
+  int copiesInProgress() {
+    return republisher.inProgress();
+  }
+
   // ---- settlement, from any thread
 
   void settled(KafkaDelivery d, boolean counted) {

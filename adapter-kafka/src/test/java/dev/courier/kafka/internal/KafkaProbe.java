@@ -90,6 +90,27 @@ final class KafkaProbe implements AutoCloseable {
     }
   }
 
+  /** Creates a topic of one partition. */
+  void createTopic(String topic) {
+    try {
+      admin.createTopics(java.util.List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all()
+          .get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The courier-id of every record in partition 0 of {@code topic}, in offset order, read from outside any group. */
+  java.util.List<String> ids(String topic) {
+    long end = endOffset(topic, 0);
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    for (long offset = 0; offset < end; offset++) {
+      var h = record(topic, 0, offset).headers().lastHeader(RecordMapper.ID);
+      ids.add(h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return ids;
+  }
+
   /** Whether the broker has a topic of that name. */
   boolean topicExists(String topic) {
     try {
