@@ -104,6 +104,8 @@ final class BrokenTransport implements Transport, TopicBrowser {
     SIMULATED_OUTAGE,
     /** Under a simulated outage, confirms publishes without storing them. */
     CONFIRMS_WHILE_DOWN,
+    /** Confirms without storing the publishes made while the broker stops (in doubt: it may not store them). */
+    CONFIRMS_IN_DOUBT,
     /** Receivers that lived through a simulated outage never deliver again. */
     NEVER_RECOVERS,
     /** Claims PERSISTENT, but a simulated restart loses every stored message. */
@@ -120,9 +122,10 @@ final class BrokenTransport implements Transport, TopicBrowser {
    * unless the flaw says otherwise.
    */
   static final class Outage implements BrokerControl {
+    private static final Duration STOPPING = Duration.ofMillis(200);
     private final String brokerName;
     private final Flaw flaw;
-    private static final Duration STOPPING = Duration.ofMillis(200);
+    private volatile boolean stopping;
     private volatile boolean down;
     private final AtomicLong restarts = new AtomicLong();
 
@@ -133,12 +136,15 @@ final class BrokenTransport implements Transport, TopicBrowser {
 
     /**
      * Goes down after {@link #STOPPING}: a real broker takes a while to stop, and publishes made
-     * meanwhile are stored, so a rule must not count them as made while it was down.
+     * meanwhile are stored (by a sound transport), so a rule must not count them as made while it
+     * was down.
      */
     @Override
     public void stop() {
+      stopping = true;
       Threads.sleep(STOPPING.toMillis());
       down = true;
+      stopping = false;
       if (flaw == Flaw.FORGETS_ON_RESTART) {
         InMemoryBroker.discard(brokerName); // new transports get a fresh, empty broker
       }
@@ -199,6 +205,9 @@ final class BrokenTransport implements Transport, TopicBrowser {
 
   @Override
   public CompletableFuture<Void> send(String topic, Message message) {
+    if (flaw == Flaw.CONFIRMS_IN_DOUBT && outage.stopping) {
+      return CompletableFuture.completedFuture(null);
+    }
     if (outage != null && outage.down) {
       return flaw == Flaw.CONFIRMS_WHILE_DOWN ? CompletableFuture.completedFuture(null)
           : CompletableFuture.failedFuture(new PublishException("broker is down (simulated outage)"));

@@ -58,6 +58,7 @@ class TckSelfTest {
       Map.entry(Flaw.PEEK_CONSUMES, Set.of("TCK-5.5")),
       Map.entry(Flaw.DROPS_NACKED, Set.of("TCK-4.4")),
       Map.entry(Flaw.CONFIRMS_WHILE_DOWN, Set.of("TCK-2.3", "TCK-9.8")),
+      Map.entry(Flaw.CONFIRMS_IN_DOUBT, Set.of("TCK-9.8")),
       Map.entry(Flaw.NEVER_RECOVERS, Set.of("TCK-9.3")),
       Map.entry(Flaw.FORGETS_ON_RESTART, Set.of("TCK-9.4", "TCK-9.8")),
       Map.entry(Flaw.RELEASE_LEAVES_ORIGINAL, Set.of("TCK-9.5")),

@@ -16,12 +16,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One thread per publisher, each publishing {@code each} messages to a topic with at most
  * {@code window} publishes unconfirmed, and pausing at evenly spaced checkpoints until the rule
- * releases them: the stream a fault rule restarts the broker under. Records which publishes were
- * confirmed and how many failed; a publish that throws counts as failed.
+ * releases them: the stream a fault rule restarts the broker under. While {@link #throttle throttled}
+ * each thread paces its publishes and keeps the rest of its share for after {@link #unthrottle}.
+ * Records which publishes were confirmed and how many failed; a publish that throws counts as failed.
  */
 public final class PublishStream implements AutoCloseable {
   private final int each;
@@ -34,6 +36,10 @@ public final class PublishStream implements AutoCloseable {
   private final AtomicLong stalled = new AtomicLong();
   private final ExecutorService threads;
   private final int window;
+  private volatile Throttle throttle; // null: full speed
+
+  /** Each thread's pace, how many it publishes so, and the latch {@link #unthrottle} opens. */
+  private record Throttle(long paceNanos, int max, CountDownLatch lifted) {}
 
   private PublishStream(int threadCount, int each, int window, int checkpoints, Duration patience) {
     this.each = each;
@@ -69,11 +75,26 @@ public final class PublishStream implements AutoCloseable {
 
   private void run(int thread, Publisher publisher, String topic) {
     int arrived = 0; // checkpoints reached
+    Throttle throttled = null; // the throttle this thread last saw
+    int paced = 0; // publishes under it
     try {
       for (int i = 0; i < each; i++) {
         if (arrived < reached.size() && i == (arrived + 1) * each / (reached.size() + 1)) {
           reached.get(arrived++).countDown();
           if (!released.get(arrived - 1).await(patience.toMillis(), TimeUnit.MILLISECONDS)) {
+            stalled.incrementAndGet();
+            return;
+          }
+        }
+        Throttle t = throttle;
+        if (t != null) {
+          if (t != throttled) {
+            throttled = t;
+            paced = 0;
+          }
+          if (paced++ < t.max) {
+            LockSupport.parkNanos(t.paceNanos);
+          } else if (!t.lifted.await(patience.toMillis(), TimeUnit.MILLISECONDS)) {
             stalled.incrementAndGet();
             return;
           }
@@ -117,6 +138,24 @@ public final class PublishStream implements AutoCloseable {
     released.get(c).countDown();
   }
 
+  /**
+   * From now until {@link #unthrottle}, each thread publishes one message per {@code pace}, at most
+   * {@code max} of them, then waits: publishes keep racing what the rule does meanwhile (a broker
+   * stopping), and each thread keeps the rest of its share for after.
+   */
+  public void throttle(Duration pace, int max) {
+    throttle = new Throttle(pace.toNanos(), max, new CountDownLatch(1));
+  }
+
+  /** Back to full speed; threads waiting under the throttle go on. */
+  public void unthrottle() {
+    Throttle t = throttle;
+    throttle = null;
+    if (t != null) {
+      t.lifted.countDown();
+    }
+  }
+
   /** Publishes completed so far, confirmed or failed. */
   public long completed() {
     return confirmed.size() + failed.get();
@@ -148,6 +187,7 @@ public final class PublishStream implements AutoCloseable {
   @Override
   public void close() {
     released.forEach(CountDownLatch::countDown);
+    unthrottle();
     threads.shutdownNow();
   }
 }
