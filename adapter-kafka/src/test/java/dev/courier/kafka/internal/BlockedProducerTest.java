@@ -50,6 +50,7 @@ class BlockedProducerTest extends SharedBrokerTest {
       assertNotNull(now, "the record behind a delayed publish whose copy blocks was not handed over within 15 s"
           + " (the poll thread blocks in producer.send up to max.block, " + MAX_BLOCK + ")");
       assertEquals("now", now.message().id());
+      assertEquals(1, r.copiesInProgress(), "the delayed publish's copy was not blocked in the producer");
       now.ack();
       producer.close(Duration.ZERO); // fails the blocked copy: the receiver closes without waiting for it
     }
@@ -71,7 +72,11 @@ class BlockedProducerTest extends SharedBrokerTest {
       // d1's copy blocks in the producer, d2's waits behind it on the same thread.
       assertTrue(Poll.until(Duration.ofSeconds(15), () -> first.copiesInProgress() == 2),
           "the receiver did not start copying both delayed publishes");
-      try (KafkaReceiver second = receiver(topic, group, delay, producer, q)) { // its join revokes first's partition
+      try (KafkaReceiver second = receiver(topic, group, delay, producer, q)) {
+        assertTrue(Poll.until(Duration.ofSeconds(30), () -> probe.stableWith(KafkaTransport.groupId(topic, group), 2)),
+            "the second member did not join: the first one's partition was not revoked");
+        assertTrue(first.copiesInProgress() >= 2, "the copies were no longer blocked when the partition was revoked"
+            + " (its next owner may be this member again, copying them a second time)");
         probe.createTopic(delay); // d1's copy goes through, then d2's queued one is due
         assertTrue(Poll.until(Duration.ofSeconds(30), () -> Collections.frequency(probe.ids(delay), "d2") >= 1
                 && first.copiesInProgress() == 0 && second.copiesInProgress() == 0),

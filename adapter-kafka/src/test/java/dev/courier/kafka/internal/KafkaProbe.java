@@ -103,12 +103,37 @@ final class KafkaProbe implements AutoCloseable {
   /** The courier-id of every record in partition 0 of {@code topic}, in offset order, read from outside any group. */
   java.util.List<String> ids(String topic) {
     long end = endOffset(topic, 0);
+    Properties p = new Properties();
+    p.put("bootstrap.servers", KafkaTestSupport.broker().bootstrapServers());
     java.util.List<String> ids = new java.util.ArrayList<>();
-    for (long offset = 0; offset < end; offset++) {
-      var h = record(topic, 0, offset).headers().lastHeader(RecordMapper.ID);
-      ids.add(h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
+    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      TopicPartition tp = new TopicPartition(topic, 0);
+      consumer.assign(java.util.List.of(tp));
+      consumer.seekToBeginning(java.util.List.of(tp));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (consumer.position(tp) < end) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not read " + tp + " to offset " + end + " within 10 s");
+        }
+        for (var r : consumer.poll(Duration.ofMillis(200))) {
+          var h = r.headers().lastHeader(RecordMapper.ID);
+          ids.add(h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
     }
     return ids;
+  }
+
+  /** Whether the Kafka group has {@code members} members and no rebalance in progress. */
+  boolean stableWith(String kafkaGroup, int members) {
+    try {
+      var d = admin.describeConsumerGroups(java.util.List.of(kafkaGroup)).all().get(10, TimeUnit.SECONDS).get(kafkaGroup);
+      return d.groupState() == org.apache.kafka.common.GroupState.STABLE && d.members().size() == members;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Whether the broker has a topic of that name. */
