@@ -25,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
@@ -33,9 +32,9 @@ import org.junit.jupiter.api.Test;
 
 /** TCK-9 close and crash: the rules of {@link CourierTck.CloseAndCrash}. */
 abstract class CloseAndCrashRules extends RuleGroup {
-  /** TCK-9.8's publishing while the broker stops: 3 threads at this pace, at most this many each. */
-  private static final Duration RACING_PACE = Duration.ofMillis(20);
-  private static final int RACING_PUBLISHES = 100;
+  /** TCK-9.8's publishing while the broker stops: 3 threads at this pace, at most this many each (8 s). */
+  private static final Duration RACING_PACE = Duration.ofMillis(40);
+  private static final int RACING_PUBLISHES = 200;
 
   CloseAndCrashRules(TckSupport tck) {
     super(tck);
@@ -270,20 +269,18 @@ abstract class CloseAndCrashRules extends RuleGroup {
         // they publish the rest of their share. (Released after the stop, no publish would race it;
         // released at full speed, they could all finish before the broker went down.)
         stream.throttle(RACING_PACE, RACING_PUBLISHES);
+        stream.release(restart - 1);
         Future<?> stopping = stopper.submit(() -> {
           control.stop();
           return null;
         });
-        stream.release(restart - 1);
         long down;
         boolean goesOn;
         try {
-          stopping.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+          stopping.get(); // as long as the fixture's stop takes
           down = stream.completed();
           stream.unthrottle();
           goesOn = await(bound, () -> stream.completed() >= down + 30);
-        } catch (TimeoutException e) {
-          throw new AssertionError("stopping the broker took over " + bound + " (restart " + restart + ")", e);
         } finally {
           stream.unthrottle();
           control.start();

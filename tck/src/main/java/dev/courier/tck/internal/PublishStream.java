@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -36,7 +37,7 @@ public final class PublishStream implements AutoCloseable {
   private final AtomicLong stalled = new AtomicLong();
   private final ExecutorService threads;
   private final int window;
-  private volatile Throttle throttle; // null: full speed
+  private final AtomicReference<Throttle> throttle = new AtomicReference<>(); // null: full speed
 
   /** Each thread's pace, how many it publishes so, and the latch {@link #unthrottle} opens. */
   private record Throttle(long paceNanos, int max, CountDownLatch lifted) {}
@@ -59,7 +60,8 @@ public final class PublishStream implements AutoCloseable {
 
   /**
    * Starts one thread per publisher. A thread waiting longer than {@code patience} for a window
-   * slot or a release stops, and {@link #stalled()} counts it.
+   * slot or a release stops, and {@link #stalled()} counts it (a throttled one waits for
+   * {@link #unthrottle} without limit).
    */
   public static PublishStream start(List<Publisher> publishers, String topic, int each, int window, int checkpoints,
       Duration patience) {
@@ -86,7 +88,7 @@ public final class PublishStream implements AutoCloseable {
             return;
           }
         }
-        Throttle t = throttle;
+        Throttle t = throttle.get();
         if (t != null) {
           if (t != throttled) {
             throttled = t;
@@ -94,9 +96,8 @@ public final class PublishStream implements AutoCloseable {
           }
           if (paced++ < t.max) {
             LockSupport.parkNanos(t.paceNanos);
-          } else if (!t.lifted.await(patience.toMillis(), TimeUnit.MILLISECONDS)) {
-            stalled.incrementAndGet();
-            return;
+          } else {
+            t.lifted.await(); // the rule's to lift, and close() lifts it
           }
         }
         Semaphore slots = windows[thread];
@@ -144,13 +145,12 @@ public final class PublishStream implements AutoCloseable {
    * stopping), and each thread keeps the rest of its share for after.
    */
   public void throttle(Duration pace, int max) {
-    throttle = new Throttle(pace.toNanos(), max, new CountDownLatch(1));
+    throttle.set(new Throttle(pace.toNanos(), max, new CountDownLatch(1)));
   }
 
   /** Back to full speed; threads waiting under the throttle go on. */
   public void unthrottle() {
-    Throttle t = throttle;
-    throttle = null;
+    Throttle t = throttle.getAndSet(null);
     if (t != null) {
       t.lifted.countDown();
     }
