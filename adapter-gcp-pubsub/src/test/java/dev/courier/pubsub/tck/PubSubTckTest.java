@@ -38,14 +38,15 @@ class PubSubTckTest extends CourierTck {
       }
 
       /**
-       * Two ack deadlines and 10 s: the killed consumer's client may have extended its leases by a
-       * whole deadline just before the kill, and the emulator redelivers an expired lease on its next
-       * pull. At one deadline TCK-9.7 took 31.9 s of its 40 s in a loaded run and once failed (none of
-       * the 20 arrived within 40 s, in a build testing three modules at once; 12.4 s unloaded).
+       * Eight ack deadlines and 10 s. The emulator seems not to notice at once that the killed
+       * consumer's stream is gone: an expired lease goes to a live stream or, about half the time,
+       * to the dead one again for another deadline. TCK-9.7's times, with one core busy, fall in
+       * 10 s steps (17-19 s, 28 s, 38-39 s) and 1 run in 9 found none of the 20 within two
+       * deadlines + 10 s; eight leave about one run in 250 to that tail.
        */
       @Override
       public Duration crashRedeliveryBound() {
-        return PubSubTestSupport.ACK_DEADLINE.multipliedBy(2).plusSeconds(10);
+        return PubSubTestSupport.ACK_DEADLINE.multipliedBy(8).plusSeconds(10);
       }
 
       @Override
