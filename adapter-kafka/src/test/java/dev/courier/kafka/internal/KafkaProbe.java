@@ -68,13 +68,18 @@ final class KafkaProbe implements AutoCloseable {
     return h == null ? -1 : Long.parseLong(new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
   }
 
-  /** The record at {@code offset} of a partition of {@code topic}, read from outside any group. */
-  org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record(String topic, int partition, long offset) {
+  /** A consumer outside any group, for reading partitions it is assigned. */
+  private static org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> browser() {
     Properties p = new Properties();
     p.put("bootstrap.servers", KafkaTestSupport.broker().bootstrapServers());
-    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+    return new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
         new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
-        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+  }
+
+  /** The record at {@code offset} of a partition of {@code topic}, read from outside any group. */
+  org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record(String topic, int partition, long offset) {
+    try (var consumer = browser()) {
       TopicPartition tp = new TopicPartition(topic, partition);
       consumer.assign(java.util.List.of(tp));
       consumer.seek(tp, offset);
@@ -103,12 +108,8 @@ final class KafkaProbe implements AutoCloseable {
   /** The courier-id of every record in partition 0 of {@code topic}, in offset order, read from outside any group. */
   java.util.List<String> ids(String topic) {
     long end = endOffset(topic, 0);
-    Properties p = new Properties();
-    p.put("bootstrap.servers", KafkaTestSupport.broker().bootstrapServers());
     java.util.List<String> ids = new java.util.ArrayList<>();
-    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
-        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
-        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+    try (var consumer = browser()) {
       TopicPartition tp = new TopicPartition(topic, 0);
       consumer.assign(java.util.List.of(tp));
       consumer.seekToBeginning(java.util.List.of(tp));
